@@ -1,0 +1,226 @@
+"""Loading any Hugging Face causal LM (hub id, local directory, or the embedded default model)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import torch
+
+from engine.errors import LmgameError
+
+DEFAULT_MODEL_NAME = "lmgame-default"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
+_HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+
+
+def default_model_dir() -> Path:
+    """The embedded default model, shipped inside the package."""
+    return Path(__file__).resolve().parent / "default_model"
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What a result was computed with: travels with every result and keys every cache."""
+
+    name: str
+    source: str
+    revision: str
+    architecture: str
+    dtype: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.revision[:10]}"
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass
+class LoadedModel:
+    identity: ModelIdentity
+    model: Any  # a transformers PreTrainedModel, in eval mode
+    tokenizer: Any  # a transformers PreTrainedTokenizerBase
+    device: torch.device
+
+    @property
+    def max_positions(self) -> int:
+        config = self.model.config
+        for key in ("n_positions", "max_position_embeddings", "n_ctx"):
+            value = getattr(config, key, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        return 2048
+
+    @property
+    def bos_id(self) -> int | None:
+        return self.tokenizer.bos_token_id
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise LmgameError(f"unknown device {device!r}: use auto, cpu, cuda or mps") from error
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise LmgameError("device cuda was asked for, but torch sees no CUDA GPU here")
+    return resolved
+
+
+def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    if dtype == "auto":
+        return torch.float32  # exact by default; bfloat16 is opt-in where speed matters
+    if dtype not in DTYPES:
+        raise LmgameError(f"unknown dtype {dtype!r}: use auto, {', '.join(DTYPES)}")
+    return DTYPES[dtype]
+
+
+def weights_hash(folder: Path) -> str:
+    """A short sha256 of a local model's weight files: its revision when it has no hub commit."""
+    digest = hashlib.sha256()
+    for name in sorted(os.listdir(folder)):
+        if name.endswith((".safetensors", ".bin")) and not name.startswith("training_args"):
+            with open(folder / name, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _hub_commit(folder: Path) -> str | None:
+    """The commit of a folder inside the Hugging Face cache (…/snapshots/<commit>)."""
+    if folder.parent.name == "snapshots" and re.fullmatch(r"[0-9a-f]{40}", folder.name):
+        return folder.name
+    return None
+
+
+def _cached_hub_folder(name: str) -> Path | None:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(name, "config.json")
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick check that the hub's host answers, so that an offline machine fails fast instead of retrying."""
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def locate_model(name: str | None) -> tuple[str, Path | None]:
+    """(display name, local folder); the folder is None for a hub id that must be downloaded."""
+    if name is None or name in ("default", DEFAULT_MODEL_NAME):
+        return DEFAULT_MODEL_NAME, default_model_dir()
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise LmgameError(f"{name} is a file, not a model directory (a folder with config.json)")
+        if not (path / "config.json").exists():
+            raise LmgameError(f"{name} is not a model directory: it has no config.json")
+        return path.resolve().name, path.resolve()
+    if name.startswith((".", "/", "~")) or not _HUB_ID.match(name):
+        raise LmgameError(f"model directory not found: {name}")
+    return name, _cached_hub_folder(name)
+
+
+def _is_causal_lm(config: Any) -> bool:
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    return config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES or "AutoModelForCausalLM" in (
+        getattr(config, "auto_map", None) or {}
+    )
+
+
+def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto") -> LoadedModel:
+    """Load a causal LM and its tokenizer by hub id, local directory, or None for the default model."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    display, folder = locate_model(name)
+    torch_device = resolve_device(device)
+    torch_dtype = resolve_dtype(dtype, torch_device)
+    source = str(folder) if folder is not None else str(name)
+    if folder is None and not hub_reachable():
+        offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+        why = "hub access is off (HF_HUB_OFFLINE)" if offline else "the Hugging Face hub cannot be reached from here"
+        raise LmgameError(f"unknown model {name!r}: not a local directory, not in the Hugging Face cache, and {why}")
+    try:
+        config = AutoConfig.from_pretrained(source, local_files_only=folder is not None)
+    except OSError as error:
+        raise LmgameError(f"unknown model {name!r}: not a local directory, and not found on the hub") from error
+    except ValueError as error:
+        raise LmgameError(f"{name} is not a model transformers can read: {error}") from error
+    if not _is_causal_lm(config):
+        kind = getattr(config, "model_type", "unknown")
+        raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})")
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            source, dtype=torch_dtype, local_files_only=folder is not None
+        )
+    except ValueError as error:
+        kind = getattr(config, "model_type", "unknown")
+        raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})") from error
+    except OSError as error:
+        raise LmgameError(f"{name} has a config.json but no weights transformers can load") from error
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=folder is not None)
+    except (OSError, ValueError) as error:
+        raise LmgameError(f"{name} has no tokenizer that transformers can load") from error
+    model.to(torch_device).eval()
+    if folder is None:
+        folder = _cached_hub_folder(str(name))
+    revision = (_hub_commit(folder) if folder else None) or (weights_hash(folder) if folder else "unknown")
+    identity = ModelIdentity(
+        name=display,
+        source=source,
+        revision=revision,
+        architecture=type(model).__name__,
+        dtype=str(torch_dtype).removeprefix("torch."),
+    )
+    return LoadedModel(identity, model, tokenizer, torch_device)
+
+
+def cached_hub_models() -> list[dict[str, Any]]:
+    """Causal LMs (by config) in the local Hugging Face cache, without touching the network."""
+    try:
+        from huggingface_hub import scan_cache_dir
+        from huggingface_hub.errors import CacheNotFound
+    except ImportError:
+        return []
+    try:
+        cache = scan_cache_dir()
+    except (CacheNotFound, OSError):
+        return []
+    found = []
+    for repo in sorted(cache.repos, key=lambda r: r.repo_id):
+        if repo.repo_type != "model":
+            continue
+        for revision in repo.revisions:
+            if any(f.file_name == "config.json" for f in revision.files):
+                found.append(
+                    {"name": repo.repo_id, "revision": revision.commit_hash, "path": str(revision.snapshot_path),
+                     "size_bytes": repo.size_on_disk}
+                )
+                break
+    return found

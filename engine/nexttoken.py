@@ -1,0 +1,137 @@
+"""Next-token distributions over a growing context, stepped with the KV cache.
+
+One step costs the new tokens only: the cache is cropped back to the longest common prefix of the old
+and new contexts, so moving forward by a token, or trying a guess and taking it back, is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from engine.models import LoadedModel
+from engine.tokens import token_text
+
+
+@dataclass(frozen=True)
+class TokenProb:
+    id: int
+    token: str
+    prob: float
+    logit: float
+
+
+class Distribution:
+    """The model's next-token distribution at one position."""
+
+    def __init__(self, logits: torch.Tensor, tokenizer: object) -> None:
+        self.logits = logits.float()  # [vocab]
+        self.logprobs = torch.log_softmax(self.logits, dim=-1)  # [vocab]
+        self.tokenizer = tokenizer
+
+    def prob(self, token_id: int) -> float:
+        return float(self.logprobs[token_id].exp())
+
+    def logprob(self, token_id: int) -> float:
+        return float(self.logprobs[token_id])
+
+    def rank(self, token_id: int) -> int:
+        """1 for the top token; ties share the better rank."""
+        return 1 + int((self.logits > self.logits[token_id]).sum())
+
+    def top_k(self, k: int) -> list[TokenProb]:
+        values, ids = torch.topk(self.logits, min(k, self.logits.numel()))
+        probs = self.logprobs[ids].exp()
+        return [
+            TokenProb(int(i), token_text(self.tokenizer, int(i)), float(p), float(v))
+            for i, p, v in zip(ids, probs, values)
+        ]
+
+    def sample(self, generator: torch.Generator, exclude: int | None = None) -> int:
+        probs = self.logprobs.exp()
+        if exclude is not None:
+            probs = probs.clone()
+            probs[exclude] = 0.0
+            if float(probs.sum()) <= 0.0:
+                probs = torch.ones_like(probs)
+                probs[exclude] = 0.0
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _crop(cache: object, remove: int) -> None:
+    """Drop the last `remove` positions (a negative argument means the same in transformers 4 and 5)."""
+    if remove > 0:
+        cache.crop(-remove)
+
+
+class Stepper:
+    """Keeps one model's KV cache in step with a context given as token ids (BOS is added here)."""
+
+    def __init__(self, lm: LoadedModel) -> None:
+        self.lm = lm
+        self.window = lm.max_positions
+        self.cached: list[int] = []  # the tokens whose keys and values are in the cache
+        self.cache: object | None = None
+        self.last_logits: torch.Tensor | None = None  # after self.cached
+        self.start = 0  # first context token inside the window
+
+    def _windowed(self, ids: list[int]) -> list[int]:
+        bos = [self.lm.bos_id] if self.lm.bos_id is not None else []
+        room = self.window - len(bos)
+        if len(ids) - self.start > room or self.start > len(ids):
+            # slide by half a window at a time, so that most steps still extend the cache
+            self.start = max(0, len(ids) - room // 2)
+        return bos + ids[self.start :]
+
+    @torch.inference_mode()
+    def _forward(self, new: list[int]) -> torch.Tensor:
+        input_ids = torch.tensor([new], device=self.lm.device)
+        out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True)
+        self.cache = out.past_key_values
+        self.cached = self.cached + new
+        return out.logits[0]  # [len(new), vocab]
+
+    def _sync(self, target: list[int]) -> torch.Tensor:
+        """Make the cache hold target[:-1]... and return the logits after all of target."""
+        if not target:
+            raise ValueError("a context needs at least one token (a BOS token or some text)")
+        if target == self.cached and self.last_logits is not None:
+            return self.last_logits
+        keep = min(_common_prefix(self.cached, target), len(target) - 1)
+        if keep == 0 or self.cache is None:
+            self.cache, self.cached = None, []
+        else:
+            _crop(self.cache, len(self.cached) - keep)
+            self.cached = self.cached[:keep]
+        self.last_logits = self._forward(target[keep:])[-1]
+        return self.last_logits
+
+    def distribution(self, ids: list[int]) -> Distribution:
+        """The next-token distribution after the context `ids` (text tokens, without BOS)."""
+        return Distribution(self._sync(self._windowed(ids)), self.lm.tokenizer)
+
+    @torch.inference_mode()
+    def continuation_logprobs(self, ids: list[int], continuation: list[int]) -> list[float]:
+        """Teacher-forced log-probability of each continuation token after `ids`; the cache is left
+        holding `ids` only."""
+        if not continuation:
+            return []
+        first = self.distribution(ids)
+        logprobs = [first.logprob(continuation[0])]
+        if len(continuation) > 1:
+            base, base_logits = list(self.cached), self.last_logits
+            steps = torch.log_softmax(self._forward(continuation[:-1]).float(), dim=-1)
+            logprobs += [float(steps[i, t]) for i, t in enumerate(continuation[1:])]
+            _crop(self.cache, len(continuation) - 1)
+            self.cached, self.last_logits = base, base_logits
+        return logprobs

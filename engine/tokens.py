@@ -1,0 +1,43 @@
+"""Tokenization as a player sees it: token text with visible spaces, and continuations in context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
+
+
+def visible(text: str) -> str:
+    """Make whitespace visible, so that " cat" and "cat" look different on screen."""
+    return "".join(VISIBLE.get(char, char) for char in text)
+
+
+def token_text(tokenizer: Any, token_id: int) -> str:
+    """The text of one token, with byte-level or SentencePiece markers turned back into characters."""
+    return tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+
+
+def encode(tokenizer: Any, text: str) -> list[int]:
+    return list(tokenizer.encode(text, add_special_tokens=False))
+
+
+def encode_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Token ids of a whole text and each token's (start, end) character span."""
+    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    return list(encoded["input_ids"]), [tuple(span) for span in encoded["offset_mapping"]]
+
+
+def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[int]:
+    """How `continuation` tokenizes when it follows `context` in the same text."""
+    if not continuation:
+        return []
+    context_ids = encode(tokenizer, context)
+    full = encode(tokenizer, context + continuation)
+    if full[: len(context_ids)] == context_ids and len(full) > len(context_ids):
+        return full[len(context_ids) :]
+    return encode(tokenizer, continuation)  # a merge across the boundary: fall back to the piece alone
+
+
+def token_boundaries(offsets: list[tuple[int, int]]) -> list[int]:
+    """Character offsets at which a token starts (where a next-token prediction can be judged)."""
+    return [start for start, _ in offsets]
