@@ -1,0 +1,106 @@
+"""A text laid out for play against one or more models: where each model's tokens start, and what each
+model predicts at a position. The first model's tokens are the positions of the game; another model is
+judged at a position only where its own tokenization also has a token boundary there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.corpus import Document
+from engine.models import LoadedModel
+from engine.nexttoken import Distribution, Stepper, TokenProb
+from engine.tokens import continuation_ids, encode_with_offsets, token_text
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Where one token stands in a model's distribution."""
+
+    id: int
+    token: str
+    prob: float
+    rank: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "token": self.token, "prob": self.prob, "rank": self.rank}
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One model at one position: its top-k and where the true token stands."""
+
+    identity: dict[str, str]
+    top_k: list[TokenProb]
+    true: Judgement
+    distribution: Distribution
+    context_ids: list[int]
+
+    @property
+    def correct(self) -> bool:
+        return self.true.rank == 1
+
+
+class ModelTrack:
+    """One model's tokenization of the text and its KV-cache stepper."""
+
+    def __init__(self, lm: LoadedModel, text: str) -> None:
+        self.lm = lm
+        self.stepper = Stepper(lm)
+        self.ids, self.offsets = encode_with_offsets(lm.tokenizer, text)
+        self.index_at = {start: i for i, (start, _) in enumerate(self.offsets)}
+
+    def view(self, char_offset: int, top_k: int) -> ModelView | None:
+        index = self.index_at.get(char_offset)
+        if index is None:
+            return None
+        context = self.ids[:index]
+        dist = self.stepper.distribution(context)
+        true_id = self.ids[index]
+        true = Judgement(true_id, token_text(self.lm.tokenizer, true_id), dist.prob(true_id), dist.rank(true_id))
+        return ModelView(self.lm.identity.as_dict(), dist.top_k(top_k), true, dist, context)
+
+    def judge(self, view: ModelView, context: str, guess: str) -> tuple[list[int], Judgement | None, float | None]:
+        """The guess's tokens in this model's tokenization, its first token's standing, and the whole guess's
+        teacher-forced log-probability."""
+        ids = continuation_ids(self.lm.tokenizer, context, guess)
+        if not ids:
+            return [], None, None
+        first = Judgement(ids[0], token_text(self.lm.tokenizer, ids[0]), view.distribution.prob(ids[0]),
+                          view.distribution.rank(ids[0]))
+        logprob = sum(self.stepper.continuation_logprobs(view.context_ids, ids))
+        return ids, first, logprob
+
+
+class Board:
+    """A document, the models playing it, and the positions of the game (the first model's tokens)."""
+
+    def __init__(self, document: Document, models: list[LoadedModel]) -> None:
+        if not models:
+            raise ValueError("a board needs at least one model")
+        self.document = document
+        self.tracks = [ModelTrack(lm, document.text) for lm in models]
+        self.positions = [start for start, _ in self.tracks[0].offsets]
+        self.ends = [end for _, end in self.tracks[0].offsets]
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def context(self, position: int) -> str:
+        return self.text[: self.positions[position]]
+
+    def true_text(self, position: int) -> str:
+        return self.text[self.positions[position] : self.ends[position]]
+
+    def position_at_offset(self, char_offset: int) -> int:
+        """The first position at or after a character offset (e.g. to resume a logged guess)."""
+        for i, start in enumerate(self.positions):
+            if start >= char_offset:
+                return i
+        return len(self.positions) - 1
+
+    def views(self, position: int, top_k: int) -> list[ModelView | None]:
+        return [track.view(self.positions[position], top_k) for track in self.tracks]

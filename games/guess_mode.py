@@ -1,0 +1,137 @@
+"""Guess mode: the player types the next token, then each model's top-k and the truth are revealed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.tokens import continuation_ids, token_text
+from games.board import Board, Judgement, ModelView
+from games.log import GuessRecord, ModelRecord
+from games.rules import normalize_guess
+
+
+@dataclass(frozen=True)
+class ModelOutcome:
+    view: ModelView
+    guess_tokens: list[str]
+    guess_first: Judgement | None
+    guess_logprob: float | None
+
+    @property
+    def model_correct(self) -> bool:
+        return self.view.correct
+
+
+@dataclass(frozen=True)
+class GuessOutcome:
+    position: int
+    offset: int
+    context: str
+    guess: str  # as judged, after normalize_guess
+    true_text: str
+    player_correct: bool
+    elapsed_s: float
+    models: list[ModelOutcome | None]  # None where that model has no token boundary here
+
+
+@dataclass
+class Tally:
+    """One model against the player, on the positions where both were judged."""
+
+    positions: int = 0
+    model_correct: int = 0
+    player_correct: int = 0
+
+    @property
+    def model_accuracy(self) -> float:
+        return self.model_correct / self.positions if self.positions else 0.0
+
+    @property
+    def player_accuracy(self) -> float:
+        return self.player_correct / self.positions if self.positions else 0.0
+
+
+@dataclass
+class GuessGame:
+    board: Board
+    top_k: int = 10
+    position: int = 0
+    ranks: dict[int, int] = field(default_factory=dict)  # position -> first model's rank of the true token
+    tallies: list[Tally] = field(init=False)
+
+    mode = "guess"
+
+    def __post_init__(self) -> None:
+        self.tallies = [Tally() for _ in self.board.tracks]
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.board)
+
+    def context(self) -> str:
+        return self.board.context(self.position)
+
+    def preview(self, raw: str) -> tuple[str, list[str]]:
+        """The guess as it will be judged and its tokens in the first model's tokenization (for live display)."""
+        guess = normalize_guess(self.context(), raw)
+        tokenizer = self.board.tracks[0].lm.tokenizer
+        ids = continuation_ids(tokenizer, self.context(), guess)
+        return guess, [token_text(tokenizer, i) for i in ids]
+
+    def reveal(self, raw: str, elapsed_s: float = 0.0) -> GuessOutcome:
+        if self.finished:
+            raise IndexError("the text is finished")
+        context = self.context()
+        guess = normalize_guess(context, raw)
+        views = self.board.views(self.position, self.top_k)
+        outcomes: list[ModelOutcome | None] = []
+        for track, view in zip(self.board.tracks, views):
+            if view is None:
+                outcomes.append(None)
+                continue
+            ids, first, logprob = track.judge(view, context, guess)
+            outcomes.append(ModelOutcome(view, [token_text(track.lm.tokenizer, i) for i in ids], first, logprob))
+        primary = outcomes[0]
+        player_correct = bool(primary and primary.guess_first and primary.guess_first.id == primary.view.true.id)
+        for tally, outcome in zip(self.tallies, outcomes):
+            if outcome is not None:
+                tally.positions += 1
+                tally.model_correct += outcome.model_correct
+                tally.player_correct += player_correct
+        result = GuessOutcome(self.position, self.board.positions[self.position], context, guess,
+                              self.board.true_text(self.position), player_correct, elapsed_s, outcomes)
+        self._advance(views)
+        return result
+
+    def skip(self, count: int = 1) -> int:
+        """Move ahead `count` tokens without guessing (the skipped tokens are still coloured by rank)."""
+        skipped = 0
+        while skipped < count and not self.finished:
+            self._advance(self.board.views(self.position, 1))
+            skipped += 1
+        return skipped
+
+    def _advance(self, views: list[ModelView | None]) -> None:
+        if views and views[0] is not None:
+            self.ranks[self.position] = views[0].true.rank
+        self.position += 1
+
+    def record(self, outcome: GuessOutcome, session: str) -> GuessRecord:
+        models = []
+        for outcome_m in outcome.models:
+            if outcome_m is None:
+                continue
+            view, first = outcome_m.view, outcome_m.guess_first
+            models.append(ModelRecord(
+                identity=view.identity,
+                top_k=[{"token": t.token, "id": t.id, "prob": t.prob, "logit": t.logit} for t in view.top_k],
+                true_id=view.true.id, true_prob=view.true.prob, true_rank=view.true.rank,
+                guess_prob=first.prob if first else None, guess_rank=first.rank if first else None,
+                guess_logprob=outcome_m.guess_logprob,
+            ))
+        return GuessRecord(
+            session=session, mode=self.mode, text_id=self.board.document.id, offset=outcome.offset,
+            context=outcome.context, guess=outcome.guess, true_token=outcome.true_text,
+            player_correct=outcome.player_correct, elapsed_s=outcome.elapsed_s, models=models,
+            extra={"guess_tokens": outcome.models[0].guess_tokens if outcome.models[0] else []},
+        )
