@@ -1,0 +1,175 @@
+"""The `lmgame` command: a thin face over engine/ and games/. Textual is imported only to play."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from engine.errors import LmgameError
+
+SUBCOMMANDS = ("play", "predict", "models", "log")
+MAX_MODELS = 3
+
+
+def _add_model_options(parser: argparse.ArgumentParser, repeatable: bool) -> None:
+    if repeatable:
+        parser.add_argument("--model", action="append", metavar="M",
+                            help=f"hub id or local directory (repeat for up to {MAX_MODELS} side by side); "
+                                 "default: the embedded model")
+    else:
+        parser.add_argument("--model", metavar="M", help="hub id or local directory; default: the embedded model")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
+    parser.add_argument("--dtype", default="auto", help="auto (float32), float32, bfloat16 or float16")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lmgame",
+        description="Play the language-modelling game against small language models. With no command: play.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    play = commands.add_parser("play", help="open the game (the default command)")
+    _add_model_options(play, repeatable=True)
+    source = play.add_mutually_exclusive_group()
+    source.add_argument("--text", help="play on this text")
+    source.add_argument("--file", metavar="PATH", help='play on a .txt file, or a .jsonl file with a "text" field')
+    source.add_argument("--dataset", metavar="NAME", help="play on a Hugging Face dataset (where reachable)")
+    play.add_argument("--top-k", type=int, default=10, help="how many predictions to reveal (default 10)")
+    play.add_argument("--mode", choices=("guess", "which"), default="guess", help="game mode (default guess)")
+    play.add_argument("--seed", type=int, default=0, help="seed for the which-one mode's draws")
+
+    predict = commands.add_parser("predict", help="top-k next tokens after TEXT, and where answers stand")
+    predict.add_argument("text", metavar="TEXT")
+    _add_model_options(predict, repeatable=False)
+    predict.add_argument("--top-k", type=int, default=10)
+    predict.add_argument("--answer", action="append", default=[], metavar="STR",
+                         help="an answer to judge, as it would follow TEXT (include its leading space)")
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+
+    models = commands.add_parser("models", help="the embedded model and the models in the Hugging Face cache")
+    models.add_argument("--json", action="store_true")
+
+    log = commands.add_parser("log", help="the guess log")
+    log_commands = log.add_subparsers(dest="log_command", metavar="ACTION", required=True)
+    export = log_commands.add_parser("export", help="write the whole log to stdout")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    log_commands.add_parser("path", help="print where the log is")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    argv = list(argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["play", *argv]
+    return build_parser().parse_args(argv)
+
+
+def _load_models(names: list[str] | None, device: str, dtype: str) -> list[Any]:
+    from engine.models import load_model
+
+    names = names or [None]
+    if len(names) > MAX_MODELS:
+        raise LmgameError(f"at most {MAX_MODELS} models side by side; got {len(names)}")
+    loaded = []
+    for name in names:
+        print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)
+        loaded.append(load_model(name, device=device, dtype=dtype))
+    return loaded
+
+
+def _documents(args: argparse.Namespace) -> tuple[list[Any], str]:
+    from engine.corpus import dataset_documents, read_documents, text_document
+    from games.demo import demo_documents
+
+    if args.text is not None:
+        return [text_document(args.text)], "--text"
+    if args.file:
+        return read_documents(args.file), args.file
+    if args.dataset:
+        return dataset_documents(args.dataset), f"dataset:{args.dataset}"
+    return demo_documents(), "demo"
+
+
+def run_play(args: argparse.Namespace) -> int:
+    if args.top_k < 1:
+        raise LmgameError("--top-k must be at least 1")
+    documents, source = _documents(args)
+    models = _load_models(args.model, args.device, args.dtype)
+    from tui.app import LmgameApp, PlaySetup
+
+    setup = PlaySetup(models=models, documents=documents, source=source, mode=args.mode, top_k=args.top_k,
+                      seed=args.seed)
+    LmgameApp(setup).run()
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from engine.predict import predict
+    from engine.tokens import visible
+
+    (lm,) = _load_models([args.model] if args.model else None, args.device, args.dtype)
+    result = predict(lm, args.text, args.top_k, tuple(args.answer))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"model: {lm.identity.label}")
+    for rank, entry in enumerate(result["top_k"], start=1):
+        bar = "█" * round(entry["prob"] * 30)
+        print(f"{rank:>3}  {visible(entry['token']):<16} {entry['prob']:7.2%}  {bar}")
+    for answer in result["answers"]:
+        tokens = " | ".join(visible(t) for t in answer["tokens"])
+        print(f"answer {visible(answer['text'])!s}: tokens [{tokens}], first token p={answer['prob']:.4f} "
+              f"rank {answer['rank']}, whole answer log p={answer['logprob']:.3f}")
+    return 0
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from engine.models import DEFAULT_MODEL_NAME, cached_hub_models, default_model_dir
+
+    entries = [{"name": DEFAULT_MODEL_NAME, "kind": "embedded", "path": str(default_model_dir())}]
+    entries += [{**m, "kind": "hf-cache"} for m in cached_hub_models()]
+    if args.json:
+        print(json.dumps({"models": entries}))
+        return 0
+    for entry in entries:
+        print(f"{entry['name']:<40} {entry['kind']:<10} {entry['path']}")
+    if len(entries) == 1:
+        print("(no models in the local Hugging Face cache)")
+    return 0
+
+
+def run_log(args: argparse.Namespace) -> int:
+    from games.log import GuessLog, export
+    from games.paths import guess_log_path
+
+    path = guess_log_path()
+    if args.log_command == "path":
+        print(path)
+        return 0
+    if not path.exists():
+        return 0  # an empty log exports as nothing
+    with GuessLog(path) as log:
+        sys.stdout.write(export(log, args.format))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log}
+    try:
+        return runners[args.command](args)
+    except LmgameError as error:
+        print(f"lmgame: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
