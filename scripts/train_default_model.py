@@ -1,0 +1,191 @@
+"""Train the embedded default model: a small GPT-2-architecture model with its own byte-level BPE.
+
+    python scripts/train_default_model.py --minutes 25
+
+Data: ../shared/data/tinystories/stories.jsonl (real TinyStories; one story in twenty, chosen by a hash of its
+text, is held out for validation) plus, when present, stories sampled from stories260K by
+scripts/sample_stories.py (text the project generates itself). Seeded. Prints its figures, including bits per
+byte on the held-out stories beside those of the real pretrained stories260K on the same stories, and writes
+a Hugging Face directory (config.json, model.safetensors, tokenizer files, README.md) to engine/default_model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.llama2c import BOS_ID, convert_llama2c  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+STORIES = SHARED / "tinystories" / "stories.jsonl"
+EOT = "<|endoftext|>"
+
+
+def is_validation(text: str) -> bool:
+    return int(hashlib.sha1(text.encode()).hexdigest(), 16) % 20 == 0
+
+
+def read_texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as handle:
+        return [t for t in (json.loads(line)["text"] for line in handle if line.strip()) if t.strip()]
+
+
+def train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokenizer
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[EOT],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def bits_per_byte(model, token_lists: list[list[int]], texts: list[str], bos: int, window: int) -> float:
+    """Sum of -log2 p over every token of every text (each text starts after a BOS), over its UTF-8 bytes.
+    Texts longer than the window are scored in consecutive windows, each restarted after a BOS."""
+    total_bits, total_bytes = 0.0, sum(len(t.encode()) for t in texts)
+    model.eval()
+    with torch.inference_mode():
+        for ids in token_lists:
+            for start in range(0, len(ids), window - 1):
+                chunk = [bos] + ids[start : start + window - 1]
+                logits = model(torch.tensor([chunk])).logits[0, :-1].float()
+                logprobs = torch.log_softmax(logits, -1).gather(1, torch.tensor(chunk[1:])[:, None])
+                total_bits -= float(logprobs.sum()) / math.log(2)
+    return total_bits / total_bytes
+
+
+def stories260k_bpb(texts: list[str]) -> float:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    with tempfile.TemporaryDirectory() as folder:
+        convert_llama2c(SHARED / "stories260K" / "stories260K.bin", SHARED / "stories260K" / "tok512.model", Path(folder))
+        model = AutoModelForCausalLM.from_pretrained(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+    ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
+    return bits_per_byte(model, ids, texts, BOS_ID, 512)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=25.0, help="training time budget")
+    parser.add_argument("--vocab", type=int, default=4096)
+    parser.add_argument("--width", type=int, default=192)
+    parser.add_argument("--layers", type=int, default=6)
+    parser.add_argument("--heads", type=int, default=6)
+    parser.add_argument("--context", type=int, default=512)
+    parser.add_argument("--seq", type=int, default=256, help="training sequence length")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--sampled", type=Path, default=ROOT / "build" / "sampled_stories.jsonl")
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--out", type=Path, default=ROOT / "engine" / "default_model")
+    args = parser.parse_args()
+
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    real = read_texts(STORIES)
+    validation = [t for t in real if is_validation(t)]
+    train = [t for t in real if not is_validation(t)]
+    sampled = read_texts(args.sampled) if args.sampled.exists() else []
+    print(f"stories: {len(train)} real for training, {len(validation)} held out, {len(sampled)} sampled from stories260K")
+
+    tok = train_tokenizer(train + sampled, args.vocab)
+    eot = tok.token_to_id(EOT)
+    encode = lambda texts: [e.ids for e in tok.encode_batch(texts)]  # noqa: E731
+    train_ids, sampled_ids, val_ids = encode(train), encode(sampled), encode(validation)
+    stream = [eot]
+    for ids in train_ids + sampled_ids:
+        stream += ids + [eot]
+    data = torch.tensor(stream)
+    real_tokens = sum(map(len, train_ids))
+    real_bytes = sum(len(t.encode()) for t in train)
+    print(f"tokens: {len(stream):,} in training ({real_tokens:,} real, {real_bytes / real_tokens:.2f} bytes/token)")
+
+    config = GPT2Config(
+        vocab_size=tok.get_vocab_size(), n_positions=args.context, n_embd=args.width, n_layer=args.layers,
+        n_head=args.heads, resid_pdrop=args.dropout, embd_pdrop=args.dropout, attn_pdrop=args.dropout,
+        bos_token_id=eot, eos_token_id=eot, tie_word_embeddings=True,
+    )
+    model = GPT2LMHeadModel(config)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"model: GPT-2 architecture, {params:,} parameters, {args.layers} layers, width {args.width}")
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr, betas=(0.9, 0.95),
+    )
+    budget = args.minutes * 60
+    warmup = 100
+    start, step, tokens_seen = time.time(), 0, 0
+    model.train()
+    while (elapsed := time.time() - start) < budget:
+        progress = elapsed / budget
+        lr = args.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        offsets = torch.randint(0, len(data) - args.seq - 1, (args.batch,))
+        batch = torch.stack([data[o : o + args.seq + 1] for o in offsets])
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            logits = model(batch[:, :-1]).logits
+        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        tokens_seen += batch.numel()
+        if step % 100 == 0:
+            print(f"step {step}: loss {loss.item():.3f}, lr {lr:.2e}, {tokens_seen / (time.time() - start):,.0f} tokens/s, "
+                  f"{elapsed / 60:.1f} min", flush=True)
+
+    model.eval()
+    ours = bits_per_byte(model, val_ids, validation, eot, args.context)
+    theirs = stories260k_bpb(validation)
+    ratio = ours / theirs
+    print(f"validation bits per byte: lmgame-default {ours:.4f}, stories260K {theirs:.4f}, ratio {ratio:.3f}")
+    print(f"trained {step} steps, {tokens_seen:,} tokens in {(time.time() - start) / 60:.1f} min")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.half().save_pretrained(args.out)  # float16 on disk (fits the 10 MB budget); loads as any dtype
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token=EOT, eos_token=EOT, unk_token=EOT, model_max_length=args.context
+    )
+    fast.save_pretrained(args.out)
+    card = (ROOT / "scripts" / "default_model_card.md").read_text().format(
+        params=f"{params:,}", layers=args.layers, width=args.width, heads=args.heads, vocab=tok.get_vocab_size(),
+        context=args.context, train=len(train), validation=len(validation), sampled=len(sampled),
+        steps=step, tokens=f"{tokens_seen:,}", minutes=f"{args.minutes:g}", ours=f"{ours:.4f}",
+        theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv),
+    )
+    (args.out / "README.md").write_text(card)
+    (args.out / "training.json").write_text(json.dumps(
+        {"args": {k: str(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
+         "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
