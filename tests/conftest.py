@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests read ../shared/data beside the repository")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test writes to the real user data directory, and none reaches for a hub."""
+    home = tmp_path / "lmgame-home"
+    monkeypatch.setenv("LMGAME_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(scope="session")
+def stories260k_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real pretrained stories260K (llama2.c format, ../shared) converted to a Hugging Face Llama folder."""
+    from engine.llama2c import convert_llama2c
+
+    out = tmp_path_factory.mktemp("stories260K-hf")
+    return convert_llama2c(shared("stories260K", "stories260K.bin"), shared("stories260K", "tok512.model"), out)
+
+
+@pytest.fixture(scope="session")
+def stories260k(stories260k_dir: Path):
+    from engine.models import load_model
+
+    return load_model(str(stories260k_dir))
+
+
+@pytest.fixture(scope="session")
+def default_lm():
+    from engine.models import load_model
+
+    return load_model(None)
+
+
+@pytest.fixture(scope="session")
+def gpt2_tokenizer():
+    from transformers import GPT2Tokenizer
+
+    return GPT2Tokenizer.from_pretrained(str(shared("gpt2-tokenizer")))

@@ -1,0 +1,131 @@
+"""Game rules and scoring on real models: the embedded default model and stories260K."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from engine.corpus import Document
+from engine.nexttoken import Stepper
+from games.board import Board
+from games.guess_mode import GuessGame
+from games.which_mode import ANSWER_KEYS, WhichGame
+
+STORY = Document("t1", "Once upon a time, there was a little dog named Max. Max liked to run in the park.", "test")
+
+
+def _true_token_text(board: Board, position: int) -> str:
+    return board.true_text(position)
+
+
+def test_guess_right_and_wrong(default_lm) -> None:
+    game = GuessGame(Board(STORY, [default_lm]), top_k=5)
+    first = game.reveal(_true_token_text(game.board, 0))
+    assert first.player_correct and first.position == 0 and game.position == 1
+    wrong = game.reveal("zebra")
+    assert not wrong.player_correct
+    model = wrong.models[0]
+    assert model.guess_tokens and model.guess_first is not None
+    assert len(model.view.top_k) == 5
+    tally = game.tallies[0]
+    assert tally.positions == 2 and tally.player_correct == 1
+    assert tally.model_correct == sum(o.models[0].view.true.rank == 1 for o in (first, wrong))
+
+
+def test_reveal_matches_a_direct_forward_pass(default_lm) -> None:
+    board = Board(STORY, [default_lm])
+    game = GuessGame(board, top_k=3)
+    game.skip(7)
+    outcome = game.reveal("dog")
+    ids = board.tracks[0].ids
+    with torch.no_grad():
+        logits = default_lm.model(torch.tensor([[default_lm.bos_id] + ids[:7]])).logits[0, -1].float()
+    probs = torch.softmax(logits, -1)
+    view = outcome.models[0].view
+    assert view.true.id == ids[7]
+    assert abs(view.true.prob - float(probs[ids[7]])) < 1e-5
+    assert [t.id for t in view.top_k] == torch.topk(probs, 3).indices.tolist()
+    # the whole guess, teacher-forced, is the sum of its tokens' log-probabilities
+    tokens = outcome.models[0].guess_tokens
+    assert outcome.models[0].guess_logprob == pytest.approx(
+        sum(Stepper(default_lm).continuation_logprobs(ids[:7], board.tracks[0].judge(view, outcome.context, outcome.guess)[0])),
+        abs=1e-4,
+    )
+    assert "".join(tokens) == outcome.guess
+
+
+def test_multi_token_guess_judged_on_first_token(stories260k) -> None:
+    board = Board(STORY, [stories260k])
+    game = GuessGame(board)
+    game.skip(board.position_at_offset(STORY.text.index("Max liked")))
+    true_first = board.true_text(game.position)
+    outcome = game.reveal("+" + true_first + "xyz and his friends")
+    assert len(outcome.models[0].guess_tokens) > 1
+    assert outcome.player_correct  # the first token is right, the rest does not count against it
+
+
+def test_skip_colours_tokens_and_finishes(default_lm) -> None:
+    game = GuessGame(Board(STORY, [default_lm]))
+    skipped = game.skip(10_000)
+    assert skipped == len(game.board) and game.finished
+    assert sorted(game.ranks) == list(range(len(game.board)))
+    with pytest.raises(IndexError):
+        game.reveal("x")
+
+
+def test_models_with_different_tokenizers_side_by_side(default_lm, stories260k) -> None:
+    board = Board(STORY, [default_lm, stories260k])
+    game = GuessGame(board)
+    aligned = 0
+    for _ in range(len(board)):
+        outcome = game.reveal("the")
+        second = outcome.models[1]
+        if second is not None:
+            aligned += 1
+            assert second.view.true.token.strip() or second.view.true.token == " "
+    assert 0 < aligned <= len(board)
+    assert game.tallies[1].positions == aligned
+    assert game.tallies[0].positions == len(board)
+
+
+def test_which_mode_scoring(default_lm) -> None:
+    game = WhichGame(Board(STORY, [default_lm]), seed=3)
+    question = game.question()
+    assert question.view.true.id in (question.first_id, question.second_id)
+    assert question.first_id != question.second_id
+    outcome = game.answer(ANSWER_KEYS["7"])
+    p_true = 0.7 if question.true_is_first else 0.3
+    assert outcome.player_bits == pytest.approx(-math.log2(p_true))
+    dist = question.view.distribution
+    p1, p2 = dist.prob(question.first_id), dist.prob(question.second_id)
+    assert outcome.model_first == pytest.approx(p1 / (p1 + p2))
+    assert game.answered == 1 and game.position == 1
+
+
+def test_which_mode_perplexity_estimate_is_exact_for_a_player_who_answers_like_the_model(default_lm) -> None:
+    """The importance-sampling estimate recovers the model's own perplexity when the player's odds are the
+    model's: a check that the estimator and the sampling agree."""
+    game = WhichGame(Board(STORY, [default_lm]), seed=11)
+    for _ in range(12):
+        game.question()
+        question = game.question()
+        dist = question.view.distribution
+        p1, p2 = dist.prob(question.first_id), dist.prob(question.second_id)
+        game.answer(min(max(p1 / (p1 + p2), 1e-9), 1 - 1e-9))
+    assert game.player_perplexity() == pytest.approx(game.model_perplexity(), rel=1e-4)
+    assert game.player_mean_bits() == pytest.approx(game.model_mean_bits(), rel=1e-6)
+
+
+def test_which_mode_is_seeded(default_lm) -> None:
+    def draws(seed: int) -> list[tuple[int, int]]:
+        game = WhichGame(Board(STORY, [default_lm]), seed=seed)
+        out = []
+        for _ in range(6):
+            q = game.question()
+            out.append((q.first_id, q.second_id))
+            game.answer(0.5)
+        return out
+
+    assert draws(5) == draws(5)

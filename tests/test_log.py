@@ -1,0 +1,120 @@
+"""The guess log: round trip, export, schema version, and writes interrupted by a kill -9."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.errors import LmgameError
+from games.log import SCHEMA_VERSION, GuessLog, GuessRecord, ModelRecord, export
+
+ROOT = Path(__file__).resolve().parents[1]
+IDENTITY = {"name": "m", "source": "/x", "revision": "abc123", "architecture": "GPT2LMHeadModel", "dtype": "float32"}
+
+
+def _record(session: str, n: int) -> GuessRecord:
+    return GuessRecord(
+        session=session, mode="guess", text_id="doc", offset=n, context=f"context {n}", guess=" cat",
+        true_token=" dog", player_correct=False, elapsed_s=1.5,
+        models=[ModelRecord(IDENTITY, [{"token": " dog", "id": 5, "prob": 0.5, "logit": 2.0}], 5, 0.5, 1, 0.1, 3, -4.0)],
+    )
+
+
+def test_round_trip_and_exports(tmp_path: Path) -> None:
+    with GuessLog(tmp_path / "log.sqlite3") as log:
+        session = log.start_session("guess", [IDENTITY], "demo")
+        log.add(_record(session, 0))
+        log.add(_record(session, 7))
+        rows = list(log.rows())
+        assert [r["offset"] for r in rows] == [0, 7]
+        assert rows[0]["models"][0]["identity"] == IDENTITY
+        assert rows[0]["models"][0]["top_k"][0]["token"] == " dog"
+        assert rows[0]["models"][0]["true_rank"] == 1 and rows[0]["models"][0]["guess_rank"] == 3
+        lines = export(log, "jsonl").splitlines()
+        assert [json.loads(line)["offset"] for line in lines] == [0, 7]
+        table = list(csv.DictReader(io.StringIO(export(log, "csv"))))
+        assert [row["model"] for row in table] == ["m", "m"] and table[1]["model_top1"] == " dog"
+    db = sqlite3.connect(tmp_path / "log.sqlite3")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    sqlite3.connect(path).execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(LmgameError, match="schema version"):
+        GuessLog(path)
+
+
+def test_a_corrupt_file_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LmgameError, match="cannot be opened"):
+        GuessLog(path)
+
+
+WRITER = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from tests.test_log import _record
+from games.log import GuessLog
+log = GuessLog({path!r})
+session = log.start_session("guess", [], "demo")
+for n in range({committed}):
+    log.add(_record(session, n))
+print("ready", flush=True)
+mode = {mode!r}
+if mode == "mid-transaction":
+    log.db.execute("BEGIN IMMEDIATE")
+    log.db.execute("INSERT INTO guesses (session, mode, created, text_id, offset, context, guess, true_token,"
+                   " player_correct, elapsed_s) VALUES (?, 'guess', 0, 'doc', 999, '', '', '', 0, 0)", (session,))
+    os.kill(os.getpid(), signal.SIGKILL)
+n = {committed}
+while True:
+    log.add(_record(session, n))
+    n += 1
+"""
+
+
+def _check_consistent(path: Path) -> int:
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    orphans = db.execute("SELECT COUNT(*) FROM guesses g WHERE NOT EXISTS "
+                         "(SELECT 1 FROM predictions p WHERE p.guess_id = g.id)").fetchone()[0]
+    assert orphans == 0, "a guess was saved without its model rows"
+    offsets = [row[0] for row in db.execute("SELECT offset FROM guesses ORDER BY id")]
+    assert offsets == list(range(len(offsets))), "the log is not the uninterrupted sequence of committed guesses"
+    return len(offsets)
+
+
+def test_kill_mid_transaction_loses_only_that_guess(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    script = WRITER.format(root=str(ROOT), path=str(path), committed=5, mode="mid-transaction")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL
+    assert _check_consistent(path) == 5
+
+
+def test_kill_9_while_writing_keeps_every_committed_guess(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    script = WRITER.format(root=str(ROOT), path=str(path), committed=3, mode="loop")
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert _check_consistent(path) > 3
+    with GuessLog(path) as log:  # and the log opens and takes new guesses afterwards
+        before = log.count()
+        log.add(_record(log.start_session("guess", [], "demo"), before))
+        assert log.count() == before + 1

@@ -1,0 +1,62 @@
+"""How a guess tokenizes in context, on the real GPT-2 tokenizer from ../shared."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.tokens import continuation_ids, encode_with_offsets, token_text, visible
+from games.rules import normalize_guess, rank_bucket
+
+
+def _pieces(tokenizer, context: str, guess: str) -> list[str]:
+    return [token_text(tokenizer, i) for i in continuation_ids(tokenizer, context, guess)]
+
+
+def test_multi_token_name_in_context(gpt2_tokenizer) -> None:
+    context = "My favourite composer is"
+    guess = normalize_guess(context, "Tchaikovsky")
+    assert guess == " Tchaikovsky"
+    assert _pieces(gpt2_tokenizer, context, guess) == [" T", "cha", "ik", "ovsky"]
+
+
+def test_leading_space_matters(gpt2_tokenizer) -> None:
+    with_space = continuation_ids(gpt2_tokenizer, "The cat sat on the", " mat")
+    glued = continuation_ids(gpt2_tokenizer, "The cat sat on the", "mat")
+    assert with_space != glued
+    assert visible(token_text(gpt2_tokenizer, with_space[0])) == "␣mat"
+
+
+@pytest.mark.parametrize(
+    "context, raw, judged",
+    [
+        ("The cat sat on the", "mat", " mat"),  # a word after a word gets its space
+        ("The cat sat on the", " mat", " mat"),  # a typed space is kept
+        ("He said hello", ".", "."),  # punctuation closes up
+        ('She said, "I want to play', '"', '"'),  # a closing quote closes up
+        ("Tchaik", "+ovsky", "ovsky"),  # "+" glues to the word before
+        ("Once upon a time\n", "Lily", "Lily"),  # after a newline, no space
+        ("(", "see", "see"),  # after an opening bracket, no space
+        ("", "Once", "Once"),  # at the very start, no space
+    ],
+)
+def test_normalize_guess(context: str, raw: str, judged: str) -> None:
+    assert normalize_guess(context, raw) == judged
+
+
+def test_punctuation_tokens(gpt2_tokenizer) -> None:
+    assert _pieces(gpt2_tokenizer, 'She said, "I want to play', '."') == ['."']
+    assert _pieces(gpt2_tokenizer, "Hello", ",") == [","]
+    assert _pieces(gpt2_tokenizer, "It costs", " $5.") == [" $", "5", "."]
+
+
+def test_offsets_cover_the_text(gpt2_tokenizer) -> None:
+    text = 'Kitty smiled and replied, "Thank you, Spot."'
+    ids, offsets = encode_with_offsets(gpt2_tokenizer, text)
+    assert "".join(text[a:b] for a, b in offsets) == text
+    assert [token_text(gpt2_tokenizer, i) for i in ids] == [text[a:b] for a, b in offsets]
+
+
+def test_rank_buckets() -> None:
+    assert [rank_bucket(r) for r in (1, 2, 10, 11, 100, 101, 50000)] == [
+        "top1", "top10", "top10", "top100", "top100", "rest", "rest"
+    ]
