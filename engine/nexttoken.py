@@ -88,7 +88,9 @@ class Stepper:
     def _windowed(self, ids: list[int]) -> list[int]:
         bos = [self.lm.bos_id] if self.lm.bos_id is not None else []
         room = self.window - len(bos)
-        if len(ids) - self.start > room or self.start > len(ids):
+        if len(ids) <= room:
+            self.start = 0
+        elif len(ids) - self.start > room or self.start > len(ids):
             # slide by half a window at a time, so that most steps still extend the cache
             self.start = max(0, len(ids) - room // 2)
         return bos + ids[self.start :]

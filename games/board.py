@@ -47,12 +47,16 @@ class ModelTrack:
         self.lm = lm
         self.stepper = Stepper(lm)
         self.ids, self.offsets = encode_with_offsets(lm.tokenizer, text)
-        self.index_at = {start: i for i, (start, _) in enumerate(self.offsets)}
+        self.index_at: dict[int, int] = {}
+        for i, (start, _) in enumerate(self.offsets):
+            self.index_at.setdefault(start, i)  # byte tokens of one character share a start: keep the first
 
-    def view(self, char_offset: int, top_k: int) -> ModelView | None:
+    def view_at_offset(self, char_offset: int, top_k: int) -> ModelView | None:
+        """The view where this model has a token starting at `char_offset`, else None."""
         index = self.index_at.get(char_offset)
-        if index is None:
-            return None
+        return None if index is None else self.view(index, top_k)
+
+    def view(self, index: int, top_k: int) -> ModelView:
         context = self.ids[:index]
         dist = self.stepper.distribution(context)
         true_id = self.ids[index]
@@ -103,4 +107,5 @@ class Board:
         return len(self.positions) - 1
 
     def views(self, position: int, top_k: int) -> list[ModelView | None]:
-        return [track.view(self.positions[position], top_k) for track in self.tracks]
+        first, *others = self.tracks
+        return [first.view(position, top_k)] + [t.view_at_offset(self.positions[position], top_k) for t in others]

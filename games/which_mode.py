@@ -80,16 +80,12 @@ class WhichGame:
         return self.board.context(self.position)
 
     def question(self) -> WhichQuestion:
-        """The question at the current position (the first model must have a token boundary there)."""
+        """The question at the current position, drawn from the first model."""
         if self._question is not None and self._question.position == self.position:
             return self._question
-        while not self.finished:
-            view = self.board.tracks[0].view(self.board.positions[self.position], self.top_k)
-            if view is not None:
-                break
-            self.position += 1
-        else:
+        if self.finished:
             raise IndexError("the text is finished")
+        view = self.board.tracks[0].view(self.position, self.top_k)
         tokenizer = self.board.tracks[0].lm.tokenizer
         alternative = view.distribution.sample(self.generator, exclude=view.true.id)
         true_first = self.rng.random() < 0.5
@@ -120,9 +116,7 @@ class WhichGame:
     def skip(self, count: int = 1) -> int:
         skipped = 0
         while skipped < count and not self.finished:
-            view = self.board.tracks[0].view(self.board.positions[self.position], 1)
-            if view is not None:
-                self.ranks[self.position] = view.true.rank
+            self.ranks[self.position] = self.board.tracks[0].view(self.position, 1).true.rank
             self.position += 1
             skipped += 1
         return skipped

@@ -129,3 +129,13 @@ def test_which_mode_is_seeded(default_lm) -> None:
         return out
 
     assert draws(5) == draws(5)
+
+
+def test_byte_tokens_of_one_character_are_separate_positions(default_lm) -> None:
+    board = Board(Document("e", "Mia smiled 😀 and said 你好 to Tom."), [default_lm])
+    ids = board.tracks[0].ids
+    starts = board.positions
+    assert len(set(starts)) < len(starts), "the text should have characters split into several byte tokens"
+    game = GuessGame(board)
+    for position in range(len(board)):
+        assert game.reveal("x").models[0].view.true.id == ids[position]
