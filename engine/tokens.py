@@ -14,7 +14,11 @@ def visible(text: str) -> str:
 
 def token_text(tokenizer: Any, token_id: int) -> str:
     """The text of one token, with byte-level or SentencePiece markers turned back into characters."""
-    return tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+    text = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+    piece = tokenizer.convert_ids_to_tokens(token_id)
+    if isinstance(piece, str) and piece.startswith("▁") and not text.startswith(" "):
+        text = " " + text  # SentencePiece decoders drop a word's space when the token stands alone
+    return text
 
 
 def encode(tokenizer: Any, text: str) -> list[int]:

@@ -16,7 +16,7 @@ def shared(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test writes to the real user data directory, and none reaches for a hub."""
     home = tmp_path / "lmgame-home"
     monkeypatch.setenv("LMGAME_HOME", str(home))

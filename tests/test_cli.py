@@ -91,6 +91,7 @@ def test_play_is_the_default_command() -> None:
         (["play", "--file", "{f}.jsonl"], b'{"text": "ok"}\n{"body": "x"}\n', ':2: expected an object with a string "text"'),
         (["play", "--model", "a", "--model", "b", "--model", "c", "--model", "d", "--text", "x"], None, "at most 3"),
         (["play", "--text", "   "], None, "--text is empty"),
+        (["play", "--model", "default", "--model", "default", "--text", "x"], None, "is given twice"),
         (["play", "--top-k", "0", "--text", "x"], None, "--top-k must be at least 1"),
         (["predict", "hi", "--device", "tpu9"], None, "unknown device"),
         (["predict", "hi", "--dtype", "int3"], None, "unknown dtype"),

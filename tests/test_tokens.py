@@ -60,3 +60,10 @@ def test_rank_buckets() -> None:
     assert [rank_bucket(r) for r in (1, 2, 10, 11, 100, 101, 50000)] == [
         "top1", "top10", "top10", "top100", "top100", "rest", "rest"
     ]
+
+
+def test_sentencepiece_tokens_keep_their_space(stories260k) -> None:
+    tokenizer = stories260k.tokenizer
+    pieces = [token_text(tokenizer, i) for i in tokenizer.encode("Once upon a time", add_special_tokens=False)]
+    assert "".join(pieces) == " Once upon a time"
+    assert visible(pieces[1]).startswith("␣")

@@ -74,6 +74,10 @@ def _load_models(names: list[str] | None, device: str, dtype: str) -> list[Any]:
     names = names or [None]
     if len(names) > MAX_MODELS:
         raise LmgameError(f"at most {MAX_MODELS} models side by side; got {len(names)}")
+    seen = [name or "default" for name in names]
+    for name in seen:
+        if seen.count(name) > 1:
+            raise LmgameError(f"--model {name} is given twice: each model plays once")
     loaded = []
     for name in names:
         print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)

@@ -1,0 +1,117 @@
+"""What both game screens share: the texts, the guess log, the busy state, the title, worker reporting."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+
+from engine.corpus import Document
+from engine.errors import LmgameError
+from engine.models import LoadedModel
+from games.guess_mode import GuessGame
+from games.log import GuessLog, GuessRecord
+from games.paths import guess_log_path
+from games.which_mode import WhichGame
+from tui.messages import TextLoaded, WorkFailed
+from tui.setup import PlaySetup
+
+
+class GameScreen(Screen[None]):
+    MODE: ClassVar[str]
+
+    def __init__(self, setup: PlaySetup) -> None:
+        super().__init__()
+        self.setup = setup
+        self.game: GuessGame | WhichGame | None = None
+        self.text_index = 0
+        self.busy = False
+        self.guess_log: GuessLog | None = None
+        self.session = ""
+
+    @property
+    def models(self) -> list[LoadedModel]:
+        """The models this mode plays against (which mode: the first only)."""
+        return self.setup.models
+
+    @property
+    def document(self) -> Document:
+        return self.setup.documents[self.text_index]
+
+    def on_mount(self) -> None:
+        self.title = f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models)
+        self._open_log()
+        self.set_busy(True)
+        self._load_text(0)
+
+    def on_unmount(self) -> None:
+        if self.guess_log is not None:
+            self.guess_log.close()
+            self.guess_log = None
+
+    def _open_log(self) -> None:
+        try:
+            self.guess_log = GuessLog(guess_log_path())
+            models = [lm.identity.as_dict() for lm in self.models]
+            self.session = self.guess_log.start_session(self.MODE, models, self.setup.source)
+        except (LmgameError, sqlite3.Error) as error:
+            self.guess_log = None
+            self.notify(f"{error}; playing on without a log", title="guess log", severity="warning")
+
+    def write_log(self, record: GuessRecord) -> None:
+        """One committed write per guess, as soon as it is judged."""
+        if self.guess_log is None:
+            return
+        try:
+            self.guess_log.add(record)
+        except sqlite3.Error as error:  # a full disk or a locked file must not end the game
+            self.notify(f"could not write the guess log: {error}", title="guess log", severity="error")
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.show_busy(busy)
+
+    def show_busy(self, busy: bool) -> None:
+        """Show or hide the "thinking…" indicator (each screen has its own place for it)."""
+
+    def update_title(self) -> None:
+        if self.game is None:
+            return
+        n, position = len(self.game.board), self.game.position
+        where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
+        texts = len(self.setup.documents)
+        self.sub_title = f"{self.document.title or self.document.id} · {where} · text {self.text_index + 1}/{texts}"
+
+    def action_next_text(self) -> None:
+        if self.busy:
+            return
+        self.set_busy(True)
+        self._load_text((self.text_index + 1) % len(self.setup.documents))
+
+    @work(thread=True, exclusive=True, group="model")
+    def _load_text(self, index: int) -> None:
+        self.report(lambda: self.prepare(index))
+
+    def prepare(self, index: int) -> TextLoaded:
+        """Lay out text `index` and start its game (runs in a worker thread)."""
+        raise NotImplementedError
+
+    def report(self, compute: Callable[[], Message]) -> None:
+        """Run a model call (in a worker thread) and post its result, or its failure, to this screen."""
+        try:
+            message: Message = compute()
+        except Exception as error:  # any failure must reach the UI as a message, or the screen stays busy
+            message = WorkFailed(f"{type(error).__name__}: {error}")
+        self.post_message(message)
+
+    def accept_text(self, message: TextLoaded) -> None:
+        self.game = message.game
+        self.text_index = message.index
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.set_busy(False)
+        self.notify(message.error, title="model call failed", severity="error", timeout=8)

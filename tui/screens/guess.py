@@ -1,0 +1,133 @@
+"""Guess mode: type the next token, then see each model's predictions beside the truth."""
+
+from __future__ import annotations
+
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input
+
+from games.board import Board
+from games.guess_mode import GuessGame
+from tui.messages import Revealed, Skipped, TextLoaded
+from tui.screens.base import GameScreen
+from tui.setup import PlaySetup
+from tui.widgets.guess_input import GuessInput
+from tui.widgets.predictions import RevealArea
+from tui.widgets.preview import HINT, TokenPreview
+from tui.widgets.reading import ReadingPane
+from tui.widgets.scoreboard import GuessScoreboard
+
+FINISHED = "The text is finished: press Ctrl+T for the next text."
+
+
+class GuessScreen(GameScreen):
+    MODE = "guess"
+    # No priority bindings: a priority Enter would run before the keys typed just ahead of it reach the Input.
+    # Enter comes from the focused GuessInput as Input.Submitted, in order; the Input binds no ctrl+n/f/t.
+    BINDINGS = [
+        Binding("ctrl+n", "skip(1)", "Skip 1 token", id="skip-1"),
+        Binding("ctrl+f", "skip(10)", "Skip 10 tokens", id="skip-10"),
+        Binding("ctrl+t", "next_text", "Next text", id="next-text"),
+    ]
+
+    game: GuessGame | None
+
+    def __init__(self, setup: PlaySetup) -> None:
+        super().__init__(setup)
+        self.shown_at = time.monotonic()
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield ReadingPane(self.setup.models[0].identity.name, id="reading")
+        yield GuessInput(placeholder="your guess for the next token, then Enter", id="guess")
+        yield TokenPreview(id="preview")
+        yield RevealArea(self.setup.labels, id="reveal")
+        yield GuessScoreboard(self.setup.labels, id="score")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Textual also runs GameScreen.on_mount (handlers run along the MRO): no super() call here
+        self.query_one("#guess", Input).focus()
+
+    def show_busy(self, busy: bool) -> None:
+        if busy:
+            self.query_one(TokenPreview).thinking()
+        else:
+            self._refresh_preview()
+
+    def prepare(self, index: int) -> TextLoaded:
+        board = Board(self.setup.documents[index], self.models)
+        return TextLoaded(GuessGame(board, top_k=self.setup.top_k), index)
+
+    def on_text_loaded(self, message: TextLoaded) -> None:
+        self.accept_text(message)
+        self.query_one(RevealArea).clear("Type your guess for the next token and press Enter.")
+        self.query_one(GuessScoreboard).show(self.game.tallies)
+        self.query_one("#guess", Input).clear()
+        self._ready()
+
+    def _ready(self) -> None:
+        """The game is at a new position: draw it and wait for the player."""
+        assert self.game is not None
+        self.query_one(ReadingPane).show(self.game.board, self.game.ranks, self.game.position)
+        self.update_title()
+        self.set_busy(False)
+        self.shown_at = time.monotonic()
+
+    def _refresh_preview(self) -> None:
+        preview = self.query_one(TokenPreview)
+        if self.game is None:
+            preview.say(HINT)
+        elif self.game.finished:
+            preview.say(FINISHED)
+        else:
+            preview.show(*self.game.preview(self.query_one("#guess", Input).value))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # while a worker runs the game is moving and the tokenizer is in use: the preview waits for _ready
+        if not self.busy:
+            self._refresh_preview()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_reveal()
+
+    def action_reveal(self) -> None:
+        if self.busy or self.game is None:
+            return
+        if self.game.finished:
+            self.query_one(TokenPreview).say(FINISHED)
+            return
+        raw = self.query_one("#guess", Input).value
+        if not raw:
+            self.query_one(TokenPreview).say("Type a guess first (or Ctrl+N to skip this token).")
+            return
+        self.set_busy(True)
+        self._reveal(self.game, raw, time.monotonic() - self.shown_at)
+
+    @work(thread=True, exclusive=True, group="model")
+    def _reveal(self, game: GuessGame, raw: str, elapsed_s: float) -> None:
+        self.report(lambda: Revealed(game, game.reveal(raw, elapsed_s)))
+
+    def on_revealed(self, message: Revealed) -> None:
+        self.write_log(message.game.record(message.outcome, self.session))
+        self.query_one(RevealArea).show(message.outcome)
+        self.query_one(GuessScoreboard).show(message.game.tallies)
+        self.query_one("#guess", Input).clear()
+        self._ready()
+
+    def action_skip(self, count: int) -> None:
+        if self.busy or self.game is None or self.game.finished:
+            return
+        self.set_busy(True)
+        self._skip(self.game, count)
+
+    @work(thread=True, exclusive=True, group="model")
+    def _skip(self, game: GuessGame, count: int) -> None:
+        self.report(lambda: Skipped(game, game.skip(count)))
+
+    def on_skipped(self, message: Skipped) -> None:
+        self._ready()

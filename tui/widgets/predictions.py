@@ -1,0 +1,152 @@
+"""The reveal: each model's top-k next tokens beside where the true token and the player's guess stand."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from engine.tokens import visible
+from games.board import Judgement
+from games.guess_mode import GuessOutcome, ModelOutcome
+
+EIGHTHS = " ▏▎▍▌▋▊▉"
+TOKEN_WIDTH = 12
+MAX_BAR = 30
+
+
+def bar(prob: float, width: int) -> str:
+    """A text bar of `width` cells for a probability, in eighths of a cell."""
+    eighths = round(max(0.0, min(1.0, prob)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def prob_text(prob: float) -> str:
+    """A probability in 7 characters: a percentage, or scientific notation when it is tiny."""
+    return f"{prob:.2%}" if prob >= 0.0001 else f"{prob:.1e}"
+
+
+def token_cell(token: str, width: int = TOKEN_WIDTH) -> str:
+    shown = visible(token)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def _standing(label: str, judgement: Judgement) -> str:
+    return (f"{label:<5} {token_cell(judgement.token):<{TOKEN_WIDTH}} {prob_text(judgement.prob):>7}  "
+            f"rank {judgement.rank}")
+
+
+class PredictionsPanel(Widget):
+    """One model at one position; drawn at whatever width the panel gets."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "predictions--true", "predictions--guess", "predictions--bar", "predictions--dim",
+    }
+
+    def __init__(self, label: str) -> None:
+        super().__init__(classes="predictions")
+        self.label = label
+        self.outcome: ModelOutcome | None = None
+        self.judged = False  # False until a reveal; then outcome None means "no token boundary here"
+
+    def on_mount(self) -> None:
+        self.border_title = self.label
+
+    def show(self, outcome: ModelOutcome | None) -> None:
+        self.outcome, self.judged = outcome, True
+        if outcome is None:
+            self.border_subtitle = "not judged here"
+        else:
+            self.border_subtitle = "model ✓ right" if outcome.model_correct else "model ✗ wrong"
+        self.set_class(outcome is not None and outcome.model_correct, "-right")
+        self.set_class(outcome is not None and not outcome.model_correct, "-wrong")
+        self.refresh(layout=True)
+
+    def clear(self) -> None:
+        self.outcome, self.judged = None, False
+        self.border_subtitle = ""
+        self.remove_class("-right", "-wrong")
+        self.refresh(layout=True)
+
+    @property
+    def plain(self) -> str:
+        return self.build(self.content_size.width or 40).plain
+
+    def render(self) -> Text:
+        return self.build(self.content_size.width)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"predictions--{name}", partial=True)
+
+    def build(self, width: int) -> Text:
+        dim = self._style("dim")
+        if not self.judged:
+            return Text("predictions appear here after a guess", dim)
+        outcome = self.outcome
+        if outcome is None:
+            return Text("no token boundary here: this model's tokens do not start at this position, "
+                        "so it is not judged", dim)
+        view, first = outcome.view, outcome.guess_first
+        text = Text()
+        text.append(_standing("true", view.true) + "\n", self._style("true"))
+        if first is None:
+            text.append("guess (no tokens)\n", dim)
+        else:
+            text.append(_standing("guess", first) + "\n", self._style("guess"))
+            count = len(outcome.guess_tokens)
+            logprob = outcome.guess_logprob if outcome.guess_logprob is not None else float("nan")
+            text.append(f"whole guess: log p {logprob:.2f} ({count} token{'s' * (count != 1)})\n", dim)
+        bar_width = max(2, min(MAX_BAR, width - (3 + TOKEN_WIDTH + 9 + 7)))
+        for rank, entry in enumerate(view.top_k, start=1):
+            is_true, is_guess = entry.id == view.true.id, first is not None and entry.id == first.id
+            style = self._style("true") if is_true else self._style("guess") if is_guess else Style()
+            mark = "◀ both" if is_true and is_guess else "◀ true" if is_true else "◀ you" if is_guess else ""
+            text.append(f"\n{rank:>2} {token_cell(entry.token):<{TOKEN_WIDTH}} {prob_text(entry.prob):>7} ", style)
+            text.append(f"{bar(entry.prob, bar_width):<{bar_width}}", self._style("bar"))
+            text.append(f" {mark}", style)
+        return text
+
+
+class RevealArea(VerticalScroll):
+    """The verdict on the last guess and one predictions panel per model, side by side."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"reveal--right", "reveal--wrong"}
+
+    def __init__(self, labels: list[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.labels = labels
+        self.plain_verdict = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Type your guess for the next token and press Enter.", id="verdict")
+        with Horizontal(id="panels"):
+            for label in self.labels:
+                yield PredictionsPanel(label)
+
+    @property
+    def panels(self) -> list[PredictionsPanel]:
+        return list(self.query(PredictionsPanel))
+
+    def show(self, outcome: GuessOutcome) -> None:
+        verdict = Text(f"token {outcome.position + 1}: you guessed {visible(outcome.guess)} → ")
+        if outcome.player_correct:
+            verdict.append("right ✓", self.get_component_rich_style("reveal--right", partial=True))
+        else:
+            verdict.append("wrong ✗", self.get_component_rich_style("reveal--wrong", partial=True))
+        verdict.append(f"   the true token was {visible(outcome.true_text)}")
+        self.plain_verdict = verdict.plain
+        self.query_one("#verdict", Static).update(verdict)
+        for panel, model in zip(self.panels, outcome.models):
+            panel.show(model)
+
+    def clear(self, message: str) -> None:
+        self.plain_verdict = message
+        self.query_one("#verdict", Static).update(message)
+        for panel in self.panels:
+            panel.clear()

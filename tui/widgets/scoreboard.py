@@ -1,0 +1,60 @@
+"""Scoreboards: the player against each model on the same positions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from games.guess_mode import Tally
+from games.which_mode import WhichGame
+
+PERPLEXITY_NOTE = "your ≈ is importance-sampled from your odds against tokens drawn from the model"
+
+
+class GuessScoreboard(Static):
+    """Top-1 accuracy: the player against each model, counted where that model was judged."""
+
+    def __init__(self, labels: list[str], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.labels = labels
+        self.plain = ""
+
+    def on_mount(self) -> None:
+        self.border_title = "score: top-1 accuracy on the same positions"
+        self.show([Tally() for _ in self.labels])
+
+    def show(self, tallies: list[Tally]) -> None:
+        lines = []
+        for label, tally in zip(self.labels, tallies):
+            n = tally.positions
+            lines.append(f"you {tally.player_correct}/{n} ({tally.player_accuracy:.0%})  vs  "
+                         f"{label} {tally.model_correct}/{n} ({tally.model_accuracy:.0%})")
+        self.plain = "\n".join(lines)
+        self.update(Text(self.plain))
+
+
+class WhichScoreboard(Static):
+    """Mean log loss in bits and perplexity: the player's estimate beside the model's own."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plain = ""
+
+    def on_mount(self) -> None:
+        self.border_title = "score"
+        self.show(None)
+
+    def show(self, game: WhichGame | None) -> None:
+        if game is None or game.answered == 0:
+            lines = ["no answers yet", PERPLEXITY_NOTE]
+        else:
+            n = game.answered
+            lines = [
+                f"{n} answer{'s' * (n != 1)}   mean log loss: you {game.player_mean_bits():.2f} bits   "
+                f"model {game.model_mean_bits():.2f} bits",
+                f"perplexity: you ≈ {game.player_perplexity():.1f} (estimate)   model {game.model_perplexity():.1f}"
+                f"   (on the same {n} token{'s' * (n != 1)})",
+                PERPLEXITY_NOTE,
+            ]
+        self.plain = "\n".join(lines)
+        self.update(Text(self.plain))
