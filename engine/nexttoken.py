@@ -6,6 +6,7 @@ and new contexts, so moving forward by a token, or trying a guess and taking it 
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import torch
@@ -84,6 +85,7 @@ class Stepper:
         self.cache: object | None = None
         self.last_logits: torch.Tensor | None = None  # after self.cached
         self.start = 0  # first context token inside the window
+        self.trims_logits = "logits_to_keep" in inspect.signature(lm.model.forward).parameters
 
     def _windowed(self, ids: list[int]) -> list[int]:
         bos = [self.lm.bos_id] if self.lm.bos_id is not None else []
@@ -96,9 +98,12 @@ class Stepper:
         return bos + ids[self.start :]
 
     @torch.inference_mode()
-    def _forward(self, new: list[int]) -> torch.Tensor:
+    def _forward(self, new: list[int], last_only: bool = False) -> torch.Tensor:
+        """Feed `new` through the model after the cache; logits for each new token, or for the last only
+        (the output projection is a large share of a small model's cost)."""
         input_ids = torch.tensor([new], device=self.lm.device)
-        out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True)
+        extra = {"logits_to_keep": 1} if last_only and self.trims_logits else {}
+        out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, **extra)
         self.cache = out.past_key_values
         self.cached = self.cached + new
         return out.logits[0]  # [len(new), vocab]
@@ -115,7 +120,7 @@ class Stepper:
         else:
             _crop(self.cache, len(self.cached) - keep)
             self.cached = self.cached[:keep]
-        self.last_logits = self._forward(target[keep:])[-1]
+        self.last_logits = self._forward(target[keep:], last_only=True)[-1]
         return self.last_logits
 
     def distribution(self, ids: list[int]) -> Distribution:
