@@ -107,10 +107,17 @@ def _hub_commit(folder: Path) -> str | None:
     return None
 
 
+def hub_cache_dir() -> str:
+    """The Hugging Face cache, read when asked (huggingface_hub reads HF_HUB_CACHE once, at import)."""
+    from huggingface_hub import constants
+
+    return os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE
+
+
 def _cached_hub_folder(name: str) -> Path | None:
     from huggingface_hub import try_to_load_from_cache
 
-    found = try_to_load_from_cache(name, "config.json")
+    found = try_to_load_from_cache(name, "config.json", cache_dir=hub_cache_dir())
     return Path(found).parent if isinstance(found, str) else None
 
 
@@ -175,9 +182,7 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
         kind = getattr(config, "model_type", "unknown")
         raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})")
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            source, dtype=torch_dtype, local_files_only=folder is not None
-        )
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, local_files_only=folder is not None)
     except ValueError as error:
         kind = getattr(config, "model_type", "unknown")
         raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})") from error
@@ -209,7 +214,7 @@ def cached_hub_models() -> list[dict[str, Any]]:
     except ImportError:
         return []
     try:
-        cache = scan_cache_dir()
+        cache = scan_cache_dir(hub_cache_dir())
     except (CacheNotFound, OSError):
         return []
     found = []

@@ -1,7 +1,7 @@
 """Sample stories from the real pretrained stories260K model (../shared/data/stories260K), as extra
 training text for the embedded default model. The text is the project's own (generated here).
 
-    python scripts/sample_stories.py --stories 40000 --out build/sampled_stories.jsonl
+    python scripts/sample_stories.py --stories 6144 --out build/sampled_stories.jsonl
 
 Seeded and resumable: each batch has its own seed, and batches already in the output file are kept.
 """
@@ -76,7 +76,7 @@ class Llama2cSampler:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stories", type=int, default=40000)
+    parser.add_argument("--stories", type=int, default=6144)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--max-tokens", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)

@@ -1,6 +1,7 @@
 """Train the embedded default model: a small GPT-2-architecture model with its own byte-level BPE.
 
-    python scripts/train_default_model.py --minutes 25
+    python scripts/sample_stories.py --stories 6144        # optional: extra stories, to build/
+    python scripts/train_default_model.py --minutes 40      # or --steps N to repeat a run exactly
 
 Data: ../shared/data/tinystories/stories.jsonl (real TinyStories; one story in twenty, chosen by a hash of its
 text, is held out for validation) plus, when present, stories sampled from stories260K by
@@ -84,17 +85,25 @@ def stories260k_bpb(texts: list[str]) -> float:
     return bits_per_byte(model, ids, texts, BOS_ID, 512)
 
 
+def _relative(value: object) -> str:
+    """Paths inside the repository are recorded relative to it."""
+    if isinstance(value, Path) and value.resolve().is_relative_to(ROOT):
+        return str(value.resolve().relative_to(ROOT))
+    return str(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=25.0, help="training time budget")
+    parser.add_argument("--minutes", type=float, default=40.0, help="training time budget")
+    parser.add_argument("--steps", type=int, default=0, help="train exactly this many steps instead (reproducible)")
     parser.add_argument("--vocab", type=int, default=4096)
-    parser.add_argument("--width", type=int, default=192)
-    parser.add_argument("--layers", type=int, default=6)
-    parser.add_argument("--heads", type=int, default=6)
+    parser.add_argument("--width", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--heads", type=int, default=8)
     parser.add_argument("--context", type=int, default=512)
     parser.add_argument("--seq", type=int, default=256, help="training sequence length")
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--sampled", type=Path, default=ROOT / "build" / "sampled_stories.jsonl")
     parser.add_argument("--seed", type=int, default=1234)
@@ -142,8 +151,8 @@ def main() -> None:
     warmup = 100
     start, step, tokens_seen = time.time(), 0, 0
     model.train()
-    while (elapsed := time.time() - start) < budget:
-        progress = elapsed / budget
+    while (elapsed := time.time() - start) < budget if not args.steps else step < args.steps:
+        progress = step / args.steps if args.steps else elapsed / budget
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -178,12 +187,12 @@ def main() -> None:
     card = (ROOT / "scripts" / "default_model_card.md").read_text().format(
         params=f"{params:,}", layers=args.layers, width=args.width, heads=args.heads, vocab=tok.get_vocab_size(),
         context=args.context, train=len(train), validation=len(validation), sampled=len(sampled),
-        steps=step, tokens=f"{tokens_seen:,}", minutes=f"{args.minutes:g}", ours=f"{ours:.4f}",
+        steps=step, tokens=f"{tokens_seen:,}", minutes=f"{(time.time() - start) / 60:.0f}", ours=f"{ours:.4f}",
         theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv),
     )
     (args.out / "README.md").write_text(card)
     (args.out / "training.json").write_text(json.dumps(
-        {"args": {k: str(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
+        {"args": {k: _relative(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
          "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio}, indent=2) + "\n")
 
 

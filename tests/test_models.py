@@ -31,7 +31,6 @@ def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(COMMIT)
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
     return cache
 
 
@@ -65,3 +64,18 @@ def test_dtype_and_device_choices(default_lm) -> None:
     assert default_lm.identity.dtype == "float32"
     with pytest.raises(LmgameError, match="not a model directory"):
         load_model(str(Path(__file__).parent))
+
+
+def test_the_embedded_model_is_a_standard_hugging_face_folder() -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = default_model_dir()
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size <= 10 * 1024 * 1024, f"the embedded model is {size / 2**20:.1f} MiB, over its 10 MiB budget"
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    ids = tokenizer("Once upon a time", return_tensors="pt").input_ids
+    assert model(ids).logits.shape == (1, ids.shape[1], model.config.vocab_size)
+    card = (folder / "README.md").read_text()
+    training = json.loads((folder / "training.json").read_text())
+    assert f"{training['validation_bpb']:.4f}" in card and f"{training['stories260k_bpb']:.4f}" in card
