@@ -86,6 +86,7 @@ class Stepper:
         self.last_logits: torch.Tensor | None = None  # after self.cached
         self.start = 0  # first context token inside the window
         self.trims_logits = "logits_to_keep" in inspect.signature(lm.model.forward).parameters
+        # without logits_to_keep a model computes every row and _forward slices the ones asked for
 
     def _windowed(self, ids: list[int]) -> list[int]:
         bos = [self.lm.bos_id] if self.lm.bos_id is not None else []
@@ -98,47 +99,55 @@ class Stepper:
         return bos + ids[self.start :]
 
     @torch.inference_mode()
-    def _forward(self, new: list[int], last_only: bool = False) -> torch.Tensor:
-        """Feed `new` through the model after the cache; logits for each new token, or for the last only
-        (the output projection is a large share of a small model's cost)."""
+    def _forward(self, new: list[int], rows: int) -> torch.Tensor:
+        """Feed `new` through the model after the cache; logits for the last `rows` new tokens only (the
+        output projection is a large share of a small model's cost)."""
         input_ids = torch.tensor([new], device=self.lm.device)
-        extra = {"logits_to_keep": 1} if last_only and self.trims_logits else {}
+        extra = {"logits_to_keep": rows} if self.trims_logits else {}
         out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, **extra)
         self.cache = out.past_key_values
         self.cached = self.cached + new
-        return out.logits[0]  # [len(new), vocab]
+        return out.logits[0, -rows:]  # [rows, vocab]
 
-    def _sync(self, target: list[int]) -> torch.Tensor:
-        """Make the cache hold target[:-1]... and return the logits after all of target."""
+    def _sync(self, target: list[int], extra: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits after `target`, and after each token of `extra` fed behind it, in one forward pass; the
+        cache is left holding `target`."""
         if not target:
             raise ValueError("a context needs at least one token (a BOS token or some text)")
         if target == self.cached and self.last_logits is not None:
-            return self.last_logits
-        keep = min(_common_prefix(self.cached, target), len(target) - 1)
-        if keep == 0 or self.cache is None:
-            self.cache, self.cached = None, []
+            if not extra:
+                return self.last_logits, self.last_logits[:0]
+            rows = self._forward(extra, len(extra))
+            after = self.last_logits
         else:
-            _crop(self.cache, len(self.cached) - keep)
-            self.cached = self.cached[:keep]
-        self.last_logits = self._forward(target[keep:], last_only=True)[-1]
-        return self.last_logits
+            keep = min(_common_prefix(self.cached, target), len(target) - 1)
+            if keep == 0 or self.cache is None:
+                self.cache, self.cached = None, []
+            else:
+                _crop(self.cache, len(self.cached) - keep)
+                self.cached = self.cached[:keep]
+            logits = self._forward(target[keep:] + extra, len(extra) + 1)
+            after, rows = logits[0], logits[1:]
+        if extra:
+            _crop(self.cache, len(extra))
+            self.cached = self.cached[: -len(extra)]
+        self.last_logits = after
+        return after, rows
 
     def distribution(self, ids: list[int]) -> Distribution:
         """The next-token distribution after the context `ids` (text tokens, without BOS)."""
-        return Distribution(self._sync(self._windowed(ids)), self.lm.tokenizer)
+        return Distribution(self._sync(self._windowed(ids), [])[0], self.lm.tokenizer)
 
-    @torch.inference_mode()
-    def continuation_logprobs(self, ids: list[int], continuation: list[int]) -> list[float]:
-        """Teacher-forced log-probability of each continuation token after `ids`; the cache is left
-        holding `ids` only."""
+    def distribution_and_continuation(self, ids: list[int], continuation: list[int]) -> tuple[Distribution, list[float]]:
+        """The distribution after `ids`, and the teacher-forced log-probability of each continuation token,
+        from one forward pass; the cache is left holding `ids` only."""
+        after, rows = self._sync(self._windowed(ids), list(continuation[:-1]))
+        dist = Distribution(after, self.lm.tokenizer)
         if not continuation:
-            return []
-        first = self.distribution(ids)
-        logprobs = [first.logprob(continuation[0])]
-        if len(continuation) > 1:
-            base, base_logits = list(self.cached), self.last_logits
-            steps = torch.log_softmax(self._forward(continuation[:-1]).float(), dim=-1)
-            logprobs += [float(steps[i, t]) for i, t in enumerate(continuation[1:])]
-            _crop(self.cache, len(continuation) - 1)
-            self.cached, self.last_logits = base, base_logits
-        return logprobs
+            return dist, []
+        steps = torch.log_softmax(rows.float(), dim=-1)
+        return dist, [dist.logprob(continuation[0])] + [float(steps[i, t]) for i, t in enumerate(continuation[1:])]
+
+    def continuation_logprobs(self, ids: list[int], continuation: list[int]) -> list[float]:
+        """Teacher-forced log-probability of each continuation token after `ids`."""
+        return self.distribution_and_continuation(ids, continuation)[1]

@@ -4,6 +4,7 @@ judged at a position only where its own tokenization also has a token boundary t
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from engine.corpus import Document
@@ -26,14 +27,26 @@ class Judgement:
 
 
 @dataclass(frozen=True)
+class GuessJudgement:
+    """A guess in one model's tokenization: its tokens, its first token's standing, and the whole guess's
+    teacher-forced log-probability."""
+
+    ids: list[int]
+    tokens: list[str]
+    first: Judgement
+    logprob: float
+
+
+@dataclass(frozen=True)
 class ModelView:
-    """One model at one position: its top-k and where the true token stands."""
+    """One model at one position: its top-k, where the true token stands, and where a guess stands."""
 
     identity: dict[str, str]
     top_k: list[TokenProb]
     true: Judgement
     distribution: Distribution
     context_ids: list[int]
+    guess: GuessJudgement | None = None
 
     @property
     def correct(self) -> bool:
@@ -45,34 +58,32 @@ class ModelTrack:
 
     def __init__(self, lm: LoadedModel, text: str) -> None:
         self.lm = lm
+        self.text = text
         self.stepper = Stepper(lm)
         self.ids, self.offsets = encode_with_offsets(lm.tokenizer, text)
         self.index_at: dict[int, int] = {}
         for i, (start, _) in enumerate(self.offsets):
             self.index_at.setdefault(start, i)  # byte tokens of one character share a start: keep the first
 
-    def view_at_offset(self, char_offset: int, top_k: int) -> ModelView | None:
+    def view_at_offset(self, char_offset: int, top_k: int, guess: str = "") -> ModelView | None:
         """The view where this model has a token starting at `char_offset`, else None."""
         index = self.index_at.get(char_offset)
-        return None if index is None else self.view(index, top_k)
+        return None if index is None else self.view(index, top_k, guess)
 
-    def view(self, index: int, top_k: int) -> ModelView:
+    def view(self, index: int, top_k: int, guess: str = "") -> ModelView:
+        """This model before its token `index`; a guess (the text it stands for) is judged in the same
+        forward pass."""
         context = self.ids[:index]
-        dist = self.stepper.distribution(context)
+        guess_ids = continuation_ids(self.lm.tokenizer, self.text[: self.offsets[index][0]], guess) if guess else []
+        dist, logprobs = self.stepper.distribution_and_continuation(context, guess_ids)
         true_id = self.ids[index]
+        judged = None
+        if guess_ids:
+            tokens = [token_text(self.lm.tokenizer, i) for i in guess_ids]
+            first = Judgement(guess_ids[0], tokens[0], dist.prob(guess_ids[0]), dist.rank(guess_ids[0]))
+            judged = GuessJudgement(guess_ids, tokens, first, sum(logprobs))
         true = Judgement(true_id, token_text(self.lm.tokenizer, true_id), dist.prob(true_id), dist.rank(true_id))
-        return ModelView(self.lm.identity.as_dict(), dist.top_k(top_k), true, dist, context)
-
-    def judge(self, view: ModelView, context: str, guess: str) -> tuple[list[int], Judgement | None, float | None]:
-        """The guess's tokens in this model's tokenization, its first token's standing, and the whole guess's
-        teacher-forced log-probability."""
-        ids = continuation_ids(self.lm.tokenizer, context, guess)
-        if not ids:
-            return [], None, None
-        first = Judgement(ids[0], token_text(self.lm.tokenizer, ids[0]), view.distribution.prob(ids[0]),
-                          view.distribution.rank(ids[0]))
-        logprob = sum(self.stepper.continuation_logprobs(view.context_ids, ids))
-        return ids, first, logprob
+        return ModelView(self.lm.identity.as_dict(), dist.top_k(top_k), true, dist, context, judged)
 
 
 class Board:
@@ -83,6 +94,9 @@ class Board:
             raise ValueError("a board needs at least one model")
         self.document = document
         self.tracks = [ModelTrack(lm, document.text) for lm in models]
+        # one caller at a time: a look-ahead in one thread and a reveal in another share each model's cache,
+        # and a fast tokenizer must not encode in two threads at once
+        self.lock = threading.RLock()
         self.positions = [start for start, _ in self.tracks[0].offsets]
         self.ends = [end for _, end in self.tracks[0].offsets]
 
@@ -106,6 +120,9 @@ class Board:
                 return i
         return len(self.positions) - 1
 
-    def views(self, position: int, top_k: int) -> list[ModelView | None]:
+    def views(self, position: int, top_k: int, guess: str = "") -> list[ModelView | None]:
+        """Each model at a position (None where its tokens do not start there), with a guess judged."""
         first, *others = self.tracks
-        return [first.view(position, top_k)] + [t.view_at_offset(self.positions[position], top_k) for t in others]
+        offset = self.positions[position]
+        with self.lock:
+            return [first.view(position, top_k, guess)] + [t.view_at_offset(offset, top_k, guess) for t in others]

@@ -13,13 +13,22 @@ from games.rules import normalize_guess
 @dataclass(frozen=True)
 class ModelOutcome:
     view: ModelView
-    guess_tokens: list[str]
-    guess_first: Judgement | None
-    guess_logprob: float | None
 
     @property
     def model_correct(self) -> bool:
         return self.view.correct
+
+    @property
+    def guess_tokens(self) -> list[str]:
+        return self.view.guess.tokens if self.view.guess else []
+
+    @property
+    def guess_first(self) -> Judgement | None:
+        return self.view.guess.first if self.view.guess else None
+
+    @property
+    def guess_logprob(self) -> float | None:
+        return self.view.guess.logprob if self.view.guess else None
 
 
 @dataclass(frozen=True)
@@ -75,22 +84,23 @@ class GuessGame:
         """The guess as it will be judged and its tokens in the first model's tokenization (for live display)."""
         guess = normalize_guess(self.context(), raw)
         tokenizer = self.board.tracks[0].lm.tokenizer
-        ids = continuation_ids(tokenizer, self.context(), guess)
-        return guess, [token_text(tokenizer, i) for i in ids]
+        with self.board.lock:
+            ids = continuation_ids(tokenizer, self.context(), guess)
+            return guess, [token_text(tokenizer, i) for i in ids]
+
+    def look_ahead(self) -> None:
+        """Compute every model's distribution at the current position before the player guesses (call it from
+        a background thread), so that the reveal costs only the guess's own tokens."""
+        if not self.finished:
+            self.board.views(self.position, self.top_k)
 
     def reveal(self, raw: str, elapsed_s: float = 0.0) -> GuessOutcome:
         if self.finished:
             raise IndexError("the text is finished")
         context = self.context()
         guess = normalize_guess(context, raw)
-        views = self.board.views(self.position, self.top_k)
-        outcomes: list[ModelOutcome | None] = []
-        for track, view in zip(self.board.tracks, views):
-            if view is None:
-                outcomes.append(None)
-                continue
-            ids, first, logprob = track.judge(view, context, guess)
-            outcomes.append(ModelOutcome(view, [token_text(track.lm.tokenizer, i) for i in ids], first, logprob))
+        views = self.board.views(self.position, self.top_k, guess)
+        outcomes = [ModelOutcome(view) if view is not None else None for view in views]
         primary = outcomes[0]
         player_correct = bool(primary and primary.guess_first and primary.guess_first.id == primary.view.true.id)
         for tally, outcome in zip(self.tallies, outcomes):

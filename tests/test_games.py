@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from engine.corpus import Document
-from engine.nexttoken import Stepper
 from games.board import Board
 from games.guess_mode import GuessGame
 from games.which_mode import ANSWER_KEYS, WhichGame
@@ -38,7 +37,7 @@ def test_reveal_matches_a_direct_forward_pass(default_lm) -> None:
     board = Board(STORY, [default_lm])
     game = GuessGame(board, top_k=3)
     game.skip(7)
-    outcome = game.reveal("dog")
+    outcome = game.reveal("dog and the cat")
     ids = board.tracks[0].ids
     with torch.no_grad():
         logits = default_lm.model(torch.tensor([[default_lm.bos_id] + ids[:7]])).logits[0, -1].float()
@@ -49,10 +48,11 @@ def test_reveal_matches_a_direct_forward_pass(default_lm) -> None:
     assert [t.id for t in view.top_k] == torch.topk(probs, 3).indices.tolist()
     # the whole guess, teacher-forced, is the sum of its tokens' log-probabilities
     tokens = outcome.models[0].guess_tokens
-    assert outcome.models[0].guess_logprob == pytest.approx(
-        sum(Stepper(default_lm).continuation_logprobs(ids[:7], board.tracks[0].judge(view, outcome.context, outcome.guess)[0])),
-        abs=1e-4,
-    )
+    guess_ids = outcome.models[0].view.guess.ids
+    with torch.no_grad():
+        forced = default_lm.model(torch.tensor([[default_lm.bos_id] + ids[:7] + guess_ids])).logits[0].float()
+    expected = sum(float(torch.log_softmax(forced[7 + i], -1)[t]) for i, t in enumerate(guess_ids))
+    assert len(guess_ids) >= 1 and outcome.models[0].guess_logprob == pytest.approx(expected, abs=1e-4)
     assert "".join(tokens) == outcome.guess
 
 

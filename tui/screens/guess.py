@@ -76,6 +76,15 @@ class GuessScreen(GameScreen):
         self.update_title()
         self.set_busy(False)
         self.shown_at = time.monotonic()
+        self._look_ahead(self.game)
+
+    @work(thread=True, exclusive=True, group="look-ahead")
+    def _look_ahead(self, game: GuessGame) -> None:
+        """While the player thinks, compute the models' predictions here, so that Enter reveals at once."""
+        try:
+            game.look_ahead()
+        except Exception:  # noqa: BLE001 - the reveal at this position runs the same calls and reports the error
+            pass
 
     def _refresh_preview(self) -> None:
         preview = self.query_one(TokenPreview)
