@@ -139,3 +139,18 @@ def test_byte_tokens_of_one_character_are_separate_positions(default_lm) -> None
     game = GuessGame(board)
     for position in range(len(board)):
         assert game.reveal("x").models[0].view.true.id == ids[position]
+
+
+def test_look_ahead_in_a_thread_gives_the_same_reveal(default_lm) -> None:
+    import threading
+
+    cold, warm = GuessGame(Board(STORY, [default_lm])), GuessGame(Board(STORY, [default_lm]))
+    for _ in range(6):
+        ahead = threading.Thread(target=warm.look_ahead)
+        ahead.start()
+        warm.preview("little dog")  # the live preview may run while the look-ahead does
+        ahead.join()
+        a, b = cold.reveal("little dog"), warm.reveal("little dog")
+        assert a.models[0].view.true == b.models[0].view.true
+        assert a.models[0].guess_logprob == pytest.approx(b.models[0].guess_logprob, abs=1e-5)
+        assert [t.id for t in a.models[0].view.top_k] == [t.id for t in b.models[0].view.top_k]
