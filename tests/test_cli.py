@@ -126,3 +126,9 @@ def test_the_installed_entry_point_runs(tmp_path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["top_k"]) == 1
+
+
+def test_dataset_without_the_datasets_package(capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as on a machine without it installed
+    code, _, err = run(capsys, "play", "--dataset", "roneneldan/TinyStories")
+    assert code == 2 and "--dataset needs the datasets package: pip install datasets" in err
