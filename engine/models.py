@@ -78,6 +78,8 @@ def resolve_device(device: str = "auto") -> torch.device:
         raise LmgameError(f"unknown device {device!r}: use auto, cpu, cuda or mps") from error
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise LmgameError("device cuda was asked for, but torch sees no CUDA GPU here")
+    if resolved.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise LmgameError("device mps was asked for, but this torch has no Apple GPU (MPS) support here")
     return resolved
 
 
@@ -150,11 +152,22 @@ def locate_model(name: str | None) -> tuple[str, Path | None]:
 
 
 def _is_causal_lm(config: Any) -> bool:
+    """By the architectures the config names, where it names any (a BERT masked LM has a causal class in the
+    auto mapping, but is not one), else by its model type."""
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
-    return config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES or "AutoModelForCausalLM" in (
-        getattr(config, "auto_map", None) or {}
-    )
+    if "AutoModelForCausalLM" in (getattr(config, "auto_map", None) or {}):
+        return True
+    architectures = getattr(config, "architectures", None) or []
+    if architectures:
+        causal = set(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
+        return any(a in causal or a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures)
+    return config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto") -> LoadedModel:
@@ -168,31 +181,36 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
     source = str(folder) if folder is not None else str(name)
-    if folder is None and not hub_reachable():
+    local = folder is not None
+    if not local and not hub_reachable():
         offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
         why = "hub access is off (HF_HUB_OFFLINE)" if offline else "the Hugging Face hub cannot be reached from here"
         raise LmgameError(f"unknown model {name!r}: not a local directory, not in the Hugging Face cache, and {why}")
     try:
-        config = AutoConfig.from_pretrained(source, local_files_only=folder is not None)
-    except OSError as error:
-        raise LmgameError(f"unknown model {name!r}: not a local directory, and not found on the hub") from error
-    except ValueError as error:
-        raise LmgameError(f"{name} is not a model transformers can read: {error}") from error
+        config = AutoConfig.from_pretrained(source, local_files_only=local)
+    except Exception as error:  # transformers raises many kinds for one meaning: no readable config
+        if local:
+            raise LmgameError(f"{source} has a config.json that transformers cannot read ({_first_line(error)})") from None
+        raise LmgameError(f"unknown model {name!r}: not a local directory, and not found on the hub") from None
     if not _is_causal_lm(config):
-        kind = getattr(config, "model_type", "unknown")
-        raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})")
+        kind = ", ".join(getattr(config, "architectures", None) or [getattr(config, "model_type", "unknown")])
+        raise LmgameError(f"{name} is not a causal language model (its config says {kind})")
     try:
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, local_files_only=folder is not None)
-    except ValueError as error:
-        kind = getattr(config, "model_type", "unknown")
-        raise LmgameError(f"{name} is not a causal language model (its config says {kind!r})") from error
-    except OSError as error:
-        raise LmgameError(f"{name} has a config.json but no weights transformers can load") from error
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, local_files_only=local)
+    except OSError:
+        raise LmgameError(f"{name} has a config.json but no weights transformers can load") from None
+    except Exception as error:  # corrupt weights, shapes that do not match the config, ...
+        raise LmgameError(f"{name} could not be loaded: {_first_line(error)}") from None
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=folder is not None)
-    except (OSError, ValueError) as error:
-        raise LmgameError(f"{name} has no tokenizer that transformers can load") from error
-    model.to(torch_device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+    except Exception as error:
+        raise LmgameError(f"{name} has no tokenizer that transformers can load ({_first_line(error)})") from None
+    if not tokenizer.encode("a", add_special_tokens=False):
+        raise LmgameError(f"{name} has no usable tokenizer: it turns text into no tokens (tokenizer files missing?)")
+    try:
+        model.to(torch_device).eval()
+    except Exception as error:
+        raise LmgameError(f"{name} could not be moved to {torch_device}: {_first_line(error)}") from None
     if folder is None:
         folder = _cached_hub_folder(str(name))
     revision = (_hub_commit(folder) if folder else None) or (weights_hash(folder) if folder else "unknown")
