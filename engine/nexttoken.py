@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from engine.errors import LmgameError
 from engine.models import LoadedModel
 from engine.tokens import token_text
 
@@ -88,9 +89,12 @@ class Stepper:
         self.trims_logits = "logits_to_keep" in inspect.signature(lm.model.forward).parameters
         # without logits_to_keep a model computes every row and _forward slices the ones asked for
 
-    def _windowed(self, ids: list[int]) -> list[int]:
+    def _windowed(self, ids: list[int], reserve: int = 0) -> list[int]:
+        """BOS and as much of the context as fits in the window with `reserve` positions to spare."""
         bos = [self.lm.bos_id] if self.lm.bos_id is not None else []
-        room = self.window - len(bos)
+        room = self.window - len(bos) - reserve
+        if room < 1:
+            raise LmgameError(f"{reserve + 1} tokens do not fit in this model's {self.window}-token context")
         if len(ids) <= room:
             self.start = 0
         elif len(ids) - self.start > room or self.start > len(ids):
@@ -104,7 +108,11 @@ class Stepper:
         output projection is a large share of a small model's cost)."""
         input_ids = torch.tensor([new], device=self.lm.device)
         extra = {"logits_to_keep": rows} if self.trims_logits else {}
-        out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, **extra)
+        try:
+            out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, **extra)
+        except BaseException:
+            self.cache, self.cached, self.last_logits = None, [], None  # a half-extended cache is not to be trusted
+            raise
         self.cache = out.past_key_values
         self.cached = self.cached + new
         return out.logits[0, -rows:]  # [rows, vocab]
@@ -113,7 +121,7 @@ class Stepper:
         """Logits after `target`, and after each token of `extra` fed behind it, in one forward pass; the
         cache is left holding `target`."""
         if not target:
-            raise ValueError("a context needs at least one token (a BOS token or some text)")
+            raise LmgameError("this model has no BOS token, so it predicts nothing before the first token")
         if target == self.cached and self.last_logits is not None:
             if not extra:
                 return self.last_logits, self.last_logits[:0]
@@ -141,7 +149,8 @@ class Stepper:
     def distribution_and_continuation(self, ids: list[int], continuation: list[int]) -> tuple[Distribution, list[float]]:
         """The distribution after `ids`, and the teacher-forced log-probability of each continuation token,
         from one forward pass; the cache is left holding `ids` only."""
-        after, rows = self._sync(self._windowed(ids), list(continuation[:-1]))
+        extra = list(continuation[:-1])
+        after, rows = self._sync(self._windowed(ids, reserve=len(extra)), extra)
         dist = Distribution(after, self.lm.tokenizer)
         if not continuation:
             return dist, []

@@ -68,7 +68,12 @@ class ModelTrack:
     def view_at_offset(self, char_offset: int, top_k: int, guess: str = "") -> ModelView | None:
         """The view where this model has a token starting at `char_offset`, else None."""
         index = self.index_at.get(char_offset)
-        return None if index is None else self.view(index, top_k, guess)
+        return None if index is None or index < self.first_index else self.view(index, top_k, guess)
+
+    @property
+    def first_index(self) -> int:
+        """The first token this model predicts: a model without a BOS token has no prediction for token 0."""
+        return 0 if self.lm.bos_id is not None else 1
 
     def view(self, index: int, top_k: int, guess: str = "") -> ModelView:
         """This model before its token `index`; a guess (the text it stands for) is judged in the same
@@ -106,6 +111,11 @@ class Board:
 
     def __len__(self) -> int:
         return len(self.positions)
+
+    @property
+    def first_position(self) -> int:
+        """Where play starts: after the first token when the first model has no BOS token to predict it from."""
+        return min(self.tracks[0].first_index, len(self.positions))
 
     def context(self, position: int) -> str:
         return self.text[: self.positions[position]]

@@ -72,6 +72,7 @@ class GuessGame:
 
     def __post_init__(self) -> None:
         self.tallies = [Tally() for _ in self.board.tracks]
+        self.position = max(self.position, self.board.first_position)
 
     @property
     def finished(self) -> bool:

@@ -62,13 +62,14 @@ class WhichGame:
     top_k: int = 10
     seed: int = 0
     position: int = 0
-    outcomes: list[WhichOutcome] = field(default_factory=list)
+    scores: list[tuple[float, float, float, float]] = field(default_factory=list)  # numbers only: no tensors kept
     ranks: dict[int, int] = field(default_factory=dict)
     _question: WhichQuestion | None = field(default=None, init=False)
 
     mode = "which"
 
     def __post_init__(self) -> None:
+        self.position = max(self.position, self.board.first_position)
         self.rng = random.Random(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
 
@@ -108,7 +109,7 @@ class WhichGame:
             q, player_first, model_first, _bits(player_first, q.true_is_first), _bits(model_first, q.true_is_first),
             math.log1p((1.0 - s) / s / max(q_alt, 1e-12)), -dist.logprob(q.view.true.id), elapsed_s,
         )
-        self.outcomes.append(outcome)
+        self.scores.append((outcome.player_bits, outcome.model_bits, outcome.player_log_inverse, outcome.model_nats))
         self.ranks[self.position] = q.view.true.rank
         self.position += 1
         return outcome
@@ -124,19 +125,22 @@ class WhichGame:
     # the scoreboard
     @property
     def answered(self) -> int:
-        return len(self.outcomes)
+        return len(self.scores)
+
+    def _mean(self, column: int) -> float:
+        return sum(score[column] for score in self.scores) / max(1, self.answered)
 
     def player_mean_bits(self) -> float:
-        return sum(o.player_bits for o in self.outcomes) / max(1, self.answered)
+        return self._mean(0)
 
     def model_mean_bits(self) -> float:
-        return sum(o.model_bits for o in self.outcomes) / max(1, self.answered)
+        return self._mean(1)
 
     def player_perplexity(self) -> float:
-        return math.exp(sum(o.player_log_inverse for o in self.outcomes) / max(1, self.answered))
+        return math.exp(self._mean(2))
 
     def model_perplexity(self) -> float:
-        return math.exp(sum(o.model_nats for o in self.outcomes) / max(1, self.answered))
+        return math.exp(self._mean(3))
 
     def record(self, outcome: WhichOutcome, session: str) -> GuessRecord:
         q, view = outcome.question, outcome.question.view
@@ -144,7 +148,9 @@ class WhichGame:
             session=session, mode=self.mode, text_id=self.board.document.id,
             offset=self.board.positions[q.position], context=self.board.context(q.position),
             guess=f"{outcome.player_first:.1f}", true_token=self.board.true_text(q.position),
-            player_correct=(outcome.player_first > 0.5) == q.true_is_first, elapsed_s=outcome.elapsed_s,
+            # an even-odds answer leans neither way, so it is never counted right
+            player_correct=outcome.player_first != 0.5 and (outcome.player_first > 0.5) == q.true_is_first,
+            elapsed_s=outcome.elapsed_s,
             models=[ModelRecord(
                 identity=view.identity,
                 top_k=[{"token": t.token, "id": t.id, "prob": t.prob, "logit": t.logit} for t in view.top_k],
