@@ -27,7 +27,7 @@ def _read_utf8(path: Path) -> str:
     except OSError as error:
         raise LmgameError(f"cannot read {path}: {error.strerror}") from None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
@@ -36,7 +36,8 @@ def _read_utf8(path: Path) -> str:
 def iter_jsonl(path: Path, field: str = "text") -> Iterator[Document]:
     """Documents from a JSONL file, one object a line with a `field` string; blank lines are skipped."""
     content = _read_utf8(path)
-    for number, line in enumerate(content.splitlines(), start=1):
+    # split on newlines only: str.splitlines also splits at U+2028 and friends, which JSON strings may hold
+    for number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -52,7 +53,7 @@ def iter_jsonl(path: Path, field: str = "text") -> Iterator[Document]:
 def read_documents(path: Path | str) -> list[Document]:
     """A .jsonl file gives one document a line; any other file is one document."""
     path = Path(path)
-    if path.suffix == ".jsonl":
+    if path.suffix.lower() == ".jsonl":
         docs = [doc for doc in iter_jsonl(path) if doc.text.strip()]
     else:
         text = _read_utf8(path)
