@@ -67,3 +67,28 @@ def test_sentencepiece_tokens_keep_their_space(stories260k) -> None:
     pieces = [token_text(tokenizer, i) for i in tokenizer.encode("Once upon a time", add_special_tokens=False)]
     assert "".join(pieces) == " Once upon a time"
     assert visible(pieces[1]).startswith("␣")
+
+
+def _as_a_player_types(context: str, true: str) -> str:
+    """What a player who knows the true token types, following the README: a word without its space, "+" to
+    continue a word, punctuation as it is, "\\n" for a line break."""
+    if true.startswith(" ") and true[1:2].isalnum():
+        return true.lstrip(" ")
+    if context and not context[-1].isspace() and true[:1].isalnum() and context[-1].isalnum():
+        return "+" + true
+    return true.replace("\n", "\\n")
+
+
+def test_the_guess_rules_read_a_knowing_player_right_on_the_demo_texts(default_lm) -> None:
+    from games.board import Board
+    from games.demo import demo_documents
+
+    total, wrong = 0, []
+    for doc in demo_documents():
+        board = Board(doc, [default_lm])
+        for position in range(len(board)):
+            context, true = board.context(position), board.true_text(position)
+            total += 1
+            if normalize_guess(context, _as_a_player_types(context, true)) != true:
+                wrong.append((context[-20:], true))
+    assert len(wrong) / total < 0.001, f"{len(wrong)} of {total} misread, e.g. {wrong[:8]}"

@@ -24,6 +24,8 @@ GUESS_HELP = """\
   +ovsky    "+" glues the guess to the previous word, with no space
   cat       otherwise a word gets its space after a word; punctuation, and anything
             after a space, a newline or an opening bracket, gets none
+  "         a straight quote opens with a space, or closes without one
+  \\n        a line break
   The line under the input shows the guess as judged and its tokens (␣ space, ⏎ newline).
   You are right when your guess's first token is the true token.
 
