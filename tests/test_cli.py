@@ -91,8 +91,10 @@ def test_play_is_the_default_command() -> None:
         (["play", "--file", "{f}.jsonl"], b'{"text": "ok"}\n{"body": "x"}\n', ':2: expected an object with a string "text"'),
         (["play", "--model", "a", "--model", "b", "--model", "c", "--model", "d", "--text", "x"], None, "at most 3"),
         (["play", "--text", "   "], None, "--text is empty"),
-        (["play", "--model", "default", "--model", "default", "--text", "x"], None, "is given twice"),
-        (["play", "--top-k", "0", "--text", "x"], None, "--top-k must be at least 1"),
+        (["play", "--model", "default", "--model", "lmgame-default", "--text", "x"], None, "is the same model as"),
+        (["predict", "x", "--top-k", "100000"], None, "--top-k must be between 1 and 1000"),
+        (["play", "--seed", "-1", "--text", "x"], None, "--seed must be between"),
+        (["play", "--top-k", "0", "--text", "x"], None, "--top-k must be between 1 and 1000"),
         (["predict", "hi", "--device", "tpu9"], None, "unknown device"),
         (["predict", "hi", "--dtype", "int3"], None, "unknown dtype"),
     ],
@@ -112,7 +114,7 @@ def test_bad_input_gives_one_clear_line(capsys, tmp_path, argv, content, message
 def test_a_directory_that_is_not_a_causal_lm(capsys, tmp_path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "t5", "d_model": 8}))
     code, _, err = run(capsys, "predict", "hi", "--model", str(tmp_path))
-    assert code == 2 and "is not a causal language model (its config says 't5')" in err
+    assert code == 2 and "is not a causal language model (its config says t5)" in err
 
 
 def test_a_causal_lm_directory_without_weights(capsys, tmp_path, default_lm) -> None:

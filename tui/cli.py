@@ -74,14 +74,15 @@ def _load_models(names: list[str] | None, device: str, dtype: str) -> list[Any]:
     names = names or [None]
     if len(names) > MAX_MODELS:
         raise LmgameError(f"at most {MAX_MODELS} models side by side; got {len(names)}")
-    seen = [name or "default" for name in names]
-    for name in seen:
-        if seen.count(name) > 1:
-            raise LmgameError(f"--model {name} is given twice: each model plays once")
     loaded = []
     for name in names:
         print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)
-        loaded.append(load_model(name, device=device, dtype=dtype))
+        lm = load_model(name, device=device, dtype=dtype)
+        for other in loaded:
+            if (other.identity.source, other.identity.revision) == (lm.identity.source, lm.identity.revision):
+                raise LmgameError(f"--model {name or 'default'} is the same model as {other.identity.name}: "
+                                  "each model plays once")
+        loaded.append(lm)
     return loaded
 
 
@@ -99,22 +100,33 @@ def _documents(args: argparse.Namespace) -> tuple[list[Any], str]:
 
 
 def run_play(args: argparse.Namespace) -> int:
-    if args.top_k < 1:
-        raise LmgameError("--top-k must be at least 1")
+    _check_top_k(args.top_k)
+    if not 0 <= args.seed < 2**63:
+        raise LmgameError("--seed must be between 0 and 2**63 - 1")
     documents, source = _documents(args)
     models = _load_models(args.model, args.device, args.dtype)
     from tui.app import LmgameApp, PlaySetup
 
     setup = PlaySetup(models=models, documents=documents, source=source, mode=args.mode, top_k=args.top_k,
                       seed=args.seed)
-    LmgameApp(setup).run()
-    return 0
+    app = LmgameApp(setup)
+    app.run()
+    return app.return_code or 0
+
+
+MAX_TOP_K = 1000
+
+
+def _check_top_k(top_k: int) -> None:
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise LmgameError(f"--top-k must be between 1 and {MAX_TOP_K}")
 
 
 def run_predict(args: argparse.Namespace) -> int:
     from engine.predict import predict
     from engine.tokens import visible
 
+    _check_top_k(args.top_k)
     (lm,) = _load_models([args.model] if args.model else None, args.device, args.dtype)
     result = predict(lm, args.text, args.top_k, tuple(args.answer))
     if args.json:
