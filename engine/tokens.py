@@ -31,10 +31,18 @@ def encode_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tupl
     return list(encoded["input_ids"]), [tuple(span) for span in encoded["offset_mapping"]]
 
 
+CONTEXT_TAIL = 256  # characters of context that decide how a continuation tokenizes
+
+
 def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[int]:
     """How `continuation` tokenizes when it follows `context` in the same text."""
     if not continuation:
         return []
+    if len(context) > CONTEXT_TAIL:
+        # only the end of the context touches the continuation: cut at a space, where tokens break anyway,
+        # so that a keystroke near the end of a long text does not re-encode all of it
+        cut = context.rfind(" ", 0, len(context) - CONTEXT_TAIL)
+        context = context[cut:] if cut > 0 else context
     context_ids = encode(tokenizer, context)
     full = encode(tokenizer, context + continuation)
     if full[: len(context_ids)] == context_ids and len(full) > len(context_ids):

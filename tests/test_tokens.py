@@ -92,3 +92,10 @@ def test_the_guess_rules_read_a_knowing_player_right_on_the_demo_texts(default_l
             if normalize_guess(context, _as_a_player_types(context, true)) != true:
                 wrong.append((context[-20:], true))
     assert len(wrong) / total < 0.001, f"{len(wrong)} of {total} misread, e.g. {wrong[:8]}"
+
+
+def test_continuation_in_a_long_context_tokenizes_as_in_the_whole_text(gpt2_tokenizer) -> None:
+    context = "The composer Tchaikovsky wrote many works. " * 40 + "Later that year"
+    for guess in (" Tchaikovsky", ",", " the", "'s"):
+        whole = encode_with_offsets(gpt2_tokenizer, context + guess)[0]
+        assert continuation_ids(gpt2_tokenizer, context, guess) == whole[len(encode_with_offsets(gpt2_tokenizer, context)[0]):]
