@@ -20,7 +20,7 @@ def normalize_guess(context: str, raw: str) -> str:
     (to continue a word: "+ovsky"). Otherwise a word gets the space words have after a word in running text;
     punctuation does not, nor does anything after a space, a newline or an opening bracket or quote. A straight
     quote opens (with a space) or closes (without) by how many the paragraph has so far. Digits after "0." or
-    "10:" and lower-case words after "anna." go on without a space. "\\n" is a line break.
+    "10:", and a lower-case word after an address's dot ("x@mail." then "com"), go on without a space. "\\n" is a line break.
     """
     raw = raw.replace(NEWLINE, "\n")
     if not raw:
@@ -32,8 +32,10 @@ def normalize_guess(context: str, raw: str) -> str:
     last, dash = context[-1], context[-2:] in (" -", " /")  # a spaced dash is followed by a space
     if last in _NO_SPACE_AFTER and not dash:
         return raw
-    inside_word = last in ".:," and context[-2:-1].isalnum() and (raw[0].isdigit() or raw[0].islower())
-    if inside_word and (last == "." or raw[0].isdigit()):  # 0.5, 10:30, 1,200, anna.keller, photo.jpg
+    if last in ".:," and context[-2:-1].isdigit() and raw[0].isdigit():  # 0.5, 10:30, 1,200
+        return raw
+    word = context[-80:].split()[-1]  # the context ends in a non-space here, so there is a last word
+    if last == "." and raw[0].islower() and any(c in word[:-1] for c in "@./_"):  # felix.orlowe@mail.com
         return raw
     if raw[0] == '"':
         return raw if _quote_open(context) else " " + raw
