@@ -190,7 +190,8 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
         config = AutoConfig.from_pretrained(source, local_files_only=local)
     except Exception as error:  # transformers raises many kinds for one meaning: no readable config
         if local:
-            raise LmgameError(f"{source} has a config.json that transformers cannot read ({_first_line(error)})") from None
+            why = _first_line(error)
+            raise LmgameError(f"{source} has a config.json that transformers cannot read ({why})") from None
         raise LmgameError(f"unknown model {name!r}: not a local directory, and not found on the hub") from None
     if not _is_causal_lm(config):
         kind = ", ".join(getattr(config, "architectures", None) or [getattr(config, "model_type", "unknown")])

@@ -146,7 +146,9 @@ class Stepper:
         """The next-token distribution after the context `ids` (text tokens, without BOS)."""
         return Distribution(self._sync(self._windowed(ids), [])[0], self.lm.tokenizer)
 
-    def distribution_and_continuation(self, ids: list[int], continuation: list[int]) -> tuple[Distribution, list[float]]:
+    def distribution_and_continuation(
+        self, ids: list[int], continuation: list[int]
+    ) -> tuple[Distribution, list[float]]:
         """The distribution after `ids`, and the teacher-forced log-probability of each continuation token,
         from one forward pass; the cache is left holding `ids` only."""
         extra = list(continuation[:-1])

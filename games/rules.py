@@ -20,7 +20,8 @@ def normalize_guess(context: str, raw: str) -> str:
     (to continue a word: "+ovsky"). Otherwise a word gets the space words have after a word in running text;
     punctuation does not, nor does anything after a space, a newline or an opening bracket or quote. A straight
     quote opens (with a space) or closes (without) by how many the paragraph has so far. Digits after "0." or
-    "10:", and a lower-case word after an address's dot ("x@mail." then "com"), go on without a space. "\\n" is a line break.
+    "10:", and a lower-case word after an address's dot ("x@mail." then "com"), go on without a space.
+    "\\n" is a line break.
     """
     raw = raw.replace(NEWLINE, "\n")
     if not raw:

@@ -104,4 +104,5 @@ def test_continuation_in_a_long_context_tokenizes_as_in_the_whole_text(gpt2_toke
     context = "The composer Tchaikovsky wrote many works. " * 40 + "Later that year"
     for guess in (" Tchaikovsky", ",", " the", "'s"):
         whole = encode_with_offsets(gpt2_tokenizer, context + guess)[0]
-        assert continuation_ids(gpt2_tokenizer, context, guess) == whole[len(encode_with_offsets(gpt2_tokenizer, context)[0]):]
+        before = len(encode_with_offsets(gpt2_tokenizer, context)[0])
+        assert continuation_ids(gpt2_tokenizer, context, guess) == whole[before:]
