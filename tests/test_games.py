@@ -15,13 +15,9 @@ from games.which_mode import ANSWER_KEYS, WhichGame
 STORY = Document("t1", "Once upon a time, there was a little dog named Max. Max liked to run in the park.", "test")
 
 
-def _true_token_text(board: Board, position: int) -> str:
-    return board.true_text(position)
-
-
 def test_guess_right_and_wrong(default_lm) -> None:
     game = GuessGame(Board(STORY, [default_lm]), top_k=5)
-    first = game.reveal(_true_token_text(game.board, 0))
+    first = game.reveal(game.board.true_text(0))
     assert first.player_correct and first.position == 0 and game.position == 1
     wrong = game.reveal("zebra")
     assert not wrong.player_correct
