@@ -23,6 +23,10 @@ class TokenProb:
     prob: float
     logit: float
 
+    def as_dict(self) -> dict[str, object]:
+        """The shape results and the guess log use: {token, id, prob, logit}."""
+        return {"token": self.token, "id": self.id, "prob": self.prob, "logit": self.logit}
+
 
 class Distribution:
     """The model's next-token distribution at one position."""

@@ -23,7 +23,7 @@ def predict(lm: LoadedModel, text: str, top_k: int = 10, answers: tuple[str, ...
     dist = stepper.distribution(context)
     result: dict[str, Any] = {
         "model": lm.identity.as_dict(),
-        "top_k": [{"token": t.token, "id": t.id, "prob": t.prob, "logit": t.logit} for t in dist.top_k(top_k)],
+        "top_k": [t.as_dict() for t in dist.top_k(top_k)],
         "answers": [],
     }
     for answer in answers:

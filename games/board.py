@@ -130,6 +130,11 @@ class Board:
                 return i
         return len(self.positions) - 1
 
+    def first_view(self, position: int, top_k: int) -> ModelView:
+        """The first model alone at a position (the which-one game draws from it)."""
+        with self.lock:
+            return self.tracks[0].view(position, top_k)
+
     def views(self, position: int, top_k: int, guess: str = "") -> list[ModelView | None]:
         """Each model at a position (None where its tokens do not start there), with a guess judged."""
         first, *others = self.tracks

@@ -135,7 +135,7 @@ class GuessGame:
             view, first = outcome_m.view, outcome_m.guess_first
             models.append(ModelRecord(
                 identity=view.identity,
-                top_k=[{"token": t.token, "id": t.id, "prob": t.prob, "logit": t.logit} for t in view.top_k],
+                top_k=[t.as_dict() for t in view.top_k],
                 true_id=view.true.id, true_prob=view.true.prob, true_rank=view.true.rank,
                 guess_prob=first.prob if first else None, guess_rank=first.rank if first else None,
                 guess_logprob=outcome_m.guess_logprob,

@@ -86,7 +86,7 @@ class WhichGame:
             return self._question
         if self.finished:
             raise IndexError("the text is finished")
-        view = self.board.tracks[0].view(self.position, self.top_k)
+        view = self.board.first_view(self.position, self.top_k)
         tokenizer = self.board.tracks[0].lm.tokenizer
         alternative = view.distribution.sample(self.generator, exclude=view.true.id)
         true_first = self.rng.random() < 0.5
@@ -117,7 +117,7 @@ class WhichGame:
     def skip(self, count: int = 1) -> int:
         skipped = 0
         while skipped < count and not self.finished:
-            self.ranks[self.position] = self.board.tracks[0].view(self.position, 1).true.rank
+            self.ranks[self.position] = self.board.first_view(self.position, 1).true.rank
             self.position += 1
             skipped += 1
         return skipped
@@ -153,7 +153,7 @@ class WhichGame:
             elapsed_s=outcome.elapsed_s,
             models=[ModelRecord(
                 identity=view.identity,
-                top_k=[{"token": t.token, "id": t.id, "prob": t.prob, "logit": t.logit} for t in view.top_k],
+                top_k=[t.as_dict() for t in view.top_k],
                 true_id=view.true.id, true_prob=view.true.prob, true_rank=view.true.rank,
             )],
             extra={"first": q.first, "second": q.second, "true_is_first": q.true_is_first,
