@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -83,12 +84,40 @@ def resolve_device(device: str = "auto") -> torch.device:
     return resolved
 
 
+def has_fast_bfloat16(device: torch.device) -> bool:
+    """bfloat16 matmuls in hardware: a CUDA GPU that supports them, or a CPU with AMX or AVX-512 BF16."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return any(flag in flags for flag in (" amx_bf16", " avx512_bf16"))
+    return False
+
+
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """`auto` is float32 (exact: play); `fast` is bfloat16 where the hardware has it (batch scoring)."""
     if dtype == "auto":
-        return torch.float32  # exact by default; bfloat16 is opt-in where speed matters
+        return torch.float32
+    if dtype == "fast":
+        return torch.bfloat16 if has_fast_bfloat16(device) else torch.float32
     if dtype not in DTYPES:
-        raise LmgameError(f"unknown dtype {dtype!r}: use auto, {', '.join(DTYPES)}")
+        raise LmgameError(f"unknown dtype {dtype!r}: use auto, fast, {', '.join(DTYPES)}")
     return DTYPES[dtype]
+
+
+def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """A short hash of everything that decides how a tokenizer splits text (vocabulary, merges, normalizer)."""
+    cached = getattr(tokenizer, "_lmgame_fingerprint", None)
+    if cached:
+        return cached
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    basis = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
+    fingerprint = hashlib.sha256(f"{type(tokenizer).__name__}\0{basis}".encode()).hexdigest()[:16]
+    tokenizer._lmgame_fingerprint = fingerprint
+    return fingerprint
 
 
 def weights_hash(folder: Path) -> str:

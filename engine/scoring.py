@@ -1,0 +1,271 @@
+"""Batch scoring of plain instances: how much probability a model puts on an answer after a context.
+
+The unit of work is a text with targets in it (`Request`): each target names a character offset, the answer
+to score there, and optionally a foil. The context of a target is the text before it. Speed comes from:
+- one forward pass per stretch of text for all its targets whose answer is what the text says (teacher
+  forcing along the text itself), with the output projection applied only to the rows that are scored;
+- answers that differ from the text over more than one token teacher-forced in a second batched pass;
+- passes sorted by length into padded batches, results restored to the input order.
+
+A target whose offset falls inside a token is moved back to that token's start and the text in between
+joins the answer: context "a girl named " and answer "Lily" are scored as "a girl named" and " Lily".
+Long texts are cut into windows that start at multiples of half the usable context, chosen from the target
+alone, so a target scores the same whether it is scored with others or alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from engine.errors import LmgameError
+from engine.models import LoadedModel
+from engine.tokens import continuation_ids
+
+Progress = Callable[[int, int], None]  # (targets done, targets in all); may raise to cancel
+
+
+@dataclass(frozen=True)
+class Target:
+    offset: int  # where the answer starts in the text; the context is everything before it
+    answer: str
+    foil: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """A text and the targets to score in it (all of a document's instances, scored together)."""
+
+    text: str
+    targets: tuple[Target, ...]
+
+    @classmethod
+    def single(cls, context: str, answer: str, foil: str | None = None) -> Request:
+        return cls(context + answer, (Target(len(context), answer, foil),))
+
+
+@dataclass
+class Score:
+    """The model at one target; `prob`, `rank` are the answer's first token's, `answer_logprob` the whole
+    answer's (teacher-forced); `text_*` concern the token the text has at that point."""
+
+    answer_tokens: int = 0
+    prob: float = math.nan
+    logprob: float = math.nan
+    answer_logprob: float = math.nan
+    rank: int = 0
+    logit_diff: float | None = None  # answer's first-token logit minus the foil's
+    top1_id: int = -1
+    text_id: int = -1  # the text's own next token (-1 at the end of the text)
+    text_prob: float = math.nan
+    prev_id: int = -1  # the context's last token (-1 when the context is empty): for n-gram baselines
+    answer_id: int = -1  # the answer's first token
+    context_tokens: int = 0
+    error: str | None = None
+
+    @property
+    def top1_is_text(self) -> bool:
+        return self.top1_id == self.text_id
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Pass:
+    """One sequence for the model, and the rows of it that targets read."""
+
+    ids: list[int]
+    start: int  # the first text token in it
+    reads: list[tuple[int, int, list[int], int | None]] = field(default_factory=list)
+    # (score index, row predicting the answer's first token, answer ids, foil's first id)
+
+
+class ScoringHead:
+    """Final hidden states for a padded batch, then the output projection on chosen rows only. Checked once
+    against the model's own logits; a model whose head does more (logit scaling, soft-capping) falls back to
+    its full forward pass."""
+
+    def __init__(self, lm: LoadedModel) -> None:
+        self.model = lm.model
+        self.body = getattr(lm.model, "base_model", None)
+        self.head = lm.model.get_output_embeddings() if hasattr(lm.model, "get_output_embeddings") else None
+        self.split = self.body is not None and self.head is not None and self.body is not lm.model
+        if self.split and not self._agrees(lm):
+            self.split = False
+
+    @torch.inference_mode()
+    def _agrees(self, lm: LoadedModel) -> bool:
+        ids = torch.arange(1, 9, device=lm.device).unsqueeze(0) % lm.model.config.vocab_size
+        try:
+            full = self.model(input_ids=ids).logits[0].float()
+            mine = self.head(self.body(input_ids=ids).last_hidden_state[0]).float()
+        except Exception:  # noqa: BLE001 - whatever fails here, the model's own forward pass is the answer
+            return False
+        return mine.shape == full.shape and bool(torch.allclose(mine, full, atol=1e-3, rtol=1e-3))
+
+    @torch.inference_mode()
+    def logits(self, batch: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """batch [B, T] token ids, rows [N, 2] (sequence, position) -> logits [N, vocab] in float32."""
+        if self.split:
+            hidden = self.body(input_ids=batch, use_cache=False).last_hidden_state  # [B, T, H]
+            return self.head(hidden[rows[:, 0], rows[:, 1]]).float()
+        return self.model(input_ids=batch, use_cache=False).logits[rows[:, 0], rows[:, 1]].float()
+
+
+class BatchScorer:
+    """Scores requests with one model. `max_context` caps the tokens of context a target sees;
+    `batch_tokens` caps a padded batch's size (sequences x longest sequence)."""
+
+    def __init__(self, lm: LoadedModel, max_context: int | None = None, batch_tokens: int = 8192) -> None:
+        self.lm = lm
+        self.bos = [lm.bos_id] if lm.bos_id is not None else []
+        room = lm.max_positions - len(self.bos)
+        self.room = min(room, max_context) if max_context else room
+        if self.room < 2:
+            raise LmgameError(f"a context of {self.room} tokens is too short to score in")
+        self.batch_tokens = batch_tokens
+        self.head = ScoringHead(lm)
+        self.pad_id = lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
+
+    def _window_start(self, index: int, needed: int) -> int:
+        """First text token of the window for a target at token `index` that needs `needed` answer tokens in
+        it: 0 when it fits, otherwise a multiple of half the room, as late as needed and no later."""
+        end = index + needed - 1  # the last input token the target reads
+        if end <= self.room:
+            return 0
+        stride = max(1, self.room // 2)
+        return math.ceil((end - self.room) / stride) * stride
+
+    def _plan(self, requests: Sequence[Request], scores: list[Score]) -> list[_Pass]:
+        passes: list[_Pass] = []
+        for request in requests:
+            encoded = self.lm.tokenizer(request.text, add_special_tokens=False, return_offsets_mapping=True)
+            ids: list[int] = list(encoded["input_ids"])
+            # a token owns the gap before it (tokenizers that trim spaces from offsets leave gaps)
+            starts = [0] + [end for _, end in encoded["offset_mapping"][:-1]]
+            by_start: dict[int, _Pass] = {}
+            for target in request.targets:
+                score = Score()
+                scores.append(score)
+                if not 0 <= target.offset <= len(request.text):
+                    score.error = f"offset {target.offset} is outside the text"
+                    continue
+                if not ids or target.offset >= len(request.text):
+                    index, begin = len(ids), len(request.text)
+                else:
+                    index = bisect.bisect_right(starts, target.offset) - 1
+                    index = bisect.bisect_left(starts, starts[index])  # the first of tokens sharing a start
+                    begin = starts[index]
+                self._plan_target(ids, index, request.text[:begin], request.text[begin : target.offset], target,
+                                  score, len(scores) - 1, by_start, passes)
+        return passes
+
+    def _plan_target(self, ids: list[int], index: int, context: str, prefix: str, target: Target, score: Score,
+                     score_index: int, by_start: dict[int, _Pass], passes: list[_Pass]) -> None:
+        tokenizer = self.lm.tokenizer
+        answer = continuation_ids(tokenizer, context, prefix + target.answer)
+        if not answer:
+            score.error = "the answer tokenizes to nothing"
+            return
+        if index == 0 and not self.bos:
+            score.error = "this model has no BOS token, so it predicts nothing before the first token"
+            return
+        if len(answer) > self.room - 1:
+            score.error = f"the answer's {len(answer)} tokens do not fit in the {self.room}-token context"
+            return
+        foil_id = None
+        if target.foil:
+            foil = continuation_ids(tokenizer, context, prefix + target.foil)
+            foil_id = foil[0] if foil else None
+        along_text = ids[index : index + len(answer)] == answer
+        start = self._window_start(index, len(answer))
+        score.text_id = ids[index] if index < len(ids) else -1
+        score.prev_id = ids[index - 1] if index > 0 else -1
+        score.answer_id = answer[0]
+        score.answer_tokens = len(answer)
+        score.context_tokens = index - start
+        row = len(self.bos) + index - start - 1  # the row that predicts the answer's first token
+        read = (score_index, row, answer, foil_id)
+        if along_text or len(answer) == 1:
+            chunk = by_start.get(start)
+            if chunk is None:
+                chunk = by_start[start] = _Pass(list(self.bos), start)
+                passes.append(chunk)
+            chunk.reads.append(read)
+            have = chunk.start + len(chunk.ids) - len(self.bos)  # text tokens [start, have) are in the pass
+            need = index + len(answer) - 1  # the last answer token is predicted, never fed
+            if need > have:
+                chunk.ids.extend(ids[have:need])
+        else:  # an answer the text does not have: teacher-forced in a pass of its own
+            passes.append(_Pass(self.bos + ids[start:index] + answer[:-1], start, [read]))
+
+    def score(self, requests: Sequence[Request], progress: Progress | None = None) -> list[list[Score]]:
+        """A Score for every target of every request, in the order given."""
+        scores: list[Score] = []
+        passes = self._plan(requests, scores)
+        total = sum(len(p.reads) for p in passes)
+        done = 0
+        for batch in self._batches(passes):
+            self._run(batch, scores)
+            done += sum(len(p.reads) for p in batch)
+            if progress:
+                progress(done, total)
+        result, position = [], 0
+        for request in requests:
+            result.append(scores[position : position + len(request.targets)])
+            position += len(request.targets)
+        return result
+
+    def _batches(self, passes: list[_Pass]) -> list[list[_Pass]]:
+        ordered = sorted((p for p in passes if p.reads), key=lambda p: len(p.ids), reverse=True)
+        batches: list[list[_Pass]] = []
+        for item in ordered:
+            if batches and len(batches[-1][0].ids) * (len(batches[-1]) + 1) <= self.batch_tokens:
+                batches[-1].append(item)  # the first pass of a batch is its longest
+            else:
+                batches.append([item])
+        return batches
+
+    def _run(self, batch: list[_Pass], scores: list[Score]) -> None:
+        width = len(batch[0].ids)
+        # right padding needs no attention mask: a causal model never looks at the pads behind a token
+        tokens = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        rows: list[tuple[int, int]] = []
+        for b, item in enumerate(batch):
+            tokens[b, : len(item.ids)] = torch.tensor(item.ids)
+            for _, row, answer, _ in item.reads:
+                rows.extend((b, row + k) for k in range(len(answer)))
+        logits = self.head.logits(tokens.to(self.lm.device), torch.tensor(rows, device=self.lm.device))
+        logprobs = torch.log_softmax(logits, dim=-1)  # [N, vocab]
+        cursor = 0
+        for item in batch:
+            for index, _, answer, foil_id in item.reads:
+                score = scores[index]
+                first_logits, first = logits[cursor], logprobs[cursor]
+                steps = logprobs[cursor + torch.arange(len(answer)), torch.tensor(answer)]
+                cursor += len(answer)
+                score.logprob = float(first[answer[0]])
+                score.prob = math.exp(score.logprob)
+                score.answer_logprob = float(steps.sum())
+                score.rank = 1 + int((first_logits > first_logits[answer[0]]).sum())
+                score.top1_id = int(first_logits.argmax())
+                if score.text_id >= 0:
+                    score.text_prob = float(first[score.text_id].exp())
+                if foil_id is not None:
+                    score.logit_diff = float(first_logits[answer[0]] - first_logits[foil_id])
+
+
+def score_requests(
+    lm: LoadedModel,
+    requests: Sequence[Request],
+    max_context: int | None = None,
+    progress: Progress | None = None,
+    batch_tokens: int = 8192,
+) -> list[list[Score]]:
+    return BatchScorer(lm, max_context, batch_tokens).score(requests, progress)
