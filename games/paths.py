@@ -20,3 +20,20 @@ def guess_log_path() -> Path:
 
 def demo_texts_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "demo_texts.jsonl"
+
+
+def user_candidates_dir() -> Path:
+    """The user's own candidates (.toml and .py), loaded beside the built-in library."""
+    return data_dir() / "candidates"
+
+
+def builtin_candidates_dir() -> Path:
+    return Path(__file__).resolve().parent / "builtin_candidates"
+
+
+def score_cache_dir() -> Path:
+    """Cached scoring results; LMGAME_HOME moves it too."""
+    override = os.environ.get("LMGAME_HOME")
+    if override:
+        return Path(override).expanduser() / "cache"
+    return Path(platformdirs.user_cache_dir("lmgame", appauthor=False))

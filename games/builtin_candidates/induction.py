@@ -1,0 +1,88 @@
+"""Induction: having seen "A B" earlier, predict B after A again.
+
+The predictors look back at most LOOKBACK characters (about what a 1,024-token window holds), which also
+keeps them cheap on long documents: one str.rfind scan per instance, never a regex over the whole text.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from games.candidates import Match, candidate
+
+LOOKBACK = 4000
+WORD = regex.compile(r"[A-Za-z]+")
+NAME = regex.compile(r"[A-Z][a-z]+")
+LOWER = regex.compile(r"[a-z]+")
+
+
+def word_after_previous(context: str, key: str, word: regex.Pattern[str]) -> str | None:
+    """The `word` that follows the latest earlier occurrence of `key` (a whole word plus a space) before the
+    one that ends the context; None when there is none."""
+    start = max(0, len(context) - LOOKBACK)
+    at = context.rfind(key, start, len(context) - 1)
+    while at >= 0:
+        if at == 0 or not context[at - 1].isalnum():
+            found = word.match(context, at + len(key))
+            if found:
+                return found.group()
+        at = context.rfind(key, start, at + len(key) - 1)
+    return None
+
+
+@candidate(
+    name="induction",
+    description="A capitalised word A followed by a word: predict the word that followed A at its latest "
+                "earlier occurrence (within the last 4,000 characters); abstains when A was not seen followed "
+                "by a word.",
+    tags=["redwood", "gpt2", "induction"],
+    finder=r"\b(?P<a>[A-Z][a-z]+) (?=(?P<answer>[A-Za-z]+))",
+    examples=[
+        ("The Eiffel Tower is tall. Tourists love the Eiffel ", "Tower"),
+        ("Harry Potter went to school. Later Harry ", "Potter"),
+        ("Mr Dursley left for Grunnings early. Mr ", "Dursley"),
+    ],
+)
+def induction(match: Match, context: str) -> str | None:
+    return word_after_previous(context, match["a"] + " ", WORD)
+
+
+@candidate(
+    name="induction-full-name",
+    description="Two capitalised words in a row (a first name and a surname): after the first, predict the "
+                "capitalised word that followed it at its latest earlier occurrence; abstains when it was never "
+                "followed by a capitalised word.",
+    tags=["redwood", "gpt2", "induction"],
+    finder=r"\b(?P<first>[A-Z][a-z]+) (?=(?P<answer>[A-Z][a-z]+))",
+    examples=[
+        ("The composer Pyotr Tchaikovsky wrote ballets. Critics say Pyotr ", "Tchaikovsky"),
+        ("Hillary Clinton spoke first, then Donald Trump replied. Later Donald ", "Trump"),
+    ],
+)
+def induction_full_name(match: Match, context: str) -> str | None:
+    return word_after_previous(context, match["first"] + " ", NAME)
+
+
+@candidate(
+    name="induction-long-word",
+    description="A long capitalised word (8+ letters) seen earlier: given its first three letters, predict the "
+                "rest of the latest earlier word of 8+ letters that starts with them (T|cha|ik|ovsky ... Tch ->"
+                " aikovsky); abstains when there is none.",
+    tags=["redwood", "gpt2", "induction"],
+    finder=r"\b(?P<prefix>[A-Z][a-z]{2})(?=(?P<answer>[a-z]{5,})\b)",
+    examples=[
+        ("Pyotr Tchaikovsky wrote ballets, and today Tch", "aikovsky"),
+        ("The Mississippi is long. A boat on the Mis", "sissippi"),
+    ],
+)
+def induction_long_word(match: Match, context: str) -> str | None:
+    prefix = match["prefix"]
+    start = max(0, len(context) - LOOKBACK)
+    at = context.rfind(prefix, start, len(context) - 1)
+    while at >= 0:
+        if at == 0 or not context[at - 1].isalnum():
+            rest = LOWER.match(context, at + len(prefix))
+            if rest and len(rest.group()) >= 5:
+                return rest.group()
+        at = context.rfind(prefix, start, at + len(prefix) - 1)
+    return None

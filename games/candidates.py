@@ -1,0 +1,213 @@
+"""Heuristic candidates: a behaviour named precisely, as a finder over text plus the heuristic's answer.
+
+A candidate's finder is a regular expression whose named group `answer` marks the span the model is asked
+to predict; the context is all the text before that span. Its predictor gives the heuristic's answer: a
+template over the match's named groups ("{name}") or a Python function of the match and the context. An
+optional foil gives the obvious wrong answer, for a logit difference.
+
+Python candidates are written with the `candidate` decorator:
+
+    from games.candidates import candidate
+
+    @candidate(name="shout", finder=r"(?P<word>\\w+)! (?P<answer>\\w+)", examples=[("Go! ", "Go")])
+    def shout(match, context):
+        return match["word"]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from engine.errors import LmgameError
+
+ANSWER_GROUP = "answer"
+Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
+PredictFunction = Callable[[Match, str], "str | None"]
+Predictor = "str | PredictFunction"  # a template over named groups, or a function of (match, context)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A hand-written instance: the finder should match `context + answer` with its answer group at the
+    end of the context, and the predictor should give `answer`."""
+
+    context: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """One instance a finder produced in a text."""
+
+    offset: int  # where the answer span starts; the context is text[:offset]
+    answer: str  # what the text says there (the answer group)
+    predicted: str | None  # the heuristic's answer; None when it abstains or fails
+    foil: str | None = None
+    error: str | None = None  # the predictor or foil raised: its message
+
+
+def template_fields(template: str) -> list[str]:
+    """The group names a template uses; LmgameError for anything but plain {group} fields."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise LmgameError(f"template {template!r}: {error}") from None
+    names = []
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise LmgameError(f"template {template!r}: only plain {{group}} fields are allowed, not {{{name}...}}")
+        names.append(name)
+    return names
+
+
+def render_template(template: str, match: Match) -> str | None:
+    """The template filled from the match's named groups; None when a group it uses did not take part."""
+    groups = match.groupdict()
+    values = {name: groups.get(name) for name in template_fields(template)}
+    if any(value is None for value in values.values()):
+        return None
+    return template.format(**values)
+
+
+def compile_finder(pattern: str) -> Any:
+    """The compiled finder; LmgameError naming the position of a syntax error, or a missing answer group."""
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as error:
+        where = f"at position {error.pos}" if error.pos is not None else ""
+        raise LmgameError(f"finder is not a valid regular expression: {error.msg} {where}".strip()) from None
+    if ANSWER_GROUP not in compiled.groupindex:
+        raise LmgameError("finder has no (?P<answer>...) group: it must mark the span to predict")
+    return compiled
+
+
+class DocumentTimeout(Exception):
+    """The finder ran past its time limit on one text."""
+
+
+@dataclass
+class Candidate:
+    name: str
+    finder: str
+    predictor: Any  # Predictor
+    foil: Any = None  # Predictor | None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    overlapped: bool = False  # let matches overlap (for finders that look far ahead)
+    source: str = ""  # "built-in", or the file it came from
+    kind: str = "python"  # "toml" (data only) or "python"
+    definition: str = ""  # what the cache keys on: the TOML table, or the Python file's text
+    compiled: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or not regex.fullmatch(r"[\w.-]+", self.name):
+            raise LmgameError(f"candidate name {self.name!r}: use letters, digits, '-', '_' or '.'")
+        self.compiled = compile_finder(self.finder)
+        for role, predictor in (("predictor", self.predictor), ("foil", self.foil)):
+            if isinstance(predictor, str):
+                unknown = [n for n in template_fields(predictor) if n not in self.compiled.groupindex]
+                if unknown:
+                    raise LmgameError(f"{role} template {predictor!r} uses {unknown[0]!r}, which is not a named "
+                                      f"group of the finder (it has {', '.join(self.compiled.groupindex)})")
+            elif predictor is not None and not callable(predictor):
+                raise LmgameError(f"{role} must be a template string or a function of (match, context)")
+        if self.predictor is None:
+            raise LmgameError(f"candidate {self.name}: a predictor is required")
+        self.tags = tuple(self.tags)
+        self.examples = tuple(e if isinstance(e, Example) else Example(*e) for e in self.examples)
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the definition does: part of every cached result's key."""
+        basis = self.definition or repr((self.finder, self.predictor, self.foil, self.overlapped))
+        return hashlib.sha256(f"{self.name}\0{basis}".encode()).hexdigest()[:16]
+
+    def _answer(self, predictor: Any, match: Match, context: str) -> str | None:
+        if predictor is None:
+            return None
+        if isinstance(predictor, str):
+            return render_template(predictor, match)
+        value = predictor(match, context)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"returned {type(value).__name__}, not a string or None")
+        return value
+
+    def find(self, text: str, timeout: float | None = None) -> Iterator[Found]:
+        """Every instance in `text`, in order; DocumentTimeout when the finder runs past `timeout` seconds."""
+        matches = self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout)
+        while True:
+            try:
+                match = next(matches)
+            except StopIteration:
+                return
+            except TimeoutError:
+                raise DocumentTimeout(f"finder ran past {timeout} s") from None
+            yield self._found(match, text)
+
+    def _found(self, match: Match, text: str) -> Found:
+        offset = match.start(ANSWER_GROUP)
+        answer = match.group(ANSWER_GROUP)
+        if offset < 0 or answer is None:
+            return Found(max(offset, 0), "", None, error="the answer group did not take part in the match")
+        context = text[:offset]
+        try:
+            predicted = self._answer(self.predictor, match, context)
+            foil = self._answer(self.foil, match, context)
+        except Exception as error:  # noqa: BLE001 - a user's predictor may raise anything: record it, go on
+            return Found(offset, answer, None, error=f"{type(error).__name__}: {error}")
+        if predicted == "":
+            return Found(offset, answer, None, foil, error="the predictor gave an empty answer")
+        return Found(offset, answer, predicted, foil or None)
+
+    def find_example(self, example: Example) -> Found | None:
+        """The instance the finder produces at the example's answer, or None if it does not match there."""
+        text = example.context + example.answer
+        for found in self.find(text, timeout=5.0):
+            if found.offset == len(example.context):
+                return found
+        return None
+
+    def check_examples(self) -> list[str]:
+        """Problems with the hand-written examples: each one must be found, and predicted."""
+        problems = []
+        for number, example in enumerate(self.examples, start=1):
+            found = self.find_example(example)
+            if found is None:
+                problems.append(f"example {number}: the finder does not match with its answer group at the "
+                                f"end of the context ({example.context[-40:]!r})")
+            elif found.error:
+                problems.append(f"example {number}: {found.error}")
+            elif found.predicted != example.answer:
+                problems.append(f"example {number}: the predictor gives {found.predicted!r}, "
+                                f"the example expects {example.answer!r}")
+        return problems
+
+
+def candidate(
+    *,
+    name: str,
+    finder: str,
+    description: str = "",
+    tags: Sequence[str] = (),
+    foil: Any = None,
+    examples: Sequence[tuple[str, str] | Example] = (),
+    overlapped: bool = False,
+) -> Callable[[PredictFunction], Candidate]:
+    """Make a Python function of (match, context) the predictor of a candidate (see the module docstring)."""
+
+    def wrap(function: PredictFunction) -> Candidate:
+        return Candidate(
+            name=name, finder=finder, predictor=function, foil=foil, description=description or
+            (function.__doc__ or "").strip(), tags=tuple(tags), examples=tuple(examples), overlapped=overlapped,
+        )
+
+    return wrap
