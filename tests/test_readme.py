@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tui.cli import build_parser
+from tui.cli import SUBCOMMANDS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
 
-def _code_blocks() -> list[str]:
-    return re.findall(r"```\n(.*?)```", README, flags=re.S)
+def _code_blocks(language: str = "") -> list[str]:
+    """The fenced blocks of one language ("" for shell commands), in order."""
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```", README, flags=re.DOTALL | re.MULTILINE)
+    return [body for lang, body in blocks if lang == language]
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -27,11 +29,11 @@ def test_every_lmgame_command_in_the_readme_parses() -> None:
 
     parser = build_parser()
     lines = [line.split("#")[0].split(">")[0].strip() for block in _code_blocks()[2:] for line in block.splitlines()]
+    lines = [re.sub(r"\[[^\]]*\]", "", line) for line in lines]  # optional parts, shown as [--flag VALUE]
     commands = [shlex.split(line)[1:] for line in lines if line.startswith("lmgame")]
-    assert len(commands) >= 8
+    assert len(commands) >= 14
     for argv in commands:
-        argv = [a for a in argv if a not in ("[--json]",)]
-        if not argv or argv[0] not in ("play", "predict", "models", "log"):
+        if not argv or argv[0] not in SUBCOMMANDS:
             argv = ["play", *argv]
         parser.parse_args(argv)  # exits (fails the test) on an unknown command or flag
 
@@ -52,3 +54,14 @@ def test_every_key_in_the_readme_is_bound() -> None:
         assert names.get(key, key.lower()) in bound, f"README lists {key}, which nothing binds"
     for digit in "123456789":
         assert digit in bound
+
+
+def test_the_readme_candidate_files_check_clean(tmp_path: Path) -> None:
+    from games.candidate_files import check_file
+
+    for language, suffix in (("toml", ".toml"), ("python", ".py")):
+        (block,) = _code_blocks(language)
+        path = tmp_path / f"readme_candidate{suffix}"
+        path.write_text(block)
+        candidates, problems = check_file(path)
+        assert problems == [] and len(candidates) == 1

@@ -9,20 +9,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import LmgameError
+from tui.cli_scoring import add_parsers as add_scoring_parsers
+from tui.cli_scoring import run_candidates, run_score
 
-SUBCOMMANDS = ("play", "predict", "models", "log")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates")
 MAX_MODELS = 3
 
 
-def _add_model_options(parser: argparse.ArgumentParser, repeatable: bool) -> None:
+def _add_model_options(parser: argparse.ArgumentParser, repeatable: bool, dtype_default: str = "auto") -> None:
     if repeatable:
         parser.add_argument("--model", action="append", metavar="M",
-                            help=f"hub id or local directory (repeat for up to {MAX_MODELS} side by side); "
-                                 "default: the embedded model")
+                            help="hub id or local directory (repeatable); default: the embedded model")
     else:
         parser.add_argument("--model", metavar="M", help="hub id or local directory; default: the embedded model")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
-    parser.add_argument("--dtype", default="auto", help="auto (float32), float32, bfloat16 or float16")
+    parser.add_argument("--dtype", default=dtype_default,
+                        help="auto (float32), fast (bfloat16 where the hardware has it, else float32), float32, "
+                             f"bfloat16 or float16 (default: {dtype_default})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = log_commands.add_parser("export", help="write the whole log to stdout")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     log_commands.add_parser("path", help="print where the log is")
+    add_scoring_parsers(commands, _add_model_options)
     return parser
 
 
@@ -68,12 +72,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _load_models(names: list[str] | None, device: str, dtype: str) -> list[Any]:
+def _load_models(names: list[str] | None, device: str, dtype: str, limit: int = MAX_MODELS) -> list[Any]:
     from engine.models import load_model
 
     names = names or [None]
-    if len(names) > MAX_MODELS:
-        raise LmgameError(f"at most {MAX_MODELS} models side by side; got {len(names)}")
+    if len(names) > limit:
+        raise LmgameError(f"at most {limit} models at once; got {len(names)}")
     loaded = []
     for name in names:
         print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)
@@ -175,7 +179,8 @@ def run_log(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log}
+    runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log,
+               "score": lambda a: run_score(a, _load_models), "candidates": run_candidates}
     try:
         return runners[args.command](args)
     except LmgameError as error:

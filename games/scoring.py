@@ -1,0 +1,301 @@
+"""Scoring candidates: turn a candidate and a corpus into instances, have the engine score them per model,
+and summarise how much each model implements the heuristic.
+
+Per candidate and model: n instances, how often the heuristic is right about the text, the model's
+probability, log-probability, rank and logit difference on the heuristic's answer, the model against the
+heuristic (both judged against the text), and a bigram baseline fitted on the same corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.bigram import Bigram
+from engine.cache import ResultCache, cache_key, text_hash
+from engine.corpus import Document
+from engine.metrics import Bootstrap, mean, median
+from engine.models import LoadedModel, tokenizer_fingerprint
+from engine.scoring import Request, Score, Target, score_requests
+from engine.tokens import token_text
+from games.candidates import Candidate, DocumentTimeout, Found
+
+StageProgress = Callable[[str, int, int], None]  # (what, done, total)
+CONTEXT_SHOWN = 300  # characters of context kept in each instance row
+
+
+@dataclass
+class ScoreOptions:
+    limit: int | None = None  # instances per candidate, the first ones in corpus order
+    max_context: int | None = None  # tokens of context
+    regex_timeout: float = 2.0  # seconds per document
+    batch_tokens: int | None = None  # the engine's default for the device
+    seed: int = 0  # for the bootstrap
+
+    def key(self) -> dict[str, Any]:
+        return {"limit": self.limit, "max_context": self.max_context, "regex_timeout": self.regex_timeout}
+
+
+@dataclass
+class FindStats:
+    documents: int = 0
+    chars: int = 0
+    matches: int = 0
+    abstained: int = 0  # the predictor returned None: the heuristic does not apply
+    predictor_errors: int = 0
+    skipped_documents: int = 0  # the finder ran past its time limit
+    first_error: str | None = None
+
+
+@dataclass
+class Corpus:
+    label: str
+    documents: list[Document]
+    only_at: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # examples: document -> (the candidate it belongs to, the one offset to keep there)
+
+    @property
+    def fingerprint(self) -> str:
+        return text_hash([d.text for d in self.documents] + [f"{k}:{v}" for k, v in sorted(self.only_at.items())])
+
+    @property
+    def chars(self) -> int:
+        return sum(len(d.text) for d in self.documents)
+
+
+def examples_corpus(candidates: Sequence[Candidate]) -> Corpus:
+    """Each candidate's hand-written examples as a corpus (an instance only at each example's answer)."""
+    documents, only_at = [], {}
+    for item in candidates:
+        for number, example in enumerate(item.examples, start=1):
+            only_at[len(documents)] = (item.name, len(example.context))
+            documents.append(Document(f"{item.name}:example:{number}", example.context + example.answer))
+    return Corpus("examples", documents, only_at)
+
+
+def find_instances(
+    candidate: Candidate, corpus: Corpus, options: ScoreOptions, progress: StageProgress | None = None
+) -> tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]:
+    """(instances with a prediction, instances whose predictor failed, statistics), in corpus order."""
+    instances: list[tuple[int, Found]] = []
+    failed: list[tuple[int, Found]] = []
+    stats = FindStats()
+    for number, document in enumerate(corpus.documents):
+        if options.limit is not None and len(instances) >= options.limit:
+            break
+        owner, only_offset = corpus.only_at.get(number, (candidate.name, None))
+        if owner != candidate.name:
+            continue
+        stats.documents += 1
+        stats.chars += len(document.text)
+        found_here: list[tuple[int, Found]] = []
+        try:
+            for found in candidate.find(document.text, timeout=options.regex_timeout):
+                if only_offset is not None and found.offset != only_offset:
+                    continue
+                found_here.append((number, found))
+        except DocumentTimeout:
+            stats.skipped_documents += 1
+            continue  # none of a skipped document's instances: a partial document would bias the counts
+        for item in found_here:
+            stats.matches += 1
+            found = item[1]
+            if found.error:
+                stats.predictor_errors += 1
+                stats.first_error = stats.first_error or f"{corpus.documents[number].id}: {found.error}"
+                failed.append(item)
+            elif found.predicted is None:
+                stats.abstained += 1
+            elif options.limit is None or len(instances) < options.limit:
+                instances.append(item)
+        if progress:
+            progress(f"finding {candidate.name}", number + 1, len(corpus.documents))
+    return instances, failed, stats
+
+
+class Baselines:
+    """One bigram model per tokenizer, fitted on the whole corpus the first time a model needs it."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.models: dict[str, Bigram] = {}
+
+    def for_model(self, lm: LoadedModel) -> Bigram:
+        fingerprint = tokenizer_fingerprint(lm.tokenizer)
+        if fingerprint not in self.models:
+            texts = [d.text for d in self.corpus.documents]
+            encoded = lm.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+            self.models[fingerprint] = Bigram(encoded, len(lm.tokenizer))
+        return self.models[fingerprint]
+
+
+def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found, score: Score | None,
+         bigram: Bigram | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "candidate": candidate.name,
+        "model": lm.identity.label,
+        "document": document.id,
+        "offset": found.offset,
+        "context": document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset],
+        "answer": found.answer,
+        "predicted": found.predicted,
+        "foil": found.foil,
+        "heuristic_right": found.predicted == found.answer,
+        "error": found.error,
+    }
+    if score is None:
+        return row
+    if score.error:
+        row["error"] = score.error
+        return row
+    tokenizer = lm.tokenizer
+    row.update({
+        "answer_tokens": score.answer_tokens,
+        "prob": score.prob,
+        "rank": score.rank,
+        "logprob": score.answer_logprob,
+        "logit_diff": score.logit_diff,
+        "model_top1": token_text(tokenizer, score.top1_id),
+        "text_token": token_text(tokenizer, score.text_id) if score.text_id >= 0 else None,
+        "model_right": score.top1_is_text,
+        "context_tokens": score.context_tokens,
+    })
+    if bigram is not None:
+        row["baseline_prob"] = bigram.prob(score.prev_id, score.answer_id)
+        row["baseline_top1"] = bigram.top1(score.prev_id) == score.answer_id
+    return row
+
+
+@dataclass
+class CandidateResult:
+    candidate: Candidate
+    lm: LoadedModel
+    corpus: Corpus
+    rows: list[dict[str, Any]]
+    stats: FindStats
+    cached: bool = False
+
+    def summary(self, seed: int = 0) -> dict[str, Any]:
+        return summarize(self.candidate.name, self.lm, self.rows, self.stats, self.corpus, seed, self.cached)
+
+
+def summarize(name: str, lm: LoadedModel, rows: list[dict[str, Any]], stats: FindStats, corpus: Corpus,
+              seed: int = 0, cached: bool = False) -> dict[str, Any]:
+    """The result the issue names, keys absent where they do not apply (no foil, no instances)."""
+    scored = [r for r in rows if not r.get("error") and "prob" in r]
+    errors = sum(1 for r in rows if r.get("error"))
+    result: dict[str, Any] = {
+        "candidate": name,
+        "model": lm.identity.label,
+        "model_identity": lm.identity.as_dict(),
+        "corpus": corpus.label,
+        "n": len(scored),
+        "documents": stats.documents,
+        "instances_per_million_chars": len(scored) / stats.chars * 1e6 if stats.chars else 0.0,
+        "abstained": stats.abstained,
+        "errors": errors,
+        "skipped_documents": stats.skipped_documents,
+        "cached": cached,
+    }
+    if not scored:
+        return result
+    bootstrap = Bootstrap(len(scored), seed=seed)
+    columns: dict[str, list[float]] = {
+        "heuristic_accuracy": [float(r["heuristic_right"]) for r in scored],
+        "mean_prob": [r["prob"] for r in scored],
+        "mean_logprob": [r["logprob"] for r in scored],
+        "top1": [float(r["rank"] == 1) for r in scored],
+        "top10": [float(r["rank"] <= 10) for r in scored],
+    }
+    if all(r.get("logit_diff") is not None for r in scored):
+        columns["mean_logit_diff"] = [r["logit_diff"] for r in scored]
+        columns["logit_diff_positive"] = [float(r["logit_diff"] > 0) for r in scored]
+    if all("baseline_prob" in r for r in scored):
+        columns["baseline_mean_prob"] = [r["baseline_prob"] for r in scored]
+        columns["baseline_top1"] = [float(r["baseline_top1"]) for r in scored]
+    result["ci"] = {}
+    for key, values in columns.items():
+        result[key] = mean(values)
+        interval = bootstrap.mean_ci(values)
+        if interval is not None:
+            result["ci"][key] = [interval[0], interval[1]]
+    result["median_rank"] = median([r["rank"] for r in scored])
+    result["confusion"] = {
+        f"model_{m}_heuristic_{h}": sum(
+            1 for r in scored if r["model_right"] == (m == "right") and r["heuristic_right"] == (h == "right"))
+        for m in ("right", "wrong") for h in ("right", "wrong")
+    }
+    return result
+
+
+FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
+
+
+def score_candidate(
+    candidate: Candidate,
+    lm: LoadedModel,
+    corpus: Corpus,
+    options: ScoreOptions,
+    baselines: Baselines,
+    cache: ResultCache,
+    progress: StageProgress | None = None,
+    find: Callable[[], FindResult] | None = None,
+) -> CandidateResult:
+    """One candidate on one model: from the cache when nothing it depends on has changed."""
+    key = cache_key("score", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint,
+                    corpus.fingerprint, options.key())
+    stored = cache.get(key)
+    if isinstance(stored, dict) and "rows" in stored and "stats" in stored:
+        return CandidateResult(candidate, lm, corpus, stored["rows"], FindStats(**stored["stats"]), cached=True)
+    instances, failed, stats = find() if find else find_instances(candidate, corpus, options, progress)
+    by_document: dict[int, list[int]] = {}
+    for position, (number, _) in enumerate(instances):
+        by_document.setdefault(number, []).append(position)
+    requests = [
+        Request(corpus.documents[number].text,
+                tuple(Target(instances[i][1].offset, instances[i][1].predicted or "", instances[i][1].foil)
+                      for i in positions))
+        for number, positions in by_document.items()
+    ]
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(f"scoring {candidate.name} on {lm.identity.name}", done, total)
+
+    scores: list[Score | None] = [None] * len(instances)
+    for positions, request_scores in zip(by_document.values(),
+                                         score_requests(lm, requests, options.max_context, report, options.batch_tokens)):
+        for position, score in zip(positions, request_scores):
+            scores[position] = score
+    bigram = baselines.for_model(lm) if instances else None
+    entries = [(number, found, score) for (number, found), score in zip(instances, scores)]
+    entries += [(number, found, None) for number, found in failed]
+    entries.sort(key=lambda entry: (entry[0], entry[1].offset))
+    rows = [_row(candidate, lm, corpus.documents[number], found, score, bigram) for number, found, score in entries]
+    cache.put(key, {"rows": rows, "stats": stats.__dict__})
+    return CandidateResult(candidate, lm, corpus, rows, stats)
+
+
+def score_all(
+    candidates: Sequence[Candidate],
+    models: Sequence[LoadedModel],
+    corpus: Corpus,
+    options: ScoreOptions,
+    cache: ResultCache,
+    progress: StageProgress | None = None,
+) -> list[CandidateResult]:
+    """Every candidate on every model; a candidate's instances are found once, for all models."""
+    baselines = Baselines(corpus)
+    results = []
+    for candidate in candidates:
+        memo: list[FindResult] = []
+
+        def find_once(candidate: Candidate = candidate, memo: list[FindResult] = memo) -> FindResult:
+            if not memo:
+                memo.append(find_instances(candidate, corpus, options, progress))
+            return memo[0]
+
+        for lm in models:
+            results.append(score_candidate(candidate, lm, corpus, options, baselines, cache, progress, find_once))
+    return results

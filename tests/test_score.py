@@ -1,0 +1,194 @@
+"""Scoring candidates over a corpus: the summary by hand, the cache, failures that do not stop a run, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cache import ResultCache
+from engine.corpus import Document
+from engine.scoring import Request, Target, score_requests
+from games.candidates import Candidate
+from games.library import load_library
+from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
+from tui.cli import main
+
+DOCS = [
+    Document("a", "There was a dog named Max. Max liked to run. A cat was named Tom. Tom was sleepy."),
+    Document("b", "A bird was named Pip. Then the sun came out. A frog was named Bo. Bo was shy."),
+    Document("c", "Nothing here is named at all."),
+]
+# "named X. Y": the heuristic says Y is X. Right for Max, Tom, Bo; wrong for Pip ("Then").
+DOG = Candidate(name="named-next", finder=r"named (?P<name>[A-Z][a-z]+)\. (?P<answer>[A-Z][a-z]+)",
+                predictor="{name}", foil="The")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_summary_checked_by_hand(default_lm, tmp_path: Path) -> None:
+    corpus = Corpus("docs", DOCS)
+    (result,) = score_all([DOG], [default_lm], corpus, ScoreOptions(), ResultCache(None))
+    summary = result.summary()
+    assert summary["n"] == 4 and summary["documents"] == 3
+    assert summary["heuristic_accuracy"] == pytest.approx(3 / 4)
+    assert summary["instances_per_million_chars"] == pytest.approx(4 / corpus.chars * 1e6)
+    assert [r["predicted"] for r in result.rows] == ["Max", "Tom", "Pip", "Bo"]
+    assert [r["answer"] for r in result.rows] == ["Max", "Tom", "Then", "Bo"]
+    # each row's numbers are the engine's on that instance alone
+    first = DOCS[0].text.index("Max liked")
+    (alone,) = score_requests(default_lm, [Request(DOCS[0].text, (Target(first, "Max", "The"),))])[0]
+    assert result.rows[0]["prob"] == pytest.approx(alone.prob, abs=1e-5)
+    assert result.rows[0]["logit_diff"] == pytest.approx(alone.logit_diff, abs=1e-4)
+    probs = [r["prob"] for r in result.rows]
+    assert summary["mean_prob"] == pytest.approx(sum(probs) / 4)
+    assert summary["top1"] == pytest.approx(sum(r["rank"] == 1 for r in result.rows) / 4)
+    assert summary["logit_diff_positive"] == pytest.approx(sum(r["logit_diff"] > 0 for r in result.rows) / 4)
+    assert sum(summary["confusion"].values()) == 4
+    assert summary["confusion"]["model_right_heuristic_wrong"] + summary["confusion"]["model_wrong_heuristic_wrong"] == 1
+    assert 0 < summary["baseline_mean_prob"] < 1
+    for key in ("mean_prob", "heuristic_accuracy", "mean_logit_diff"):
+        low, high = summary["ci"][key]
+        assert low <= summary[key] <= high
+
+
+def test_keys_absent_where_they_do_not_apply(default_lm) -> None:
+    no_foil = Candidate(name="no-foil", finder=DOG.finder, predictor="{name}")
+    nothing = Candidate(name="nothing", finder=r"zebra (?P<answer>\w+)", predictor="x")
+    first, empty = (r.summary() for r in score_all([no_foil, nothing], [default_lm], Corpus("d", DOCS),
+                                                   ScoreOptions(), ResultCache(None)))
+    assert "mean_logit_diff" not in first and "logit_diff_positive" not in first and first["n"] == 4
+    assert empty["n"] == 0 and "mean_prob" not in empty and "ci" not in empty
+
+
+def test_failures_are_counted_and_the_run_goes_on(default_lm) -> None:
+    def picky(match, context: str) -> str | None:
+        if match["name"] == "Tom":
+            raise ValueError("no toms")
+        return None if match["name"] == "Pip" else match["name"]
+
+    candidate = Candidate(name="picky", finder=DOG.finder, predictor=picky)
+    slow = Document("slow", "a" * 60 + "b")
+    timed = Candidate(name="timed", finder=r"(?:(?:a|aa)+)+(?P<answer>$)|named (?P<answer>\w+)", predictor="x")
+    picky_result, timed_result = score_all([candidate, timed], [default_lm], Corpus("d", [*DOCS, slow]),
+                                           ScoreOptions(regex_timeout=0.2), ResultCache(None))
+    summary = picky_result.summary()
+    assert (summary["n"], summary["errors"], summary["abstained"]) == (2, 1, 1)
+    (failed,) = [r for r in picky_result.rows if r["error"]]
+    assert "ValueError: no toms" in failed["error"] and "prob" not in failed
+    timed_summary = timed_result.summary()
+    assert timed_summary["skipped_documents"] == 1 and timed_summary["n"] == 5
+
+
+def test_limit_keeps_the_first_instances(default_lm) -> None:
+    (result,) = score_all([DOG], [default_lm], Corpus("d", DOCS), ScoreOptions(limit=2), ResultCache(None))
+    assert [r["predicted"] for r in result.rows] == ["Max", "Tom"]
+
+
+def test_cache_hits_and_rescoring_only_what_changed(default_lm, tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    other = Candidate(name="other", finder=r"sat\. (?P<answer>\w+)", predictor="Tom")
+    corpus = Corpus("d", DOCS)
+    first = score_all([DOG, other], [default_lm], corpus, ScoreOptions(), cache)
+    again = score_all([DOG, other], [default_lm], corpus, ScoreOptions(), cache)
+    assert [r.cached for r in first] == [False, False] and [r.cached for r in again] == [True, True]
+    assert again[0].rows == json.loads(json.dumps(first[0].rows))
+    edited = Candidate(name="named-next", finder=DOG.finder, predictor="{name}", foil="A")
+    changed = score_all([edited, other], [default_lm], corpus, ScoreOptions(), cache)
+    assert [r.cached for r in changed] == [False, True]
+    assert changed[0].rows[0]["logit_diff"] != first[0].rows[0]["logit_diff"]
+    more = Corpus("d", [*DOCS, Document("d", "A goat named Gus. Gus ate.")])
+    assert [r.cached for r in score_all([DOG], [default_lm], more, ScoreOptions(), cache)] == [False]
+    assert [r.cached for r in score_all([DOG], [default_lm], corpus, ScoreOptions(limit=1), cache)] == [False]
+
+
+def test_cache_is_keyed_by_model_identity_and_dtype(default_lm, stories260k, tmp_path: Path) -> None:
+    from engine.models import load_model
+
+    cache = ResultCache(tmp_path / "cache")
+    corpus = Corpus("d", DOCS)
+    score_all([DOG], [default_lm], corpus, ScoreOptions(), cache)
+    half = load_model(None, dtype="bfloat16")
+    both = score_all([DOG], [half, stories260k], corpus, ScoreOptions(), cache)
+    assert [r.cached for r in both] == [False, False]
+    assert both[0].summary()["model_identity"]["dtype"] == "bfloat16"
+    # models with different tokenizers judge the same instances
+    assert both[0].summary()["n"] == both[1].summary()["n"] == 4
+
+
+def test_every_builtin_candidate_scores_on_its_examples(default_lm) -> None:
+    candidates = list(load_library().candidates.values())
+    results = score_all(candidates, [default_lm], examples_corpus(candidates), ScoreOptions(), ResultCache(None))
+    for candidate, result in zip(candidates, results):
+        summary = result.summary()
+        assert summary["n"] == len(candidate.examples), candidate.name
+        assert summary["heuristic_accuracy"] == 1.0 and summary["errors"] == 0, candidate.name
+
+
+# --- the command line
+
+
+def test_score_json_csv_and_out(capsys, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": d.text}) + "\n" for d in DOCS))
+    out = tmp_path / "out"
+    code, printed, _ = run_cli(capsys, "score", "pronoun-for-named", "named-next-sentence", "--corpus", str(corpus),
+                               "--format", "json", "--out", str(out), "--dtype", "float32")
+    assert code == 0
+    results = json.loads(printed)["results"]
+    assert [r["candidate"] for r in results] == ["pronoun-for-named", "named-next-sentence"]
+    assert {"n", "heuristic_accuracy", "mean_prob", "top1", "median_rank", "ci"} <= set(results[1])
+    assert results[0]["model_identity"]["dtype"] == "float32"
+    assert json.loads((out / "results.json").read_text())["results"] == results
+    rows = [json.loads(line) for line in (out / "instances.jsonl").read_text().splitlines()]
+    assert len(rows) == sum(r["n"] + r["errors"] for r in results)
+    code, printed, _ = run_cli(capsys, "score", "repeated-name", "--corpus", str(corpus), "--format", "csv")
+    header, *lines = printed.splitlines()
+    assert code == 0 and header.startswith("candidate,model,corpus,n,") and len(lines) == 1
+    code, printed, _ = run_cli(capsys, "score", "repeated-name", "--corpus", str(corpus))
+    assert code == 0 and printed.splitlines()[0].split()[:3] == ["candidate", "model", "n"]
+
+
+@pytest.mark.parametrize(("files", "argv", "expected"), [
+    ({"bad.toml": "name = 'x'\nfinder = 'named (?P<answer>\\w+'\npredictor = 'y'\n"}, ["--candidates", "bad.toml", "--examples"],
+     "missing ) at position"),
+    ({}, ["acronyms", "--examples"], "did you mean"),
+    ({"c.txt": b"caf\xe9 named Bo. Bo"}, ["--corpus", "c.txt"], "not UTF-8 text (bad byte at line 1"),
+    ({"c.jsonl": '{"text": "a"}\n{"text": \n'}, ["--corpus", "c.jsonl"], "c.jsonl:2: not valid JSON"),
+    ({}, ["--examples", "--limit", "0"], "--limit must be at least 1"),
+    ({}, ["--examples", "--max-context", "1"], "--max-context must be at least 2"),
+    ({}, ["--examples", "--regex-timeout", "0"], "--regex-timeout must be more than 0"),
+    ({}, ["--examples", "--model", str(Path("no-such-model-dir"))], "no-such-model-dir"),
+])
+def test_score_bad_input_is_one_line(capsys, tmp_path: Path, monkeypatch, files: dict, argv: list[str],
+                                     expected: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    code, _, err = run_cli(capsys, "score", *argv)
+    message = [line for line in err.splitlines() if line.startswith("lmgame: error:")]
+    assert code == 2 and len(message) == 1 and expected in message[0], err
+
+
+def test_candidates_commands(capsys, tmp_path: Path) -> None:
+    code, out, _ = run_cli(capsys, "candidates", "list", "--json")
+    names = {c["name"] for c in json.loads(out)["candidates"]}
+    assert code == 0 and {"induction", "acronym", "ioi", "once-upon-a-time", "citation"} <= names
+    code, out, _ = run_cli(capsys, "candidates", "show", "acronym")
+    assert code == 0 and "finder:" in out and "✓" in out  # the demo texts have acronyms it gets right
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'x'\nfinder = '(?P<answer>a)'\npredictor = '{missing}'\n")
+    code, out, _ = run_cli(capsys, "candidates", "check", str(bad))
+    assert code == 1 and "'missing', which is not a named group" in out
+    good = tmp_path / "good.toml"
+    good.write_text("name = 'x'\nfinder = 'a (?P<answer>b)'\npredictor = 'b'\n[[examples]]\ncontext = 'a '\n"
+                    "answer = 'b'\n")
+    code, out, _ = run_cli(capsys, "candidates", "check", str(good))
+    assert code == 0 and "ok (1 candidate: x)" in out
+    code, out, _ = run_cli(capsys, "candidates", "path")
+    assert code == 0 and out.strip().endswith("candidates")

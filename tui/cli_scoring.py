@@ -1,0 +1,277 @@
+"""`lmgame score` and `lmgame candidates`: the candidate library and the batch scoring engine, from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.errors import LmgameError
+
+MAX_SCORE_MODELS = 8
+DATASET_DOCUMENTS = 1000
+TABLE_COLUMNS = (  # (key, heading, format)
+    ("n", "n", "{:d}"),
+    ("heuristic_accuracy", "heur.acc", "{:.3f}"),
+    ("mean_prob", "mean p", "{:.3f}"),
+    ("mean_logprob", "mean logp", "{:.2f}"),
+    ("top1", "top1", "{:.3f}"),
+    ("median_rank", "med.rank", "{:g}"),
+    ("top10", "top10", "{:.3f}"),
+    ("mean_logit_diff", "logit diff", "{:.2f}"),
+    ("logit_diff_positive", "diff>0", "{:.3f}"),
+    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+)
+CSV_COLUMNS = ("candidate", "model", "corpus", "n", "documents", "instances_per_million_chars", "abstained", "errors",
+               "skipped_documents", "heuristic_accuracy", "mean_prob", "mean_logprob", "top1", "median_rank", "top10",
+               "mean_logit_diff", "logit_diff_positive", "baseline_mean_prob", "baseline_top1")
+
+
+def add_parsers(commands: Any, add_model_options: Any) -> None:
+    score = commands.add_parser("score", help="score heuristic candidates over a corpus, per model")
+    score.add_argument("names", nargs="*", metavar="CANDIDATE", help="candidates to score (default: all)")
+    add_model_options(score, repeatable=True, dtype_default="fast")
+    source = score.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", metavar="PATH", help='a .txt file, or a .jsonl file with a "text" field')
+    source.add_argument("--dataset", metavar="NAME", help="a Hugging Face dataset (where reachable)")
+    source.add_argument("--examples", action="store_true", help="each candidate's own hand-written examples")
+    score.add_argument("--candidates", action="append", default=[], metavar="PATH",
+                       help="a candidate file or folder to load besides the library (repeatable)")
+    score.add_argument("--limit", type=int, metavar="N", help="score at most N instances per candidate")
+    score.add_argument("--max-context", type=int, metavar="TOKENS", help="cap each instance's context")
+    score.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    score.add_argument("--out", metavar="DIR", help="write results.json and instances.jsonl (every instance) here")
+    score.add_argument("--no-cache", action="store_true", help="recompute even what is cached")
+    score.add_argument("--regex-timeout", type=float, default=2.0, metavar="S",
+                       help="seconds a finder may run on one document before it is skipped (default 2)")
+    score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals")
+
+    candidates = commands.add_parser("candidates", help="the heuristic candidate library")
+    actions = candidates.add_subparsers(dest="candidates_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every candidate: built-in, yours, and --candidates files")
+    listing.add_argument("--candidates", action="append", default=[], metavar="PATH")
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show", help="a candidate's definition and its first matches in a corpus")
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--candidates", action="append", default=[], metavar="PATH")
+    show.add_argument("--corpus", metavar="PATH", help="where to look for matches (default: the demo texts)")
+    show.add_argument("--limit", type=int, default=10, metavar="N", help="matches to show (default 10)")
+    show.add_argument("--json", action="store_true")
+    check = actions.add_parser("check", help="validate candidate files: every problem with its location")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    actions.add_parser("path", help="print the folder your own candidates load from")
+
+
+def _library(paths: list[str]) -> Any:
+    from games.library import load_library
+
+    library = load_library(paths)
+    for warning in library.warnings:
+        print(f"lmgame: warning: {warning}", file=sys.stderr)
+    return library
+
+
+def _predictor_text(predictor: Any) -> str | None:
+    if predictor is None or isinstance(predictor, str):
+        return predictor
+    return f"python: {getattr(predictor, '__name__', 'function')}()"
+
+
+def candidate_record(candidate: Any) -> dict[str, Any]:
+    return {
+        "name": candidate.name,
+        "kind": candidate.kind,
+        "source": candidate.source,
+        "tags": list(candidate.tags),
+        "description": candidate.description,
+        "finder": candidate.finder,
+        "predictor": _predictor_text(candidate.predictor),
+        "foil": _predictor_text(candidate.foil),
+        "overlapped": candidate.overlapped,
+        "examples": [{"context": e.context, "answer": e.answer} for e in candidate.examples],
+    }
+
+
+def run_candidates(args: argparse.Namespace) -> int:
+    if args.candidates_command == "check":
+        return _check(args.files)
+    if args.candidates_command == "path":
+        from games.paths import user_candidates_dir
+
+        print(user_candidates_dir())
+        return 0
+    library = _library(args.candidates)
+    if args.candidates_command == "list":
+        records = [candidate_record(c) for c in library.candidates.values()]
+        if args.json:
+            print(json.dumps({"candidates": records}, ensure_ascii=False))
+            return 0
+        for record in records:
+            tags = ",".join(record["tags"])
+            print(f"{record['name']:<24} {record['kind']:<6} {record['source'][-28:]:<28} {tags:<18} "
+                  f"{record['description'].splitlines()[0] if record['description'] else ''}"[:160])
+        return 0
+    (candidate,) = library.select([args.name])
+    return _show(candidate, args)
+
+
+def _check(files: list[str]) -> int:
+    from games.candidate_files import check_file
+
+    failed = False
+    for file in files:
+        candidates, problems = check_file(file)
+        for problem in problems:
+            print(problem)
+        if problems:
+            failed = True
+        else:
+            names = ", ".join(c.name for c in candidates)
+            print(f"{file}: ok ({len(candidates)} candidate{'s' * (len(candidates) != 1)}: {names})")
+    return 1 if failed else 0
+
+
+def _show(candidate: Any, args: argparse.Namespace) -> int:
+    from engine.corpus import read_documents
+    from engine.tokens import visible
+    from games.candidates import DocumentTimeout
+    from games.demo import demo_documents
+
+    documents = read_documents(args.corpus) if args.corpus else demo_documents()
+    matches = []
+    for document in documents:
+        if len(matches) >= args.limit:
+            break
+        try:
+            for found in candidate.find(document.text, timeout=2.0):
+                matches.append({"document": document.id, "offset": found.offset,
+                                "context": document.text[max(0, found.offset - 80) : found.offset],
+                                "answer": found.answer, "predicted": found.predicted, "foil": found.foil,
+                                "error": found.error})
+                if len(matches) >= args.limit:
+                    break
+        except DocumentTimeout:
+            continue
+    record = candidate_record(candidate)
+    if args.json:
+        print(json.dumps({"candidate": record, "matches": matches}, ensure_ascii=False))
+        return 0
+    for key in ("name", "kind", "source", "tags", "description", "finder", "predictor", "foil"):
+        if record[key] not in (None, "", []):
+            print(f"{key + ':':<13}{', '.join(record[key]) if key == 'tags' else record[key]}")
+    for example in candidate.examples:
+        print(f"{'example:':<13}…{visible(example.context[-60:])} → {visible(example.answer)}")
+    print(f"\nfirst matches in {args.corpus or 'the demo texts'}:")
+    for match in matches:
+        mark = "✓" if match["predicted"] == match["answer"] else ("!" if match["error"] else "✗")
+        said = match["error"] or f"predicts {match['predicted']!r}, text says {match['answer']!r}"
+        print(f"  {mark} …{visible(match['context'][-50:])}⟨{visible(match['answer'])}⟩  {said}")
+    if not matches:
+        print("  (none)")
+    return 0
+
+
+def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
+    from engine.corpus import dataset_documents, read_documents
+    from games.scoring import Corpus, examples_corpus
+
+    if args.examples:
+        corpus = examples_corpus(candidates)
+        if not corpus.documents:
+            raise LmgameError("none of these candidates has examples to score")
+        return corpus
+    if args.corpus:
+        return Corpus(args.corpus, read_documents(args.corpus))
+    return Corpus(f"dataset:{args.dataset}", dataset_documents(args.dataset, limit=DATASET_DOCUMENTS))
+
+
+def run_score(args: argparse.Namespace, load_models: Any) -> int:
+    from engine.cache import ResultCache
+    from games.paths import score_cache_dir
+    from games.scoring import ScoreOptions, score_all
+    from tui.progress import StderrProgress
+
+    if args.limit is not None and args.limit < 1:
+        raise LmgameError("--limit must be at least 1")
+    if args.max_context is not None and args.max_context < 2:
+        raise LmgameError("--max-context must be at least 2 tokens")
+    if not args.regex_timeout > 0:
+        raise LmgameError("--regex-timeout must be more than 0 seconds")
+    if args.model and len(args.model) > MAX_SCORE_MODELS:
+        raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
+    candidates = _library(args.candidates).select(args.names)
+    if not candidates:
+        raise LmgameError("no candidates to score")
+    corpus = _corpus(args, candidates)
+    out = _prepare_out(args.out)
+    models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
+    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
+                           seed=args.seed)
+    cache = ResultCache(None if args.no_cache else score_cache_dir())
+    progress = StderrProgress()
+    try:
+        results = score_all(candidates, models, corpus, options, cache, progress)
+    finally:
+        progress.close()
+    summaries = [r.summary(args.seed) for r in results]
+    if out is not None:
+        _write_out(out, summaries, results)
+    print(format_results(summaries, args.format), end="")
+    for summary in summaries:
+        if summary["skipped_documents"]:
+            print(f"lmgame: note: {summary['candidate']}: {summary['skipped_documents']} documents skipped "
+                  f"(the finder ran past {args.regex_timeout} s)", file=sys.stderr)
+    return 0
+
+
+def _prepare_out(out: str | None) -> Path | None:
+    if out is None:
+        return None
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
+    return folder
+
+
+def _write_out(folder: Path, summaries: list[dict[str, Any]], results: list[Any]) -> None:
+    try:
+        (folder / "results.json").write_text(json.dumps({"results": summaries}, ensure_ascii=False, indent=1))
+        with (folder / "instances.jsonl").open("w", encoding="utf-8") as handle:
+            for result in results:
+                for row in result.rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
+
+
+def _cell(summary: dict[str, Any], key: str, pattern: str) -> str:
+    value = summary.get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return pattern.format(value)
+
+
+def format_results(summaries: list[dict[str, Any]], form: str) -> str:
+    if form == "json":
+        return json.dumps({"results": summaries}, ensure_ascii=False) + "\n"
+    if form == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(summaries)
+        return buffer.getvalue()
+    header = ["candidate", "model"] + [heading for _, heading, _ in TABLE_COLUMNS]
+    lines = [[s["candidate"], s["model"]] + [_cell(s, key, fmt) for key, _, fmt in TABLE_COLUMNS] for s in summaries]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
+                               enumerate(zip(row, widths))) for row in [header, *lines])
+    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{s['ci']['mean_prob'][0]:.3f}, "
+                 f"{s['ci']['mean_prob'][1]:.3f}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
+    return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
