@@ -18,8 +18,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import torch
 
@@ -71,9 +70,6 @@ class Score:
     @property
     def top1_is_text(self) -> bool:
         return self.top1_id == self.text_id
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -133,6 +129,7 @@ class BatchScorer:
         self.batch_tokens = batch_tokens or (2048 if lm.device.type == "cpu" else 32768)
         self.head = ScoringHead(lm)
         self.pad_id = lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
+        self.tokens_fed = 0  # tokens through the model so far, padding left out: what benchmarks report
 
     def _window_start(self, index: int, needed: int) -> int:
         """First text token of the window for a target at token `index` that needs `needed` answer tokens in
@@ -214,6 +211,7 @@ class BatchScorer:
         done = 0
         for batch in self._batches(passes):
             self._run(batch, scores)
+            self.tokens_fed += sum(len(p.ids) for p in batch)
             done += sum(len(p.reads) for p in batch)
             if progress:
                 progress(done, total)

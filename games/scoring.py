@@ -158,6 +158,7 @@ def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found
         "logit_diff": score.logit_diff,
         "model_top1": token_text(tokenizer, score.top1_id),
         "text_token": token_text(tokenizer, score.text_id) if score.text_id >= 0 else None,
+        "text_prob": score.text_prob if score.text_id >= 0 else None,
         "model_right": score.top1_is_text,
         "context_tokens": score.context_tokens,
     })

@@ -158,3 +158,16 @@ def test_bfloat16_scores_stay_close_to_float32(default_lm) -> None:
     for a, b in zip(exact, rough):
         assert math.isfinite(b.answer_logprob)
         assert abs(a.answer_logprob - b.answer_logprob) < 0.5
+
+
+def test_the_fast_head_path_is_used_and_the_fallback_agrees(default_lm, stories260k) -> None:
+    from engine.scoring import BatchScorer
+
+    request = Request(STORY, tuple(t for t, _ in targets_in(STORY)))
+    for lm in (default_lm, stories260k):
+        fast = BatchScorer(lm)
+        assert fast.head.split, "GPT-2 and Llama expose a body and an output projection"
+        slow = BatchScorer(lm)
+        slow.head.split = False  # what a model with soft-capped or scaled logits gets
+        for a, b in zip(fast.score([request])[0], slow.score([request])[0]):
+            assert a.answer_logprob == pytest.approx(b.answer_logprob, abs=1e-4) and a.rank == b.rank
