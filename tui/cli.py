@@ -187,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lmgame: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("\nlmgame: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

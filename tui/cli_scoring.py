@@ -111,10 +111,10 @@ def run_candidates(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"candidates": records}, ensure_ascii=False))
             return 0
+        width = max((len(r["name"]) for r in records), default=4)
         for record in records:
-            tags = ",".join(record["tags"])
-            print(f"{record['name']:<24} {record['kind']:<6} {record['source'][-28:]:<28} {tags:<18} "
-                  f"{record['description'].splitlines()[0] if record['description'] else ''}"[:160])
+            source = record["source"] if len(record["source"]) <= 30 else "…" + record["source"][-29:]
+            print(f"{record['name']:<{width}}  {record['kind']:<6}  {source:<30}  {','.join(record['tags'])}")
         return 0
     (candidate,) = library.select([args.name])
     return _show(candidate, args)
