@@ -16,15 +16,15 @@ NAME = regex.compile(r"[A-Z][a-z]+")
 LOWER = regex.compile(r"[a-z]+")
 
 
-def word_after_previous(context: str, key: str, word: regex.Pattern[str]) -> str | None:
-    """The `word` that follows the latest earlier occurrence of `key` (a whole word plus a space) before the
-    one that ends the context; None when there is none."""
+def word_after_previous(context: str, key: str, word: regex.Pattern[str], least: int = 1) -> str | None:
+    """The `word` (of at least `least` characters) that follows the latest earlier occurrence of `key` at a
+    word start, before the one that ends the context; None when there is none."""
     start = max(0, len(context) - LOOKBACK)
     at = context.rfind(key, start, len(context) - 1)
     while at >= 0:
         if at == 0 or not context[at - 1].isalnum():
             found = word.match(context, at + len(key))
-            if found:
+            if found and len(found.group()) >= least:
                 return found.group()
         at = context.rfind(key, start, at + len(key) - 1)
     return None
@@ -76,13 +76,4 @@ def induction_full_name(match: Match, context: str) -> str | None:
     ],
 )
 def induction_long_word(match: Match, context: str) -> str | None:
-    prefix = match["prefix"]
-    start = max(0, len(context) - LOOKBACK)
-    at = context.rfind(prefix, start, len(context) - 1)
-    while at >= 0:
-        if at == 0 or not context[at - 1].isalnum():
-            rest = LOWER.match(context, at + len(prefix))
-            if rest and len(rest.group()) >= 5:
-                return rest.group()
-        at = context.rfind(prefix, start, at + len(prefix) - 1)
-    return None
+    return word_after_previous(context, match["prefix"], LOWER, least=5)
