@@ -169,3 +169,61 @@ def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
             problems.append(f"{path} ({item.name}): no examples: add one to check what it predicts")
         problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples()]
     return candidates, problems
+
+
+def _toml_string(text: str) -> str:
+    """A TOML string: literal ('...') where it can be, so that a regex keeps its backslashes as written."""
+    if "'" not in text and "\n" not in text and text.isprintable():
+        return f"'{text}'"
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def candidate_table(candidate: Candidate) -> dict[str, Any]:
+    """The data-only form of a candidate; LmgameError for one whose predictor or foil is code."""
+    for role, value in (("predictor", candidate.predictor), ("foil", candidate.foil)):
+        if value is not None and not isinstance(value, str):
+            raise LmgameError(f"{candidate.name}: its {role} is Python code; only template candidates are data")
+    table: dict[str, Any] = {"name": candidate.name, "description": candidate.description,
+                             "tags": list(candidate.tags), "finder": candidate.finder,
+                             "predictor": candidate.predictor}
+    if candidate.foil:
+        table["foil"] = candidate.foil
+    if candidate.overlapped:
+        table["overlapped"] = True
+    table["examples"] = [{"context": e.context, "answer": e.answer} for e in candidate.examples]
+    return table
+
+
+def candidate_toml(candidate: Candidate) -> str:
+    table = candidate_table(candidate)
+    lines = []
+    for key, value in table.items():
+        if key == "examples":
+            continue
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in value)}]")
+        else:
+            lines.append(f"{key} = {_toml_string(value)}")
+    for example in table["examples"]:
+        lines += ["", "[[examples]]", f"context = {_toml_string(example['context'])}",
+                  f"answer = {_toml_string(example['answer'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def save_candidate(candidate: Candidate, folder: Path, overwrite: bool = False) -> Path:
+    """Write a template candidate as `<name>.toml` in `folder` (the user's library by default); it reads back
+    as the same candidate. LmgameError if the file exists and `overwrite` is not set, or cannot be written."""
+    text = candidate_toml(candidate)
+    path = Path(folder) / f"{candidate.name}.toml"
+    if path.exists() and not overwrite:
+        raise LmgameError(f"{path} exists: choose another name, or overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".toml.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        raise LmgameError(f"cannot write {path}: {error.strerror}") from None
+    return path

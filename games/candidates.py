@@ -52,29 +52,72 @@ class Found:
     error: str | None = None  # the predictor or foil raised: its message
 
 
-def template_fields(template: str) -> list[str]:
-    """The group names a template uses; LmgameError for anything but plain {group} fields."""
+def _initials(text: str) -> str:
+    return "".join(word[0] for word in regex.findall(r"\b[A-Z][\w'-]*", text))
+
+
+# what a template may do to a group: text in, text out, no code from the file (a TOML candidate stays data)
+FILTERS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower,
+    "upper": str.upper,
+    "title": str.title,
+    "strip": str.strip,
+    "nospace": lambda text: "".join(text.split()),
+    "initials": _initials,  # the first letter of each capitalised word: an acronym
+    "inc": lambda text: str(int(text) + 1),
+    "dec": lambda text: str(int(text) - 1),
+}
+
+
+def _parse_field(template: str, field: str) -> tuple[str, list[str]]:
+    name, *filters = [part.strip() for part in field.split("|")]
+    if not name.isidentifier():
+        raise LmgameError(f"template {template!r}: only {{group}} or {{group|filter}} fields are allowed, "
+                          f"not {{{field}}}")
+    unknown = [f for f in filters if f not in FILTERS]
+    if unknown:
+        raise LmgameError(f"template {template!r}: unknown filter {unknown[0]!r} (filters: {', '.join(FILTERS)})")
+    return name, filters
+
+
+def _template_parts(template: str) -> list[tuple[str, str | None, list[str]]]:
+    """(literal text, group or None, filters) pieces of a template; LmgameError for anything else."""
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as error:
         raise LmgameError(f"template {template!r}: {error}") from None
-    names = []
-    for _, name, spec, conversion in parts:
-        if name is None:
+    pieces = []
+    for literal, field, spec, conversion in parts:
+        if field is None:
+            pieces.append((literal, None, []))
             continue
-        if not name.isidentifier() or spec or conversion:
-            raise LmgameError(f"template {template!r}: only plain {{group}} fields are allowed, not {{{name}...}}")
-        names.append(name)
-    return names
+        if spec or conversion:
+            raise LmgameError(f"template {template!r}: only {{group}} or {{group|filter}} fields are allowed")
+        name, filters = _parse_field(template, field)
+        pieces.append((literal, name, filters))
+    return pieces
+
+
+def template_fields(template: str) -> list[str]:
+    """The group names a template uses; LmgameError for anything but {group} and {group|filter} fields."""
+    return [name for _, name, _ in _template_parts(template) if name is not None]
 
 
 def render_template(template: str, match: Match) -> str | None:
     """The template filled from the match's named groups; None when a group it uses did not take part."""
     groups = match.groupdict()
-    values = {name: groups.get(name) for name in template_fields(template)}
-    if any(value is None for value in values.values()):
-        return None
-    return template.format(**values)
+    out = []
+    for literal, name, filters in _template_parts(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value = groups.get(name)
+        if value is None:
+            return None
+        for name_of_filter in filters:
+            value = FILTERS[name_of_filter](value)
+        out.append(value)
+    return "".join(out)
 
 
 def compile_finder(pattern: str) -> Any:

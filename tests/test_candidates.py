@@ -243,8 +243,8 @@ def test_a_good_toml_file(tmp_path: Path) -> None:
     ('name = "x"\nfinder = "(?P<answer>a"\npredictor = "a"\n', "at position"),
     ('name = "x"\nfinder = "(?P<name>a)"\npredictor = "{name}"\n', "no (?P<answer>...) group"),
     ('name = "x"\nfinder = "(?P<answer>a)"\npredictor = "{name}"\n', "'name', which is not a named group"),
-    ('name = "x"\nfinder = "(?P<name>a)(?P<answer>b)"\npredictor = "{name.upper}"\n', "only plain {group}"),
-    ('name = "x"\nfinder = "(?P<name>a)(?P<answer>b)"\npredictor = "{name!r}"\n', "only plain {group}"),
+    ('name = "x"\nfinder = "(?P<name>a)(?P<answer>b)"\npredictor = "{name.upper}"\n', "only {group} or {group|filter}"),
+    ('name = "x"\nfinder = "(?P<name>a)(?P<answer>b)"\npredictor = "{name!r}"\n', "only {group} or {group|filter}"),
 ])
 def test_toml_problems(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in only_problem(write(tmp_path, "bad.toml", text))
