@@ -87,13 +87,13 @@ def _template_parts(template: str) -> list[tuple[str, str | None, list[str]]]:
     except ValueError as error:
         raise LmgameError(f"template {template!r}: {error}") from None
     pieces = []
-    for literal, field, spec, conversion in parts:
-        if field is None:
+    for literal, field_text, spec, conversion in parts:
+        if field_text is None:
             pieces.append((literal, None, []))
             continue
         if spec or conversion:
             raise LmgameError(f"template {template!r}: only {{group}} or {{group|filter}} fields are allowed")
-        name, filters = _parse_field(template, field)
+        name, filters = _parse_field(template, field_text)
         pieces.append((literal, name, filters))
     return pieces
 
