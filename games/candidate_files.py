@@ -83,6 +83,7 @@ def candidate_from_table(table: dict[str, Any], where: str, source: str) -> Cand
             examples=_examples(table, where),
             overlapped=overlapped,
             source=source,
+            path=source if source != "built-in" else "",
             kind="toml",
             definition=json.dumps(table, sort_keys=True, ensure_ascii=False),
         )
@@ -128,6 +129,7 @@ def load_python(path: Path, source: str | None = None) -> list[Candidate]:
         raise LmgameError(f"{path}: defines no candidate (decorate a function with @candidate(...))")
     for item in found:
         item.source = source or str(path)
+        item.path = str(path)
         item.kind = "python"
         item.definition = hashlib.sha256(text).hexdigest()
     return found

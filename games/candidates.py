@@ -147,6 +147,7 @@ class Candidate:
     examples: tuple[Example, ...] = ()
     overlapped: bool = False  # let matches overlap (for finders that look far ahead)
     source: str = ""  # "built-in", or the file it came from
+    path: str = ""  # the file it came from
     kind: str = "python"  # "toml" (data only) or "python"
     definition: str = ""  # what the cache keys on: the TOML table, or the Python file's text
     compiled: Any = field(init=False, repr=False)

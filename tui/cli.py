@@ -10,9 +10,9 @@ from typing import Any
 
 from engine.errors import LmgameError
 from tui.cli_scoring import add_parsers as add_scoring_parsers
-from tui.cli_scoring import run_candidates, run_score
+from tui.cli_scoring import run_candidates, run_import, run_score, run_share
 
-SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import")
 MAX_MODELS = 3
 
 
@@ -180,7 +180,8 @@ def run_log(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log,
-               "score": lambda a: run_score(a, _load_models), "candidates": run_candidates}
+               "score": lambda a: run_score(a, _load_models), "candidates": run_candidates,
+               "share": lambda a: run_share(a, _load_models), "import": run_import}
     try:
         return runners[args.command](args)
     except LmgameError as error:

@@ -66,6 +66,21 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     check.add_argument("files", nargs="+", metavar="FILE")
     actions.add_parser("path", help="print the folder your own candidates load from")
 
+    share = commands.add_parser("share", help="write a finding: a candidate, its scores and instances (.md, .json)")
+    share.add_argument("name", metavar="CANDIDATE")
+    add_model_options(share, repeatable=True, dtype_default="fast")
+    where = share.add_mutually_exclusive_group()
+    where.add_argument("--corpus", metavar="PATH", help="score on this corpus (default: the demo texts)")
+    where.add_argument("--examples", action="store_true", help="score on the candidate's own examples")
+    share.add_argument("--candidates", action="append", default=[], metavar="PATH")
+    share.add_argument("--limit", type=int, metavar="N", help="score at most N instances")
+    share.add_argument("--out", metavar="FILE", help="where to write FILE.md and FILE.json "
+                                                     "(default: CANDIDATE.finding in this folder)")
+
+    imports = commands.add_parser("import", help="add a shared finding's candidate to your library (never runs code)")
+    imports.add_argument("file", metavar="FILE")
+    imports.add_argument("--force", action="store_true", help="replace your candidate of the same name")
+
 
 def _library(paths: list[str]) -> Any:
     from games.library import load_library
@@ -193,6 +208,7 @@ def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
 def run_score(args: argparse.Namespace, load_models: Any) -> int:
     from engine.cache import ResultCache
     from games.paths import score_cache_dir
+    from games.score_history import record_scores
     from games.scoring import ScoreOptions, score_all
     from tui.progress import StderrProgress
 
@@ -219,6 +235,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     finally:
         progress.close()
     summaries = [r.summary(args.seed) for r in results]
+    record_scores(summaries)
     if out is not None:
         _write_out(out, summaries, results)
     print(format_results(summaries, args.format), end="")
@@ -275,3 +292,44 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
     intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{s['ci']['mean_prob'][0]:.3f}, "
                  f"{s['ci']['mean_prob'][1]:.3f}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
     return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
+
+
+def run_share(args: argparse.Namespace, load_models: Any) -> int:
+    from engine.cache import ResultCache
+    from engine.corpus import read_documents
+    from games.demo import demo_documents
+    from games.paths import score_cache_dir
+    from games.score_history import record_scores
+    from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
+    from games.share import finding, write_finding
+    from tui.progress import StderrProgress
+
+    if args.limit is not None and args.limit < 1:
+        raise LmgameError("--limit must be at least 1")
+    (candidate,) = _library(args.candidates).select([args.name])
+    if args.examples:
+        corpus = examples_corpus([candidate])
+    elif args.corpus:
+        corpus = Corpus(args.corpus, read_documents(args.corpus))
+    else:
+        corpus = Corpus("demo", demo_documents())
+    models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
+    progress = StderrProgress()
+    try:
+        results = score_all([candidate], models, corpus, ScoreOptions(limit=args.limit),
+                            ResultCache(score_cache_dir()), progress)
+    finally:
+        progress.close()
+    record_scores([r.summary() for r in results])
+    markdown, data = write_finding(finding(candidate, results), Path(args.out or f"{candidate.name}.finding"))
+    print(f"wrote {markdown} (for people) and {data} (lmgame import {data})")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from games.paths import user_candidates_dir
+    from games.share import import_finding
+
+    candidate, path = import_finding(Path(args.file), user_candidates_dir(), overwrite=args.force)
+    print(f"imported {candidate.name} into {path}")
+    return 0
