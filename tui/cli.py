@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import LmgameError
+from tui.cli_scan import add_parser as add_scan_parser
+from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
 from tui.cli_scoring import run_candidates, run_import, run_score, run_share
 
-SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan")
 MAX_MODELS = 3
 
 
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     log_commands.add_parser("path", help="print where the log is")
     add_scoring_parsers(commands, _add_model_options)
+    add_scan_parser(commands, _add_model_options)
     return parser
 
 
@@ -181,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log,
                "score": lambda a: run_score(a, _load_models), "candidates": run_candidates,
-               "share": lambda a: run_share(a, _load_models), "import": run_import}
+               "share": lambda a: run_share(a, _load_models), "import": run_import,
+               "scan": lambda a: run_scan(a, _load_models)}
     try:
         return runners[args.command](args)
     except LmgameError as error:

@@ -1,0 +1,198 @@
+"""Scanning a corpus: for every token, the model's probability and rank of the token the text has, the entropy
+of its prediction and its own top token. Stored compactly (20 bytes a token) in chunks of documents, so that
+a scan resumes where it stopped and a re-run reads what is there.
+
+Each document is fed in windows of the model's context (or `max_context`) that overlap by half: the first
+window scores all its tokens, each later one only its second half, so every token sees at least half a
+window of context.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from engine.errors import LmgameError
+from engine.models import LoadedModel
+
+Progress = Callable[[int, int], None]  # (tokens done, tokens in all); may raise to cancel
+CHUNK_DOCUMENTS = 64  # documents per stored chunk: the unit a scan resumes from
+
+
+@dataclass
+class DocumentScan:
+    """Per token of one document (index i is the document's i-th token, predicted from the ones before)."""
+
+    ids: torch.Tensor  # int32 [n]
+    starts: torch.Tensor  # int32 [n]: character offset where each token starts (it owns the gap before it)
+    logprob: torch.Tensor  # float16 [n]: log-probability of the token the text has (nan where unscored)
+    rank: torch.Tensor  # int32 [n]: 1 = the model's top token (0 where unscored)
+    entropy: torch.Tensor  # float16 [n]: of the prediction, in nats
+    top1: torch.Tensor  # int32 [n]: the model's top token
+
+    @property
+    def prob(self) -> torch.Tensor:
+        return self.logprob.float().exp()
+
+    def as_tensors(self) -> dict[str, torch.Tensor]:
+        return {"ids": self.ids, "starts": self.starts, "logprob": self.logprob, "rank": self.rank,
+                "entropy": self.entropy, "top1": self.top1}
+
+    @property
+    def bytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in self.as_tensors().values())
+
+
+def _windows(n: int, room: int) -> list[tuple[int, int, int]]:
+    """(start, end, first scored) token windows over n tokens: the first scores all, later ones their second half."""
+    if n <= room:
+        return [(0, n, 0)]
+    stride = max(1, room // 2)
+    windows, start = [(0, room, 0)], stride
+    while start + room - stride < n:
+        end = min(n, start + room)
+        windows.append((start, end, start + room - stride))
+        start += stride
+    return windows
+
+
+class Scanner:
+    def __init__(self, lm: LoadedModel, max_context: int | None = None, batch_tokens: int | None = None) -> None:
+        self.lm = lm
+        self.bos = [lm.bos_id] if lm.bos_id is not None else []
+        room = lm.max_positions - len(self.bos)
+        self.room = min(room, max_context) if max_context else room
+        if self.room < 2:
+            raise LmgameError(f"a context of {self.room} tokens is too short to scan with")
+        self.batch_tokens = batch_tokens or (2048 if lm.device.type == "cpu" else 32768)
+        self.pad_id = lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
+
+    def tokenize(self, text: str) -> tuple[list[int], list[int]]:
+        encoded = self.lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = list(encoded["input_ids"])
+        return ids, [0] + [end for _, end in encoded["offset_mapping"][:-1]]
+
+    def scan(self, texts: Sequence[str], progress: Progress | None = None) -> list[DocumentScan]:
+        """One DocumentScan per text."""
+        tokenized = [self.tokenize(text) for text in texts]
+        results = [self._empty(ids, starts) for ids, starts in tokenized]
+        pieces = [(d, w) for d, (ids, _) in enumerate(tokenized) for w in _windows(len(ids), self.room)]
+        pieces.sort(key=self._width, reverse=True)
+        total, done, batch = sum(len(ids) for ids, _ in tokenized), 0, []
+        for piece in pieces:
+            if batch and (len(batch) + 1) * self._width(batch[0]) > self.batch_tokens:
+                done += self._run(batch, tokenized, results)
+                batch = []
+                if progress:
+                    progress(done, total)
+            batch.append(piece)
+        if batch:
+            self._run(batch, tokenized, results)
+        if progress:
+            progress(total, total)
+        return results
+
+    def _width(self, piece: tuple[int, tuple[int, int, int]]) -> int:
+        start, end, _ = piece[1]
+        return end - start + len(self.bos)
+
+    @staticmethod
+    def _empty(ids: list[int], starts: list[int]) -> DocumentScan:
+        n = len(ids)
+        return DocumentScan(torch.tensor(ids, dtype=torch.int32), torch.tensor(starts, dtype=torch.int32),
+                            torch.full((n,), math.nan, dtype=torch.float16), torch.zeros(n, dtype=torch.int32),
+                            torch.full((n,), math.nan, dtype=torch.float16), torch.full((n,), -1, dtype=torch.int32))
+
+    @torch.inference_mode()
+    def _run(self, batch: list[tuple[int, tuple[int, int, int]]], tokenized: list[tuple[list[int], list[int]]],
+             results: list[DocumentScan]) -> int:
+        width = max(self._width(piece) for piece in batch)
+        tokens = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        for row, (doc, (start, end, _)) in enumerate(batch):
+            tokens[row, : end - start + len(self.bos)] = torch.tensor(self.bos + tokenized[doc][0][start:end])
+        # right padding needs no mask: a causal model never looks at the pads behind a token
+        logits = self.lm.model(input_ids=tokens.to(self.lm.device), use_cache=False).logits
+        scored = 0
+        for row, (doc, (start, end, first)) in enumerate(batch):
+            ids = tokenized[doc][0]
+            # the row before token i predicts it: with BOS that is row i - start, without it i - start - 1
+            lo = max(first, start if self.bos else start + 1)
+            if lo >= end:
+                continue
+            rows = torch.arange(lo - start - 1 + len(self.bos), end - start - 1 + len(self.bos))
+            step = logits[row, rows.to(logits.device)].float()  # [m, vocab]
+            logprobs = torch.log_softmax(step, dim=-1)
+            target = torch.tensor(ids[lo:end], device=step.device)
+            chosen = step.gather(1, target[:, None])
+            result = results[doc]
+            result.logprob[lo:end] = logprobs.gather(1, target[:, None])[:, 0].half().cpu()
+            result.rank[lo:end] = (1 + (step > chosen).sum(dim=1)).int().cpu()
+            result.entropy[lo:end] = (-(logprobs.exp() * logprobs).sum(dim=1)).half().cpu()
+            result.top1[lo:end] = step.argmax(dim=1).int().cpu()
+            scored += end - lo
+        return scored
+
+
+def save_chunk(path: Path, scans: list[DocumentScan]) -> None:
+    """Write a chunk atomically: a scan stopped half-way leaves whole chunks only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    torch.save([s.as_tensors() for s in scans], temporary)
+    temporary.replace(path)
+
+
+def load_chunk(path: Path) -> list[DocumentScan] | None:
+    try:
+        stored = torch.load(path, weights_only=True)
+        return [DocumentScan(**tensors) for tensors in stored]
+    except Exception:  # noqa: BLE001 - missing, truncated or not ours: any damage means scan it again
+        return None
+
+
+def limit_texts(lm: LoadedModel, texts: Sequence[str], max_tokens: int | None) -> list[str]:
+    """The texts, whole, until `max_tokens` tokens are reached; the last one cut at a token boundary."""
+    if max_tokens is None:
+        return list(texts)
+    kept, budget = [], max_tokens
+    for text in texts:
+        if budget <= 0:
+            break
+        offsets = lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        if len(offsets) > budget:
+            text = text[: offsets[budget][0]]
+        kept.append(text)
+        budget -= min(len(offsets), budget)
+    return kept
+
+
+def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key: str,
+                max_context: int | None = None, progress: Progress | None = None) -> list[DocumentScan]:
+    """Scan in chunks of CHUNK_DOCUMENTS texts, each stored under `folder` (None: nothing stored) by `key` (what
+    the model, tokenizer and settings are) and the chunk's content, so a stopped scan resumes there."""
+    from engine.cache import cache_key, text_hash
+
+    scanner = Scanner(lm, max_context)
+    results: list[DocumentScan] = []
+    total = sum(len(t) for t in texts)
+    for first in range(0, len(texts), CHUNK_DOCUMENTS):
+        chunk = list(texts[first : first + CHUNK_DOCUMENTS])
+        path = folder / f"{cache_key(key, text_hash(chunk))}.pt" if folder is not None else None
+        stored = load_chunk(path) if path is not None and path.exists() else None
+        if stored is None or len(stored) != len(chunk):
+            done_before = sum(len(t) for t in texts[:first])
+
+            def report(done: int, tokens: int, before: int = done_before, size: int = sum(map(len, chunk))) -> None:
+                if progress:  # in characters across the corpus: chunks differ in tokens per character
+                    progress(before + round(size * done / max(tokens, 1)), total)
+
+            stored = scanner.scan(chunk, report)
+            if path is not None:
+                save_chunk(path, stored)
+        results.extend(stored)
+        if progress:
+            progress(sum(len(t) for t in texts[: first + len(chunk)]), total)
+    return results

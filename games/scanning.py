@@ -1,0 +1,263 @@
+"""The capability catalogue: where a model is confident and correct, which candidates explain it, what is left
+grouped by simple features, and what one model gets that another does not (the TinyStories seed's method)."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from engine.bigram import START, Bigram
+from engine.cache import cache_key
+from engine.corpus import Document
+from engine.models import LoadedModel, tokenizer_fingerprint
+from engine.scan import DocumentScan, limit_texts, scan_corpus
+from engine.tokens import token_text, visible
+from games.candidates import Candidate, DocumentTimeout
+
+NAME = re.compile(r"[A-Z][a-z]+")
+CLOSING = set("\"')]}.,!?;:”’")
+FORMULAS = ("Once upon a time", "One day", "From that day on", "happily ever after", "The end", "Once upon a",
+            "lived happily", "There once was", "Long ago")
+FORMULA = re.compile("|".join(re.escape(f) for f in sorted(FORMULAS, key=len, reverse=True)))
+EXAMPLE_CONTEXT = 60
+MAX_GROUPS = 30
+
+
+@dataclass
+class ScanOptions:
+    threshold: float = 0.5
+    max_tokens: int | None = None
+    max_context: int | None = None
+    regex_timeout: float = 2.0
+    examples: int = 5
+
+
+@dataclass
+class ModelScan:
+    lm: LoadedModel
+    documents: list[Document]  # as scanned (the last one may be cut at --max-tokens)
+    scans: list[DocumentScan]
+
+    def confident_correct(self, threshold: float) -> list[torch.Tensor]:
+        """Per document, a bool mask: the model's top token is the text's, with probability >= threshold."""
+        return [(s.rank == 1) & (s.logprob.float() >= math.log(threshold)) for s in self.scans]
+
+    @property
+    def tokens(self) -> int:
+        return int(sum(int((s.rank > 0).sum()) for s in self.scans))
+
+
+def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOptions, folder: Any,
+               progress: Callable[[int, int], None] | None = None) -> ModelScan:
+    texts = limit_texts(lm, [d.text for d in documents], options.max_tokens)
+    kept = [Document(d.id, text, d.title) for d, text in zip(documents, texts)]
+    key = cache_key("scan", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), options.max_context)
+    return ModelScan(lm, kept, scan_corpus(lm, texts, folder, key, options.max_context, progress))
+
+
+def explained_positions(candidates: Sequence[Candidate], scan: ModelScan, timeout: float
+                        ) -> list[dict[int, str]]:
+    """Per document, token index -> the first candidate whose instance there predicts what the text says."""
+    explained: list[dict[int, str]] = [{} for _ in scan.documents]
+    for candidate in candidates:
+        for number, (document, result) in enumerate(zip(scan.documents, scan.scans)):
+            starts = result.starts.tolist()
+            try:
+                for found in candidate.find(document.text, timeout=timeout):
+                    if found.predicted is None or found.predicted != found.answer or not starts:
+                        continue
+                    index = bisect.bisect_right(starts, found.offset) - 1
+                    explained[number].setdefault(index, candidate.name)
+            except DocumentTimeout:
+                continue
+    return explained
+
+
+@dataclass
+class Group:
+    feature: str  # token | previous-token | induction | earlier-name | closing | formula
+    key: str
+    positions: list[tuple[int, int]] = field(default_factory=list)  # (document, token index)
+    ngram: int = 0  # positions where the bigram's top token is the text's as well
+
+    @property
+    def count(self) -> int:
+        return len(self.positions)
+
+
+class Features:
+    """The simple features of a position in one model's scan."""
+
+    def __init__(self, scan: ModelScan) -> None:
+        self.scan = scan
+        self.tokenizer = scan.lm.tokenizer
+        self.formula_spans = [[m.span() for m in FORMULA.finditer(d.text)] for d in scan.documents]
+
+    def text(self, token_id: int) -> str:
+        return token_text(self.tokenizer, token_id)
+
+    def of(self, document: int, index: int) -> list[tuple[str, str]]:
+        result = self.scan.scans[document]
+        ids = result.ids
+        token = int(ids[index])
+        text = self.text(token)
+        features = [("token", visible(text))]
+        if index > 0:
+            features.append(("previous-token", visible(self.text(int(ids[index - 1])))))
+            previous = int(ids[index - 1])
+            earlier = (ids[: index - 1] == previous).nonzero().flatten()
+            if any(int(ids[j + 1]) == token for j in earlier.tolist()):
+                features.append(("induction", "copies what followed the previous token before"))
+        start = int(result.starts[index])
+        word = text.strip()
+        full = self.scan.documents[document].text
+        if NAME.fullmatch(word) and re.search(rf"\b{re.escape(word)}\b", full[:start]):
+            features.append(("earlier-name", "a name seen earlier"))
+        if word and word in CLOSING:
+            features.append(("closing", visible(word)))
+        word_start = start + len(text) - len(text.lstrip())  # past the token's own leading space
+        for begin, end in self.formula_spans[document]:
+            if begin < word_start < end:  # inside a formula, not its first word
+                features.append(("formula", full[begin:end]))
+                break
+        return features
+
+
+def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: Bigram | None,
+                    most: int | None = MAX_GROUPS) -> list[Group]:
+    features = Features(scan)
+    groups: dict[tuple[str, str], Group] = {}
+    for document, index in positions:
+        ids = scan.scans[document].ids
+        token = int(ids[index])
+        by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == token
+        for feature, key in features.of(document, index):
+            group = groups.setdefault((feature, key), Group(feature, key))
+            group.positions.append((document, index))
+            group.ngram += by_bigram
+    return sorted(groups.values(), key=lambda g: (-g.count, g.feature, g.key))[:most]
+
+
+def example(scan: ModelScan, document: int, index: int) -> dict[str, Any]:
+    result = scan.scans[document]
+    start = int(result.starts[index])
+    token = token_text(scan.lm.tokenizer, int(result.ids[index]))
+    text = scan.documents[document].text
+    return {"document": scan.documents[document].id, "index": index, "offset": start,
+            "context": text[max(0, start - EXAMPLE_CONTEXT) : start], "token": token,
+            "prob": float(result.logprob[index].float().exp()), "rank": int(result.rank[index])}
+
+
+def group_records(scan: ModelScan, groups: list[Group], examples: int) -> list[dict[str, Any]]:
+    return [{"feature": g.feature, "key": g.key, "count": g.count, "ngram_share": g.ngram / g.count,
+             "ngram_explains": g.ngram * 2 >= g.count,
+             "examples": [example(scan, d, i) for d, i in g.positions[:examples]]} for g in groups]
+
+
+def fit_bigram(scan: ModelScan) -> Bigram:
+    return Bigram([s.ids.tolist() for s in scan.scans], len(scan.lm.tokenizer))
+
+
+def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions) -> dict[str, Any]:
+    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
+    masks = scan.confident_correct(options.threshold)
+    explained = explained_positions(candidates, scan, options.regex_timeout)
+    correct = [(d, i) for d, mask in enumerate(masks) for i in mask.nonzero().flatten().tolist()]
+    covered = [(d, i) for d, i in correct if i in explained[d]]
+    left = [(d, i) for d, i in correct if i not in explained[d]]
+    bigram = fit_bigram(scan)
+    total_bytes = sum(s.bytes for s in scan.scans)
+    tokens = scan.tokens
+    return {
+        "model": scan.lm.identity.label,
+        "model_identity": scan.lm.identity.as_dict(),
+        "documents": len(scan.documents),
+        "tokens": tokens,
+        "threshold": options.threshold,
+        "confident_correct": len(correct),
+        "explained": len(covered),
+        "coverage": len(covered) / len(correct) if correct else 0.0,
+        "explained_by": dict(Counter(explained[d][i] for d, i in covered).most_common()),
+        "mean_logprob": float(torch.cat([s.logprob.float()[s.rank > 0] for s in scan.scans]).mean())
+        if tokens else math.nan,
+        "bytes_per_token": total_bytes / max(1, sum(len(s.ids) for s in scan.scans)),
+        "groups": group_records(scan, group_positions(scan, left, bigram), options.examples),
+    }
+
+
+def _aligned(a: ModelScan, b: ModelScan) -> list[tuple[int, int, int]]:
+    """(document, index in a, index in b) where both models predict the same piece of text."""
+    pairs = []
+    for document, (sa, sb) in enumerate(zip(a.scans, b.scans)):
+        text_length = len(a.documents[document].text)
+        ends_a = sa.starts.tolist()[1:] + [text_length]
+        ends_b = sb.starts.tolist()[1:] + [text_length]
+        by_span = {(start, end): j for j, (start, end) in enumerate(zip(sb.starts.tolist(), ends_b)) if sb.rank[j] > 0}
+        for i, span in enumerate(zip(sa.starts.tolist(), ends_a)):
+            if sa.rank[i] > 0 and span in by_span:
+                pairs.append((document, i, by_span[span]))
+    return pairs
+
+
+def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
+    """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
+    distribution of the log-probability difference (a minus b) on the pieces of text both predict."""
+    pairs = _aligned(a, b)
+    mask_a, mask_b = a.confident_correct(options.threshold), b.confident_correct(options.threshold)
+    a_only = [(d, i) for d, i, j in pairs if mask_a[d][i] and not mask_b[d][j]]
+    b_only = [(d, j) for d, i, j in pairs if mask_b[d][j] and not mask_a[d][i]]
+    both = sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
+    diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
+    quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
+    return {
+        "model": a.lm.identity.label,
+        "other": b.lm.identity.label,
+        "aligned": len(pairs),
+        "both": both,
+        "model_only": len(a_only),
+        "other_only": len(b_only),
+        "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else math.nan,
+                         **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles))},
+        "model_only_groups": group_records(a, group_positions(a, a_only, fit_bigram(a)), options.examples),
+        "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    summary = (f"{result['tokens']} tokens in {result['documents']} documents; confident and correct (top 1, "
+               f"p >= {result['threshold']}): {result['confident_correct']}; explained by the library: "
+               f"{result['explained']} (coverage {result['coverage']:.1%}).")
+    lines = [f"# Scan of {result['model']}", "", summary, ""]
+    if result["explained_by"]:
+        lines += ["| candidate | positions |", "| --- | --- |"]
+        lines += [f"| {name} | {count} |" for name, count in result["explained_by"].items()] + [""]
+    lines += _group_lines("Unexplained confident-correct positions", result["groups"])
+    if "compare" in result:
+        c = result["compare"]
+        diff = c["logprob_diff"]
+        counts = (f"{c['aligned']} positions both predict; confident-correct in both {c['both']}, only "
+                  f"{c['model']} {c['model_only']}, only {c['other']} {c['other_only']}.")
+        spread = ", ".join(f"{k} {v:.2f}" for k, v in diff.items())
+        lines += ["", f"## {c['model']} against {c['other']}", "", counts, "",
+                  f"log p difference ({c['model']} minus {c['other']}): {spread}", ""]
+        lines += _group_lines(f"Only {c['model']}", c["model_only_groups"])
+        lines += _group_lines(f"Only {c['other']}", c["other_only_groups"])
+    return "\n".join(lines) + "\n"
+
+
+def _group_lines(title: str, groups: list[dict[str, Any]]) -> list[str]:
+    lines = [f"## {title}", "", "| feature | key | count | bigram predicts it too | example |",
+             "| --- | --- | --- | --- | --- |"]
+    for g in groups:
+        shown = g["examples"][0] if g["examples"] else None
+        sample = f"…{visible(shown['context'][-30:])}⟨{visible(shown['token'])}⟩" if shown else ""
+        lines.append(f"| {g['feature']} | {g['key']} | {g['count']} | {g['ngram_share']:.0%} | "
+                     f"{sample.replace('|', '¦')} |")
+    return lines + [""]

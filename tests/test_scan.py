@@ -1,0 +1,139 @@
+"""Scanning: per-token probabilities and ranks against a direct computation, confident-correct and coverage
+counted by hand, compare mode on two models, resuming from stored chunks, and the command."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import shared
+
+from engine.corpus import Document, read_documents
+from engine.scan import Scanner, _windows, scan_corpus
+from games.candidates import Candidate
+from games.scanning import ScanOptions, catalogue, compare, group_positions, scan_model
+from tui.cli import main
+
+STORY = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
+         "One day, Lily saw a big dog named Max. Max wanted to play with Lily.")
+
+
+def direct_logprobs(lm, ids: list[int], start: int) -> torch.Tensor:
+    """log p of ids[start + 1:] ... computed plainly: one forward pass over BOS + ids[start:]."""
+    bos = [lm.bos_id] if lm.bos_id is not None else []
+    with torch.no_grad():
+        logits = lm.model(input_ids=torch.tensor([bos + ids[start:]])).logits[0].float()
+    return logits.log_softmax(-1), logits
+
+
+def check_against_direct(lm, scanner: Scanner, result) -> None:
+    """Each window's tokens against one plain forward pass over BOS + that window."""
+    ids = result.ids.tolist()
+    offset = 1 if lm.bos_id is not None else 0  # with BOS the row before token i (BOS for the first) predicts it
+    for start, end, first in _windows(len(ids), scanner.room):
+        logprobs, logits = direct_logprobs(lm, ids[:end], start)
+        for i in range(first, end):
+            row = i - start + offset - 1
+            if row < 0:
+                assert result.rank[i] == 0 and math.isnan(float(result.logprob[i]))
+                continue
+            stored = float(result.logprob[i])  # float16: three significant digits
+            assert stored == pytest.approx(float(logprobs[row, ids[i]]), rel=1e-3, abs=2e-3)
+            assert int(result.rank[i]) == 1 + int((logits[row] > logits[row, ids[i]]).sum())
+            assert int(result.top1[i]) == int(logits[row].argmax())
+
+
+@pytest.mark.parametrize("which", ["default_lm", "stories260k"])
+def test_scan_equals_a_direct_computation(which: str, request: pytest.FixtureRequest) -> None:
+    lm = request.getfixturevalue(which)
+    texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:3]]
+    scanner = Scanner(lm)
+    for result in scanner.scan(texts):
+        check_against_direct(lm, scanner, result)
+
+
+def test_long_texts_are_scanned_in_half_overlapping_windows(default_lm) -> None:
+    scanner = Scanner(default_lm, max_context=32)
+    (result,) = scanner.scan([" ".join([STORY] * 3)])
+    windows = _windows(len(result.ids), 32)
+    assert len(windows) > 3 and windows[0] == (0, 32, 0) and all(end - start <= 32 for start, end, _ in windows)
+    assert all(first - start == 16 for start, _, first in windows[1:])  # later windows score their second half
+    check_against_direct(default_lm, scanner, result)
+    assert not torch.isnan(result.logprob.float()).any()
+
+
+def test_confident_correct_and_coverage_by_hand(default_lm) -> None:
+    documents = [Document("a", STORY)]
+    options = ScanOptions(threshold=0.3)
+    scan = scan_model(default_lm, documents, options, None)
+    ids = scan.scans[0].ids.tolist()
+    logprobs, logits = direct_logprobs(default_lm, ids, 0)
+    expected = [i for i in range(len(ids)) if int(logits[i].argmax()) == ids[i] and logprobs[i, ids[i]].exp() >= 0.3]
+    # a candidate that explains exactly the " Lily" and " Max" tokens after "named"
+    named = Candidate(name="named", finder=r"named (?P<answer>[A-Z][a-z]+)", predictor="{answer}")
+    starts = scan.scans[0].starts.tolist()
+    named_tokens = {starts.index(m) for m in (STORY.index(" Lily."), STORY.index(" Max."))}
+    result = catalogue(scan, [named], options)
+    assert result["confident_correct"] == len(expected)
+    assert result["explained"] == len(named_tokens & set(expected))
+    assert result["coverage"] == pytest.approx(result["explained"] / len(expected))
+    assert result["tokens"] == len(ids) and result["bytes_per_token"] == 20
+    left = [(0, i) for i in expected if i not in named_tokens]
+    groups = group_positions(scan, left, None, most=None)
+    assert sum(g.count for g in groups if g.feature == "token") == len(left)  # each has its token's group
+    assert [g["count"] for g in result["groups"]] == sorted((g.count for g in groups), reverse=True)[:30]
+    for group in result["groups"]:
+        assert 0 <= group["ngram_share"] <= 1 and len(group["examples"]) <= 5
+
+
+def test_compare_two_different_models(default_lm, stories260k) -> None:
+    documents = [Document("a", STORY), Document("b", "Tom had a red ball. Tom threw the ball to Sam.")]
+    options = ScanOptions(threshold=0.4)
+    a, b = (scan_model(lm, documents, options, None) for lm in (default_lm, stories260k))
+    result = compare(a, b, options)
+    assert result["aligned"] > 20  # words both tokenizers split alike
+    mask_a, mask_b = a.confident_correct(0.4), b.confident_correct(0.4)
+    assert result["model_only"] + result["both"] <= sum(int(m.sum()) for m in mask_a)
+    assert result["other_only"] + result["both"] <= sum(int(m.sum()) for m in mask_b)
+    assert sum(g["count"] for g in result["model_only_groups"] if g["feature"] == "token") == result["model_only"]
+    diff = result["logprob_diff"]
+    assert diff["p5"] <= diff["p50"] <= diff["p95"]
+
+
+def test_a_stopped_scan_resumes_from_its_chunks(default_lm, tmp_path: Path, monkeypatch) -> None:
+    texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:70]]  # two chunks of 64
+    first = scan_corpus(default_lm, texts, tmp_path, "key")
+    chunks = sorted(tmp_path.glob("*.pt"))
+    assert len(chunks) == 2
+    calls: list[int] = []
+    real = Scanner.scan
+    monkeypatch.setattr(Scanner, "scan", lambda self, chunk, progress=None: calls.append(len(chunk)) or
+                        real(self, chunk, progress))
+    again = scan_corpus(default_lm, texts, tmp_path, "key")
+    assert calls == [] and all(torch.equal(x.logprob, y.logprob) for x, y in zip(first, again))
+    chunks[0].unlink()
+    chunks[1].write_bytes(b"damaged")
+    scan_corpus(default_lm, texts, tmp_path, "key")
+    assert sorted(calls) == [6, 64]
+
+
+def test_scan_command(capsys, tmp_path: Path) -> None:
+    corpus = tmp_path / "stories.jsonl"
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in (STORY, "Once upon a time, there was a cat.")))
+    out = tmp_path / "out"
+    code = main(["scan", "--corpus", str(corpus), "--format", "json", "--out", str(out), "--threshold", "0.4"])
+    printed, _ = capsys.readouterr()
+    assert code == 0
+    result = json.loads(printed)
+    assert {"model", "tokens", "confident_correct", "explained", "coverage", "groups"} <= set(result)
+    assert result["threshold"] == 0.4 and (out / "scan.md").read_text().startswith("# Scan of")
+    rows = (out / "tokens.jsonl").read_text().splitlines()
+    assert len(rows) == result["tokens"] and json.loads(rows[0])["rank"] >= 1
+    code = main(["scan", "--corpus", str(corpus), "--format", "markdown", "--max-tokens", "10"])
+    printed, _ = capsys.readouterr()
+    assert code == 0 and "10 tokens" in printed
+    assert main(["scan", "--corpus", str(corpus), "--threshold", "0"]) == 2
+    assert "--threshold must be" in capsys.readouterr().err

@@ -1,0 +1,121 @@
+"""`lmgame scan`: the capability catalogue from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.errors import LmgameError
+
+DATASET_DOCUMENTS = 1000
+
+
+def add_parser(commands: Any, add_model_options: Any) -> None:
+    scan = commands.add_parser("scan", help="where a model is confident and correct, and what explains it")
+    add_model_options(scan, repeatable=False, dtype_default="fast")
+    scan.add_argument("--compare", metavar="M2", help="a second model: what one gets that the other does not")
+    source = scan.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", metavar="PATH", help='a .txt file, or a .jsonl file with a "text" field')
+    source.add_argument("--dataset", metavar="NAME", help="a Hugging Face dataset (where reachable)")
+    scan.add_argument("--max-tokens", type=int, metavar="N", help="scan the first N tokens of the corpus")
+    scan.add_argument("--threshold", type=float, default=0.5, metavar="P",
+                      help="confident: the top token with probability at least P (default 0.5)")
+    scan.add_argument("--max-context", type=int, metavar="TOKENS", help="cap the context of each token")
+    scan.add_argument("--candidates", action="append", default=[], metavar="PATH",
+                      help="candidate files or folders besides the library")
+    scan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    scan.add_argument("--out", metavar="DIR", help="write scan.json, scan.md and tokens.jsonl (every token) here")
+    scan.add_argument("--no-cache", action="store_true", help="scan again even what is stored")
+
+
+def run_scan(args: argparse.Namespace, load_models: Any) -> int:
+    from engine.corpus import dataset_documents, read_documents
+    from games.library import load_library
+    from games.paths import score_cache_dir
+    from games.scanning import ScanOptions, catalogue, compare, markdown, scan_model
+    from tui.progress import StderrProgress
+
+    if not 0 < args.threshold <= 1:
+        raise LmgameError("--threshold must be more than 0 and at most 1")
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise LmgameError("--max-tokens must be at least 1")
+    if args.max_context is not None and args.max_context < 2:
+        raise LmgameError("--max-context must be at least 2 tokens")
+    library = load_library(args.candidates)
+    for warning in library.warnings:
+        print(f"lmgame: warning: {warning}", file=sys.stderr)
+    if args.corpus:
+        documents = read_documents(args.corpus)
+    else:
+        documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS)
+    names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
+    models = load_models(names, args.device, args.dtype, limit=2)
+    options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
+    folder = None if args.no_cache else score_cache_dir() / "scans"
+    out = Path(args.out) if args.out else None
+    progress = StderrProgress()
+    try:
+        scans = [scan_model(lm, documents, options, folder,
+                            lambda done, total, name=lm.identity.name: progress(f"scanning with {name}", done, total))
+                 for lm in models]
+    finally:
+        progress.close()
+    result = catalogue(scans[0], list(library.candidates.values()), options)
+    if len(scans) > 1:
+        result["compare"] = compare(scans[0], scans[1], options)
+    if out is not None:
+        _write_out(out, result, scans[0], markdown(result))
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(markdown(result), end="")
+    else:
+        print(_table(result), end="")
+    return 0
+
+
+def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
+    from engine.tokens import token_text
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "scan.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / "scan.md").write_text(report, encoding="utf-8")
+        with (folder / "tokens.jsonl").open("w", encoding="utf-8") as handle:
+            for document, tokens in zip(scan.documents, scan.scans):
+                for index in range(len(tokens.ids)):
+                    handle.write(json.dumps({
+                        "document": document.id, "index": index, "offset": int(tokens.starts[index]),
+                        "token": token_text(scan.lm.tokenizer, int(tokens.ids[index])),
+                        "logprob": float(tokens.logprob[index]), "rank": int(tokens.rank[index]),
+                        "entropy": float(tokens.entropy[index]),
+                        "top1": token_text(scan.lm.tokenizer, int(tokens.top1[index]))
+                        if int(tokens.top1[index]) >= 0 else None,
+                    }, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
+
+
+def _table(result: dict[str, Any]) -> str:
+    from engine.tokens import visible
+
+    headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "
+                f"and correct (p >= {result['threshold']}), {result['explained']} explained by the library: "
+                f"coverage {result['coverage']:.1%}")
+    lines = [headline]
+    for name, count in result["explained_by"].items():
+        lines.append(f"  {count:>7}  {name}")
+    lines.append("\nunexplained, by feature (count, bigram too, example):")
+    for group in result["groups"][:20]:
+        shown = group["examples"][0] if group["examples"] else {"context": "", "token": ""}
+        lines.append(f"  {group['count']:>7}  {group['ngram_share']:>4.0%}  {group['feature']:<15} "
+                     f"{group['key'][:24]:<24} …{visible(shown['context'][-30:])}⟨{visible(shown['token'])}⟩")
+    if "compare" in result:
+        c = result["compare"]
+        lines.append(f"\n{c['model']} against {c['other']}: {c['aligned']} positions both predict; only "
+                     f"{c['model']}: {c['model_only']}, only {c['other']}: {c['other_only']}, both: {c['both']}")
+        lines.append("log p difference: " + ", ".join(f"{k} {v:.2f}" for k, v in c["logprob_diff"].items()))
+    return "\n".join(lines) + "\n"
