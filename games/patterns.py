@@ -263,3 +263,18 @@ def propose_for_row(row: ReviewRow) -> Proposal:
         return _with_examples(_closing_proposal(_answer(row), [row]), [row])
     words = _words(row.context)[-2:] or [""]
     return _with_examples(_constant_proposal("previous-words", " ".join(words), [row], words), [row])
+
+
+def propose_for_rows(feature: str, key: str, rows: list[ReviewRow]) -> Proposal:
+    """A proposal for rows that share a feature (as scan groups do): the same makers the log's groups use."""
+    makers: dict[str, Callable[[list[ReviewRow]], Proposal]] = {
+        "induction": _induction_proposal,
+        "earlier-name": _name_proposal,
+        "number-sequence": _number_proposal,
+        "closing": lambda group: _closing_proposal(key.strip() or _answer(group[0]), group),
+    }
+    if feature in makers:
+        return _with_examples(makers[feature](rows), rows)
+    words = _common_suffix_words(rows) or _words(rows[0].context)[-2:] or [""]
+    return _with_examples(_constant_proposal("true-token" if feature == "token" else "previous-words",
+                                             " ".join(words) if feature != "token" else key, rows, words), rows)

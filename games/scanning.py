@@ -20,6 +20,8 @@ from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
 from games.candidates import Candidate, DocumentTimeout
+from games.patterns import Proposal, propose_for_rows
+from games.review import ModelVerdict, ReviewRow
 
 NAME = re.compile(r"[A-Z][a-z]+")
 CLOSING = set("\"')]}.,!?;:”’")
@@ -261,3 +263,23 @@ def _group_lines(title: str, groups: list[dict[str, Any]]) -> list[str]:
         lines.append(f"| {g['feature']} | {g['key']} | {g['count']} | {g['ngram_share']:.0%} | "
                      f"{sample.replace('|', '¦')} |")
     return lines + [""]
+
+
+def group_rows(scan: ModelScan, positions: list[tuple[int, int]]) -> list[ReviewRow]:
+    """Scan positions as review rows (the model right, no player), so that a group can be promoted with the
+    proposals the guess log's groups use."""
+    rows = []
+    for number, (document, index) in enumerate(positions):
+        result = scan.scans[document]
+        start = int(result.starts[index])
+        token = token_text(scan.lm.tokenizer, int(result.ids[index]))
+        verdict = ModelVerdict(scan.lm.identity.label, scan.lm.identity.as_dict(), int(result.rank[index]),
+                               float(result.logprob[index].float().exp()), [])
+        rows.append(ReviewRow(id=number, session="scan", source="scan", text_id=scan.documents[document].id,
+                              offset=start, context=scan.documents[document].text[:start], guess="",
+                              true_token=token, player_correct=False, models=[verdict]))
+    return rows
+
+
+def promote_group(scan: ModelScan, group: Group) -> Proposal:
+    return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions))

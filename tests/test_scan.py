@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,17 @@ def test_scan_command(capsys, tmp_path: Path) -> None:
     assert code == 0 and "10 tokens" in printed
     assert main(["scan", "--corpus", str(corpus), "--threshold", "0"]) == 2
     assert "--threshold must be" in capsys.readouterr().err
+
+
+def test_a_scan_group_promotes_to_a_working_candidate(default_lm) -> None:
+    from games.scanning import promote_group
+
+    text = " ".join(f"Once upon a time, a {animal} sat." for animal in ("cat", "dog", "fox", "owl"))
+    scan = scan_model(default_lm, [Document("a", text)], ScanOptions(), None)
+    starts = scan.scans[0].starts.tolist()
+    times = [starts.index(m.start()) for m in re.finditer(" time", text)]
+    (group,) = [g for g in group_positions(scan, [(0, i) for i in times], None) if g.feature == "token"]
+    proposal = promote_group(scan, group)
+    candidate = proposal.to_candidate()
+    assert proposal.predictor == "time" and candidate.check_examples() == [] and proposal.examples
+    assert [f.predicted for f in candidate.find(text)] == ["time"] * 4
