@@ -167,13 +167,27 @@ def fit_bigram(scan: ModelScan) -> Bigram:
     return Bigram([s.ids.tolist() for s in scan.scans], len(scan.lm.tokenizer))
 
 
-def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions) -> dict[str, Any]:
-    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
+@dataclass
+class Coverage:
+    correct: list[tuple[int, int]]  # confident-correct (document, token index)
+    explained: list[dict[int, str]]  # per document: token index -> the candidate explaining it
+    covered: list[tuple[int, int]]
+    left: list[tuple[int, int]]  # confident-correct and unexplained
+
+
+def coverage(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions) -> Coverage:
     masks = scan.confident_correct(options.threshold)
     explained = explained_positions(candidates, scan, options.regex_timeout)
     correct = [(d, i) for d, mask in enumerate(masks) for i in mask.nonzero().flatten().tolist()]
-    covered = [(d, i) for d, i in correct if i in explained[d]]
-    left = [(d, i) for d, i in correct if i not in explained[d]]
+    return Coverage(correct, explained, [(d, i) for d, i in correct if i in explained[d]],
+                    [(d, i) for d, i in correct if i not in explained[d]])
+
+
+def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions,
+              found: Coverage | None = None) -> dict[str, Any]:
+    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
+    found = found or coverage(scan, candidates, options)
+    correct, covered, left, explained = found.correct, found.covered, found.left, found.explained
     bigram = fit_bigram(scan)
     total_bytes = sum(s.bytes for s in scan.scans)
     tokens = scan.tokens
@@ -194,7 +208,10 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
     }
 
 
-def _aligned(a: ModelScan, b: ModelScan) -> list[tuple[int, int, int]]:
+Pair = tuple[int, int, int]  # (document, token index in a, token index in b)
+
+
+def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
     """(document, index in a, index in b) where both models predict the same piece of text."""
     pairs = []
     for document, (sa, sb) in enumerate(zip(a.scans, b.scans)):
@@ -208,14 +225,22 @@ def _aligned(a: ModelScan, b: ModelScan) -> list[tuple[int, int, int]]:
     return pairs
 
 
+def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
+                      ) -> tuple[list[Pair], list[Pair], list[Pair], int]:
+    """(aligned pairs, confident-correct in a only, in b only, in both: a count)."""
+    pairs = _aligned(a, b)
+    mask_a, mask_b = a.confident_correct(options.threshold), b.confident_correct(options.threshold)
+    a_only = [(d, i, j) for d, i, j in pairs if mask_a[d][i] and not mask_b[d][j]]
+    b_only = [(d, i, j) for d, i, j in pairs if mask_b[d][j] and not mask_a[d][i]]
+    return pairs, a_only, b_only, sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
+
+
 def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
     """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
     distribution of the log-probability difference (a minus b) on the pieces of text both predict."""
-    pairs = _aligned(a, b)
-    mask_a, mask_b = a.confident_correct(options.threshold), b.confident_correct(options.threshold)
-    a_only = [(d, i) for d, i, j in pairs if mask_a[d][i] and not mask_b[d][j]]
-    b_only = [(d, j) for d, i, j in pairs if mask_b[d][j] and not mask_a[d][i]]
-    both = sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
+    pairs, a_only_pairs, b_only_pairs, both = compare_positions(a, b, options)
+    a_only = [(d, i) for d, i, _ in a_only_pairs]
+    b_only = [(d, j) for d, _, j in b_only_pairs]
     diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
     quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
     return {
