@@ -1,19 +1,24 @@
-"""The lmgame Textual app: one game screen, a help modal, and a guard against terminals too small for it."""
+"""The lmgame Textual app: a game screen (or the review screen and the candidates workbench, each in its own
+mode), a help modal, and a guard against terminals too small for it."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import events
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 
+from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
+from tui.screens.review import ReviewScreen
 from tui.screens.too_small import TooSmallScreen
 from tui.screens.which import WhichScreen
 from tui.setup import PlaySetup
 
-__all__ = ["LmgameApp", "PlaySetup", "MIN_SIZE"]
+__all__ = ["MIN_SIZE", "LmgameApp", "PlaySetup"]
 
 MIN_SIZE = Size(80, 24)
 
@@ -22,7 +27,7 @@ class LmgameApp(App[None]):
     CSS_PATH = "lmgame.tcss"
     TITLE = "lmgame"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
@@ -30,10 +35,21 @@ class LmgameApp(App[None]):
     def __init__(self, setup: PlaySetup) -> None:
         super().__init__()
         self.setup = setup
+        if setup.start != "play":  # F2 and F3 switch between them, each keeping its own stack of screens
+            self.add_mode("review", lambda: ReviewScreen(setup))
+            self.add_mode("workbench", lambda: CandidatesScreen(setup))
 
     def on_mount(self) -> None:
-        self.push_screen(GuessScreen(self.setup) if self.setup.mode == "guess" else WhichScreen(self.setup))
+        if self.setup.start == "play":
+            self.push_screen(GuessScreen(self.setup) if self.setup.mode == "guess" else WhichScreen(self.setup))
+        else:
+            self.switch_mode(self.setup.start)
         self._fit(self.size)
+
+    def action_open(self, mode: str) -> None:
+        """Switch to the review screen or the workbench (where the app was started on one of them)."""
+        if self.setup.start != "play" and not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
+            self.switch_mode(mode)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size)
@@ -51,4 +67,5 @@ class LmgameApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
-            self.push_screen(HelpScreen(self.setup.mode))
+            # the review, promote, workbench and instances screens name their own help ("review", ...)
+            self.push_screen(HelpScreen(getattr(self.screen, "HELP_MODE", self.setup.mode)))

@@ -13,8 +13,11 @@ from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
 from tui.cli_scoring import run_candidates, run_import, run_score, run_share
+from tui.cli_study import add_parsers as add_study_parsers
+from tui.cli_study import run_review, run_workbench
 
-SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan", "review",
+               "workbench")
 MAX_MODELS = 3
 
 
@@ -64,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     log_commands.add_parser("path", help="print where the log is")
     add_scoring_parsers(commands, _add_model_options)
+    add_study_parsers(commands, _add_model_options)
     add_scan_parser(commands, _add_model_options)
     return parser
 
@@ -184,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log,
                "score": lambda a: run_score(a, _load_models), "candidates": run_candidates,
+               "review": lambda a: run_review(a, _load_models),
+               "workbench": lambda a: run_workbench(a, _load_models),
                "share": lambda a: run_share(a, _load_models), "import": run_import,
                "scan": lambda a: run_scan(a, _load_models)}
     try:

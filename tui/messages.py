@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.message import Message
 
+from engine.corpus import Document
+from games.candidates import Candidate
 from games.guess_mode import GuessGame, GuessOutcome
+from games.patterns import PatternGroup
+from games.review import ReviewRow
+from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
+from tui.preview_matches import Preview
 
 
 class TextLoaded(Message):
@@ -52,4 +60,98 @@ class WorkFailed(Message):
 
     def __init__(self, error: str) -> None:
         super().__init__()
+        self.error = error
+
+
+# the review screen, the promote editor and the candidates workbench
+
+
+class ReviewLoaded(Message):
+    """The guess log has been read (every guess-mode guess, oldest first)."""
+
+    def __init__(self, rows: list[ReviewRow], error: str | None = None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.error = error
+
+
+class PatternsMined(Message):
+    """The disagreements among the shown guesses, grouped."""
+
+    def __init__(self, groups: list[PatternGroup], error: str | None = None) -> None:
+        super().__init__()
+        self.groups = groups
+        self.error = error
+
+
+class PlayReady(Message):
+    """A text to open in play, at the token holding `offset`."""
+
+    def __init__(self, document: Document, offset: int, source: str) -> None:
+        super().__init__()
+        self.document = document
+        self.offset = offset
+        self.source = source
+
+
+class CorpusReady(Message):
+    """The texts the promote editor previews and quick-scores on."""
+
+    def __init__(self, documents: list[Document], label: str) -> None:
+        super().__init__()
+        self.documents = documents
+        self.label = label
+
+
+class PreviewReady(Message):
+    """A proposal's matches on the corpus, or the one-line reason it is not a valid candidate."""
+
+    def __init__(self, preview: Preview | None, error: str | None = None) -> None:
+        super().__init__()
+        self.preview = preview
+        self.error = error
+
+
+class QuickScored(Message):
+    """A quick score on a sample: one summary per model, or why there is none."""
+
+    def __init__(self, summaries: list[dict[str, Any]], error: str | None = None) -> None:
+        super().__init__()
+        self.summaries = summaries
+        self.error = error
+
+
+class ScoreProgress(Message):
+    """A scoring run's progress, as `games.scoring` reports it; `run` tells one run from another."""
+
+    def __init__(self, run: object, stage: str, done: int, total: int) -> None:
+        super().__init__()
+        self.run = run
+        self.stage = stage
+        self.done = done
+        self.total = total
+
+
+class ScoringFinished(Message):
+    """A scoring run ended: its results with their summaries, or cancelled, or failed with a one-line error."""
+
+    def __init__(self, run: object, results: list[CandidateResult], summaries: list[dict[str, Any]],
+                 cancelled: bool = False, error: str | None = None) -> None:
+        super().__init__()
+        self.run = run
+        self.results = results
+        self.summaries = summaries
+        self.cancelled = cancelled
+        self.error = error
+
+
+class LibraryLoaded(Message):
+    """The candidate library, with the last scores of each candidate per model."""
+
+    def __init__(self, candidates: list[Candidate], warnings: list[str],
+                 scores: dict[tuple[str, str], dict[str, Any]], error: str | None = None) -> None:
+        super().__init__()
+        self.candidates = candidates
+        self.warnings = warnings
+        self.scores = scores
         self.error = error

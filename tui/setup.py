@@ -1,4 +1,4 @@
-"""What `lmgame play` hands the app: the models, the texts, and how to play."""
+"""What the command hands the app: the models, the texts, how to play, and which screen to open on."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from engine.corpus import Document
 from engine.models import LoadedModel
 
 Mode = Literal["guess", "which"]
+Start = Literal["play", "review", "workbench"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class PlaySetup:
     mode: Mode = "guess"
     top_k: int = 10
     seed: int = 0
+    start: Start = "play"  # play: the game of `mode`; review: the guess log; workbench: the candidate library
+    score_on_examples: bool = False  # workbench: score each candidate on its own examples, not on `documents`
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -27,6 +30,8 @@ class PlaySetup:
             raise ValueError("PlaySetup needs at least one document")
         if self.mode not in ("guess", "which"):
             raise ValueError(f"unknown mode {self.mode!r}: use guess or which")
+        if self.start not in ("play", "review", "workbench"):
+            raise ValueError(f"unknown start {self.start!r}: use play, review or workbench")
 
     @property
     def labels(self) -> list[str]:

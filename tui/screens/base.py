@@ -13,6 +13,7 @@ from textual.screen import Screen
 from engine.corpus import Document
 from engine.errors import LmgameError
 from engine.models import LoadedModel
+from games.board import Board
 from games.guess_mode import GuessGame
 from games.log import GuessLog, GuessRecord
 from games.paths import guess_log_path
@@ -21,12 +22,25 @@ from tui.messages import TextLoaded, WorkFailed
 from tui.setup import PlaySetup
 
 
+def start_position(board: Board, offset: int) -> int:
+    """The position whose token holds character `offset`: a logged guess's offset is a token's start; a
+    candidate's answer may start inside a token (the answer `Max` inside the token `␣Max`)."""
+    if not len(board):
+        return 0
+    position = board.position_at_offset(offset)
+    if board.positions[position] > offset and position > 0:
+        position -= 1
+    return position
+
+
 class GameScreen(Screen[None]):
     MODE: ClassVar[str]
 
-    def __init__(self, setup: PlaySetup) -> None:
+    def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
+        """`start_offset`: open the first text at the token holding this character offset, not at its start."""
         super().__init__()
         self.setup = setup
+        self.start_offset = start_offset
         self.game: GuessGame | WhichGame | None = None
         self.text_index = 0
         self.busy = False
@@ -46,7 +60,7 @@ class GameScreen(Screen[None]):
         self.title = f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models)
         self._open_log()
         self.set_busy(True)
-        self._load_text(0)
+        self._load_text(0, self.start_offset)
 
     def on_unmount(self) -> None:
         if self.guess_log is not None:
@@ -93,18 +107,19 @@ class GameScreen(Screen[None]):
         self._load_text((self.text_index + 1) % len(self.setup.documents))
 
     @work(thread=True, exclusive=True, group="model")
-    def _load_text(self, index: int) -> None:
-        self.report(lambda: self.prepare(index))
+    def _load_text(self, index: int, offset: int | None = None) -> None:
+        self.report(lambda: self.prepare(index, offset))
 
-    def prepare(self, index: int) -> TextLoaded:
-        """Lay out text `index` and start its game (runs in a worker thread)."""
+    def prepare(self, index: int, offset: int | None = None) -> TextLoaded:
+        """Lay out text `index` and start its game, at the token holding `offset` if given (runs in a worker
+        thread)."""
         raise NotImplementedError
 
     def report(self, compute: Callable[[], Message]) -> None:
         """Run a model call (in a worker thread) and post its result, or its failure, to this screen."""
         try:
             message: Message = compute()
-        except Exception as error:  # any failure must reach the UI as a message, or the screen stays busy
+        except Exception as error:  # noqa: BLE001 - any failure must reach the UI as a message, or the screen stays busy
             message = WorkFailed(f"{type(error).__name__}: {error}")
         self.post_message(message)
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input
 
 from games.board import Board
 from games.guess_mode import GuessGame
 from tui.messages import Revealed, Skipped, TextLoaded
-from tui.screens.base import GameScreen
+from tui.screens.base import GameScreen, start_position
 from tui.setup import PlaySetup
 from tui.widgets.guess_input import GuessInput
 from tui.widgets.predictions import RevealArea
@@ -27,7 +28,7 @@ class GuessScreen(GameScreen):
     MODE = "guess"
     # No priority bindings: a priority Enter would run before the keys typed just ahead of it reach the Input.
     # Enter comes from the focused GuessInput as Input.Submitted, in order; the Input binds no ctrl+n/f/t.
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "skip(1)", "Skip 1 token", id="skip-1"),
         Binding("ctrl+f", "skip(10)", "Skip 10 tokens", id="skip-10"),
         Binding("ctrl+t", "next_text", "Next text", id="next-text"),
@@ -35,8 +36,8 @@ class GuessScreen(GameScreen):
 
     game: GuessGame | None
 
-    def __init__(self, setup: PlaySetup) -> None:
-        super().__init__(setup)
+    def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
+        super().__init__(setup, start_offset)
         self.shown_at = time.monotonic()
 
     def compose(self) -> ComposeResult:
@@ -58,9 +59,10 @@ class GuessScreen(GameScreen):
         else:
             self._refresh_preview()
 
-    def prepare(self, index: int) -> TextLoaded:
+    def prepare(self, index: int, offset: int | None = None) -> TextLoaded:
         board = Board(self.setup.documents[index], self.models)
-        return TextLoaded(GuessGame(board, top_k=self.setup.top_k), index)
+        position = start_position(board, offset) if offset is not None else 0
+        return TextLoaded(GuessGame(board, top_k=self.setup.top_k, position=position), index)
 
     def on_text_loaded(self, message: TextLoaded) -> None:
         self.accept_text(message)
@@ -83,7 +85,7 @@ class GuessScreen(GameScreen):
         """While the player thinks, compute the models' predictions here, so that Enter reveals at once."""
         try:
             game.look_ahead()
-        except Exception:  # noqa: BLE001 - the reveal at this position runs the same calls and reports the error
+        except Exception:  # noqa: BLE001, S110 - the reveal here runs the same calls and reports the error
             pass
 
     def _refresh_preview(self) -> None:

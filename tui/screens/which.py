@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header
 
 from engine.models import LoadedModel
 from games.board import Board
 from games.which_mode import ANSWER_KEYS, WhichGame, WhichQuestion
 from tui.messages import Answered, Skipped, TextLoaded
-from tui.screens.base import GameScreen
+from tui.screens.base import GameScreen, start_position
 from tui.setup import PlaySetup
 from tui.widgets.reading import ReadingPane
 from tui.widgets.scoreboard import WhichScoreboard
@@ -26,7 +27,7 @@ def _next_question(game: WhichGame) -> WhichQuestion | None:
 
 class WhichScreen(GameScreen):
     MODE = "which"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "answer('1')", "Answer 10%…90% first", key_display="1-9", id="answer"),
         *(Binding(key, f"answer('{key}')", f"{ANSWER_KEYS[key]:.0%} first", show=False) for key in "23456789"),
         Binding("n,space", "skip", "Skip", key_display="n/space", id="skip"),
@@ -36,8 +37,8 @@ class WhichScreen(GameScreen):
 
     game: WhichGame | None
 
-    def __init__(self, setup: PlaySetup) -> None:
-        super().__init__(setup)
+    def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
+        super().__init__(setup, start_offset)
         self.question: WhichQuestion | None = None
         self.shown_at = time.monotonic()
 
@@ -56,9 +57,10 @@ class WhichScreen(GameScreen):
     def show_busy(self, busy: bool) -> None:
         self.query_one(QuestionCard).border_subtitle = "thinking…" if busy else ""
 
-    def prepare(self, index: int) -> TextLoaded:
-        game = WhichGame(Board(self.setup.documents[index], self.models), top_k=self.setup.top_k,
-                         seed=self.setup.seed)
+    def prepare(self, index: int, offset: int | None = None) -> TextLoaded:
+        board = Board(self.setup.documents[index], self.models)
+        position = start_position(board, offset) if offset is not None else 0
+        game = WhichGame(board, top_k=self.setup.top_k, seed=self.setup.seed, position=position)
         return TextLoaded(game, index, _next_question(game))
 
     def on_text_loaded(self, message: TextLoaded) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 
 class GuessInput(Input):
     # replaces Input's hidden enter binding (same action, submit), so that the footer shows it while typing
-    BINDINGS = [Binding("enter", "submit", "Reveal", id="reveal")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Reveal", id="reveal")]

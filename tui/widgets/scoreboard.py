@@ -50,10 +50,10 @@ class WhichScoreboard(Static):
         else:
             n = game.answered
             lines = [
-                f"{n} answer{'s' * (n != 1)}   mean log loss: you {game.player_mean_bits():.2f} bits   "
-                f"model {game.model_mean_bits():.2f} bits",
-                f"perplexity: you ≈ {game.player_perplexity():.1f} (estimate)   model {game.model_perplexity():.1f}"
-                f"   (on the same {n} token{'s' * (n != 1)})",
+                (f"{n} answer{'s' * (n != 1)}   mean log loss: you {game.player_mean_bits():.2f} bits   "
+                 f"model {game.model_mean_bits():.2f} bits"),
+                (f"perplexity: you ≈ {game.player_perplexity():.1f} (estimate)   model {game.model_perplexity():.1f}"
+                 f"   (on the same {n} token{'s' * (n != 1)})"),
                 PERPLEXITY_NOTE,
             ]
         self.plain = "\n".join(lines)

@@ -1,0 +1,218 @@
+"""The candidates workbench: a scoring run in the background that can be cancelled, results, the plot, the
+instances worst first and one opened in play; the plot's drawing; `lmgame review` and `lmgame workbench`."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from engine.corpus import Document, read_documents
+from engine.models import LoadedModel
+from games.demo import demo_documents
+from games.score_history import history_path, last_scores
+from tests.conftest import shared
+from tests.test_tui_review import run, settle
+from tui.app import LmgameApp, PlaySetup
+from tui.cli import parse_args
+from tui.model_lock import SCORING
+from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
+from tui.screens.candidates import CHOSEN, CandidatesScreen, _Cancelled
+from tui.screens.instances import InstancesScreen, worst_first
+from tui.screens.replay import ReplayScreen
+from tui.widgets.score_plot import ScorePlot
+
+
+def workbench(lm: LoadedModel, documents: list[Document], source: str = "demo", examples: bool = False) -> LmgameApp:
+    return LmgameApp(PlaySetup(models=[lm], documents=documents, source=source, start="workbench",
+                               score_on_examples=examples))
+
+
+def choose(screen: CandidatesScreen, *names: str) -> None:
+    for name in names:
+        screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
+        screen.action_toggle()
+
+
+def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedModel, home: Path) -> None:
+    stories = read_documents(shared("tinystories", "stories.jsonl"))  # thousands of instances: a long run
+    app = workbench(default_lm, stories, source="stories.jsonl")
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CandidatesScreen)
+        choose(screen, "once-upon-a-time", "pronoun-for-named")
+        assert screen.chosen == {"once-upon-a-time", "pronoun-for-named"}
+        await pilot.press("s")
+        for _ in range(200):  # until the run has reported progress
+            await pilot.pause(0.02)
+            if ":" in screen.status and "/" in screen.status:
+                break
+        assert screen.running and "(c cancels)" in screen.status
+        await pilot.press("c")
+        assert not screen.running and screen.status.startswith("cancelled")  # at once, before the run stops
+        await settle(app, pilot)
+        assert screen.status == "cancelled: nothing recorded from this run"
+        assert not SCORING.locked()
+        assert screen.results == [] and not history_path().exists()  # nothing recorded from a cancelled run
+        library = screen.query_one("#library", DataTable)
+        library.focus()
+        before = library.cursor_row
+        await pilot.press("down")
+        assert library.cursor_row == before + 1  # the screen answers keys
+        await pilot.press("c")  # no run: a message, no error
+        await settle(app, pilot)
+        assert app.is_running
+
+    run(app, script)
+
+
+def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(default_lm: LoadedModel,
+                                                                          home: Path) -> None:
+    app = workbench(default_lm, demo_documents())
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "once-upon-a-time")
+        screen.action_score()
+        screen.action_cancel()
+        screen.action_score()  # the cancelled run may still hold the models: this one waits for them
+        await settle(app, pilot)
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert screen.status.startswith("done") and not screen.running
+        assert len(last_scores()) == 1
+
+    run(app, script)
+
+
+def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path) -> None:
+    screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
+    cancel = threading.Event()
+    posted: list[object] = []
+    screen.post_message = posted.append  # type: ignore[method-assign]
+    hook = screen.progress_hook(cancel)
+    hook("finding x", 1, 10)
+    hook("finding x", 2, 10)  # within PROGRESS_EVERY: not posted
+    hook("finding x", 10, 10)  # the end of a stage always is
+    assert [(m.run, m.done, m.total) for m in posted] == [(cancel, 1, 10), (cancel, 10, 10)]  # type: ignore
+    cancel.set()
+    with pytest.raises(_Cancelled):
+        hook("finding x", 3, 10)
+
+
+def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, home: Path) -> None:
+    app = workbench(default_lm, demo_documents())
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CandidatesScreen)
+        choose(screen, "once-upon-a-time", "named-next-sentence")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
+        results = screen.query_one("#results", DataTable)
+        assert results.row_count == 2
+        first = screen.summaries[0]
+        row = results.get_row_at(0)
+        assert row[:3] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
+        low, high = first["ci"]["mean_prob"]
+        assert f"[{low:.3f}, {high:.3f}]" in row
+        # the history keeps them, and the library shows them as the last scores
+        assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label),
+                                      ("named-next-sentence", default_lm.identity.label)}
+        library = screen.query_one("#library", DataTable)
+        assert library.get_row("once-upon-a-time")[0] == CHOSEN
+        assert f"{first['mean_prob']:.3f}" in library.get_row("once-upon-a-time")
+        # the plot
+        await pilot.press("v")
+        await pilot.pause()
+        plot = screen.query_one(ScorePlot).plain
+        assert "mean probability" in plot and "once-upon-a-time" in plot and f"{first['mean_prob']:.3f}" in plot
+        await pilot.press("v")
+        # the instances of the second result, worst first, and the worst opened in play
+        results.focus()
+        results.move_cursor(row=1)
+        await pilot.press("d")
+        await settle(app, pilot)
+        instances = app.screen
+        assert isinstance(instances, InstancesScreen)
+        assert instances.rows == worst_first(screen.results[1].rows)
+        worst = instances.rows[0]
+        await pilot.press("p")
+        await settle(app, pilot)
+        game_screen = app.screen
+        assert isinstance(game_screen, ReplayScreen)
+        game = game_screen.game
+        assert game is not None and game.board.document.id == worst["document"]
+        start, end = game.board.positions[game.position], game.board.ends[game.position]
+        assert start <= worst["offset"] < end  # the token the model was asked for
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+    run(app, script)
+
+
+def test_scoring_on_each_candidates_examples(default_lm: LoadedModel, home: Path) -> None:
+    app = workbench(default_lm, demo_documents(), examples=True)
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert "own examples" in screen.sub_title
+        choose(screen, "acronym")
+        await pilot.press("s")
+        await settle(app, pilot)
+        (summary,) = screen.summaries
+        assert summary["corpus"] == "examples" and summary["n"] == len(screen.results[0].candidate.examples)
+
+    run(app, script)
+
+
+def test_worst_first_puts_unscored_rows_last() -> None:
+    rows = [{"prob": 0.5}, {"error": "boom"}, {"prob": 0.1}, {"prob": 0.9}]
+    assert worst_first(rows) == [{"prob": 0.1}, {"prob": 0.5}, {"prob": 0.9}, {"error": "boom"}]
+
+
+def test_bars_and_whiskers() -> None:
+    assert bar_cells(Bar("a", 0.5, 0.3, 0.7), 0.0, 1.0, 10) == "███├█──┤  "
+    assert bar_cells(Bar("a", 0.0), 0.0, 1.0, 4) == "    "  # nothing to draw: the figure beside says 0
+    assert bar_cells(Bar("a", 1.0, 1.0, 1.0), 0.0, 1.0, 4) == "███┼"
+    assert bar_cells(Bar("a", -1.0, -1.5, -0.5), -2.0, 2.0, 8) == " ├█┤┊   "  # below zero, ┊ marks 0
+    lines = bar_lines([Bar("long-candidate-name-here", 0.25, 0.2, 0.3)], 60, (0.0, 1.0), label_width=10)
+    assert lines[0].startswith("  long-cand… ") and lines[0].endswith("0.250 [0.200, 0.300]")
+    assert all(len(line) <= 60 for line in lines)
+
+
+def test_plot_of_summaries() -> None:
+    summaries = [
+        {"candidate": "a", "model": "m1@x", "mean_prob": 0.6, "ci": {"mean_prob": [0.5, 0.7]}},
+        {"candidate": "b", "model": "m1@x", "mean_prob": 0.2, "mean_logit_diff": -1.0,
+         "ci": {"mean_prob": [0.1, 0.3], "mean_logit_diff": [-2.0, 0.5]}},
+        {"candidate": "a", "model": "m2@y", "n": 0},
+    ]
+    text = plot_summaries(summaries, 80)
+    assert text.count(" m1@x") == 2 and "m2@y" not in text  # a model with no figures has no bars
+    assert "0.600 [0.500, 0.700]" in text and "-1.000 [-2.000, 0.500]" in text
+    assert "no results yet" in plot_summaries([], 80)
+    assert "no candidate here has a foil" in plot_summaries(summaries[:1], 80)
+
+
+def test_review_and_workbench_commands() -> None:
+    review = parse_args(["review", "--model", "a", "--model", "b", "--device", "cpu"])
+    assert (review.command, review.model, review.device, review.dtype) == ("review", ["a", "b"], "cpu", "auto")
+    bench = parse_args(["workbench", "--corpus", "x.jsonl"])
+    assert (bench.command, bench.corpus, bench.examples, bench.dtype) == ("workbench", "x.jsonl", False, "fast")
+    assert parse_args(["workbench", "--examples"]).examples
+    with pytest.raises(SystemExit):
+        parse_args(["workbench", "--corpus", "x", "--examples"])
+
+
+def test_a_missing_corpus_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tui.cli import main
+
+    assert main(["workbench", "--corpus", str(tmp_path / "missing.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lmgame: error: file not found") and err.count("\n") == 1

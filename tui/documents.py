@@ -1,0 +1,58 @@
+"""The text a logged guess was made in, found again from its session's source, to play it or search it.
+
+"demo": the built-in demo texts; a file path: that file, when it is still there and still holds the logged
+context; otherwise the logged context and true token alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine.corpus import Document, read_documents
+from engine.errors import LmgameError
+from games.demo import demo_documents
+from games.review import ReviewRow
+
+Loaded = dict[str, list[Document]]  # source -> its documents (empty where it cannot be read)
+
+
+def _source_documents(source: str, loaded: Loaded) -> list[Document]:
+    if source not in loaded:
+        documents: list[Document] = []
+        try:
+            if source == "demo":
+                documents = demo_documents()
+            elif source and Path(source).is_file():
+                documents = read_documents(source)
+        except (LmgameError, OSError):
+            documents = []
+        loaded[source] = documents
+    return loaded[source]
+
+
+def document_for_row(row: ReviewRow, loaded: Loaded | None = None) -> Document:
+    """The document the guess was made in; `loaded` caches each source's documents across calls."""
+    for document in _source_documents(row.source, {} if loaded is None else loaded):
+        if document.id == row.text_id and document.text[: row.offset] == row.context:
+            return document
+    return Document(row.text_id, row.context + row.true_token, f"{row.text_id} (from the log)")
+
+
+def documents_for_rows(rows: Iterable[ReviewRow], extra: Iterable[Document] = ()) -> list[Document]:
+    """Each distinct document the guesses were made in, then `extra` (e.g. the demo texts), without repeats."""
+    loaded: Loaded = {}
+    documents: dict[tuple[str, str], Document] = {}
+    seen: set[tuple[str, str, int]] = set()
+    for row in rows:
+        if (row.source, row.text_id, row.offset) in seen:
+            continue
+        seen.add((row.source, row.text_id, row.offset))
+        document = document_for_row(row, loaded)
+        documents.setdefault((document.id, document.text), document)
+    for document in extra:
+        documents.setdefault((document.id, document.text), document)
+    found = list(documents.values())
+    # guesses rebuilt from the log alone, at several places in one text: keep the longest of each text
+    return [d for d in found if not any(o.id == d.id and len(o.text) > len(d.text) and o.text.startswith(d.text)
+                                        for o in found)]

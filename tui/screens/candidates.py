@@ -1,0 +1,357 @@
+"""The candidates workbench: the library with each candidate's last scores, a scoring run in the background
+(with progress, and cancel), its results as a table and as a plot, and a drill-down into the instances."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+
+from engine.cache import ResultCache
+from engine.errors import LmgameError
+from games.candidates import Candidate
+from games.library import load_library
+from games.paths import score_cache_dir
+from games.score_history import last_scores, record_scores
+from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, score_all
+from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
+from tui.model_lock import SCORING
+from tui.screens.instances import InstancesScreen
+from tui.setup import PlaySetup
+from tui.widgets.score_plot import ScorePlot
+
+PROGRESS_EVERY = 0.05  # seconds between progress messages from the run
+RESULT_COLUMNS = (  # (summary key, heading, format)
+    ("n", "n", "{:d}"),
+    ("heuristic_accuracy", "heur.acc", "{:.3f}"),
+    ("mean_prob", "mean p", "{:.3f}"),
+    ("ci", "95% CI", ""),
+    ("top1", "top1", "{:.3f}"),
+    ("median_rank", "med.rank", "{:g}"),
+    ("mean_logit_diff", "logit diff", "{:.2f}"),
+    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+)
+CHOSEN = "●"
+SCORE_WIDTH = 5  # "0.123"
+
+
+class _Cancelled(Exception):
+    """Raised from the progress callback when the user cancels: it unwinds the scoring run."""
+
+
+def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
+    if key == "ci":
+        interval = summary.get("ci", {}).get("mean_prob")
+        return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "-"
+    value = summary.get(key)
+    return "-" if value is None else pattern.format(value)
+
+
+def short_source(source: str) -> str:
+    return source if source in ("built-in", "") else Path(source).name
+
+
+def model_heading(models: int, number: int) -> str:
+    """Nothing with one model; m1, m2... with several (the title lists the models in that order)."""
+    return "" if models == 1 else f" m{number}"
+
+
+class CandidatesScreen(Screen[None]):
+    HELP_MODE = "workbench"  # what F1 explains
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle", "Select", id="workbench-toggle"),
+        Binding("a", "toggle_all", "All/none", id="workbench-all"),
+        Binding("s", "score", "Score", id="workbench-score"),
+        Binding("c", "cancel", "Cancel", id="workbench-cancel"),
+        Binding("d", "drill", "Instances", id="workbench-drill"),
+        Binding("v", "switch_view", "Table/Plot", id="workbench-view"),
+        Binding("r", "reload", "Reload", id="workbench-reload"),
+        Binding("f2", "app.open('review')", "Review", id="open-review"),
+    ]
+
+    def __init__(self, setup: PlaySetup) -> None:
+        super().__init__()
+        self.setup = setup
+        self.candidates: list[Candidate] = []
+        self.scores: dict[tuple[str, str], dict[str, Any]] = {}
+        self.chosen: set[str] = set()
+        self.results: list[CandidateResult] = []
+        self.summaries: list[dict[str, Any]] = []
+        self.cancel_event: threading.Event | None = None
+        self.warned: set[str] = set()
+        self.status = ""
+        label = "demo" if setup.source == "demo" else setup.source
+        self.corpus = Corpus(label, list(setup.documents))
+
+    @property
+    def running(self) -> bool:
+        return self.cancel_event is not None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield DataTable(id="library", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="run-bar"):
+            yield ProgressBar(total=None, show_eta=False, id="run-progress")
+            yield Static(id="run-status")
+        with TabbedContent(id="workbench-tabs", initial="results-pane"):
+            with TabPane("Results", id="results-pane"):
+                yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            with TabPane("Plot", id="plot-pane"):
+                yield ScorePlot(id="plot")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "candidates · " + " | ".join(self.setup.labels)
+        where = "each candidate's own examples" if self.setup.score_on_examples else \
+            f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
+        self.sub_title = f"corpus: {where}"
+        results = self.query_one("#results", DataTable)
+        results.add_column("candidate", key="candidate")
+        results.add_column("model", key="model")
+        for key, heading, _ in RESULT_COLUMNS:
+            results.add_column(heading, key=key)
+        self._library_columns()
+        self.query_one("#run-progress", ProgressBar).display = False
+        self._say("space selects, s scores the selected candidates (or the highlighted one)")
+        self.query_one("#library", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self._load_library()  # a candidate saved in the promote editor shows up
+
+    def action_reload(self) -> None:
+        self._load_library()
+
+    # the library
+
+    @work(thread=True, exclusive=True, group="library")
+    def _load_library(self) -> None:
+        try:
+            library = load_library()
+            scores = last_scores()
+        except LmgameError as error:
+            self.post_message(LibraryLoaded([], [], {}, str(error)))
+            return
+        except Exception as error:  # noqa: BLE001 - a candidate file's code may raise anything: a line, not a crash
+            self.post_message(LibraryLoaded([], [], {}, f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(LibraryLoaded(list(library.candidates.values()), library.warnings, scores))
+
+    def on_library_loaded(self, message: LibraryLoaded) -> None:
+        if message.error:
+            self.notify(message.error, title="candidate library", severity="error", timeout=8)
+            return
+        for warning in message.warnings:
+            if warning not in self.warned:
+                self.warned.add(warning)
+                self.notify(warning, title="candidate library", severity="warning", timeout=6)
+        same = [(c.name, c.fingerprint, c.source) for c in message.candidates] == \
+            [(c.name, c.fingerprint, c.source) for c in self.candidates]
+        self.candidates, self.scores = message.candidates, message.scores
+        self.chosen &= {c.name for c in self.candidates}
+        if same:
+            self._update_scores()  # in place: the table keeps its rows, its cursor and its column widths
+        else:
+            self._fill_library()
+
+    def _library_columns(self) -> None:
+        table = self.query_one("#library", DataTable)
+        table.add_column(" ", key="chosen", width=1)
+        for key in ("name", "kind", "source", "tags"):
+            table.add_column(key, key=key)
+        labels = self.setup.labels
+        for number, label in enumerate(labels, start=1):
+            suffix = model_heading(len(labels), number)
+            # fixed widths: these cells change in place after a run, and a table re-measures such cells late
+            for heading, key in ((f"last p{suffix}", f"p-{label}"), (f"top1{suffix}", f"top1-{label}")):
+                table.add_column(heading, key=key, width=max(len(heading), SCORE_WIDTH))
+
+    def _last_scores(self, name: str) -> list[str]:
+        cells = []
+        for label in self.setup.labels:
+            last = self.scores.get((name, label), {})
+            cells += [figure(last, "mean_prob", "{:.3f}"), figure(last, "top1", "{:.3f}")]
+        return cells
+
+    def _update_scores(self) -> None:
+        table = self.query_one("#library", DataTable)
+        keys = [key for label in self.setup.labels for key in (f"p-{label}", f"top1-{label}")]
+        for item in self.candidates:
+            for key, value in zip(keys, self._last_scores(item.name)):
+                if table.get_cell(item.name, key) != value:
+                    table.update_cell(item.name, key, value)
+
+    def _fill_library(self) -> None:
+        table = self.query_one("#library", DataTable)
+        current = self.current_candidate
+        table.clear()
+        for item in self.candidates:
+            cells: list[str] = [CHOSEN if item.name in self.chosen else "", item.name, item.kind,
+                                short_source(item.source), ",".join(item.tags)]
+            table.add_row(*cells, *self._last_scores(item.name), key=item.name)
+        if current is not None:
+            names = [c.name for c in self.candidates]
+            if current.name in names:
+                table.move_cursor(row=names.index(current.name), animate=False)
+
+    @property
+    def current_candidate(self) -> Candidate | None:
+        table = self.query_one("#library", DataTable)
+        if not self.candidates or not 0 <= table.cursor_row < len(self.candidates):
+            return None
+        return self.candidates[table.cursor_row]
+
+    def action_toggle(self) -> None:
+        item = self.current_candidate
+        if item is None:
+            return
+        self.chosen ^= {item.name}
+        self.query_one("#library", DataTable).update_cell(item.name, "chosen", CHOSEN if item.name in self.chosen
+                                                          else "")
+
+    def action_toggle_all(self) -> None:
+        names = {c.name for c in self.candidates}
+        self.chosen = set() if self.chosen >= names else names
+        table = self.query_one("#library", DataTable)
+        for name in names:
+            table.update_cell(name, "chosen", CHOSEN if name in self.chosen else "")
+
+    # a scoring run
+
+    def action_score(self) -> None:
+        if self.running:
+            self.notify("a run is going on: c cancels it", severity="warning")
+            return
+        chosen = [c for c in self.candidates if c.name in self.chosen]
+        if not chosen and self.current_candidate is not None:
+            chosen = [self.current_candidate]
+        if not chosen:
+            self.notify("no candidate to score", severity="warning")
+            return
+        corpus = examples_corpus(chosen) if self.setup.score_on_examples else self.corpus
+        if not corpus.documents:
+            self.notify("none of these candidates has examples to score", severity="warning")
+            return
+        self.cancel_event = threading.Event()
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        names = ", ".join(c.name for c in chosen)
+        self._say(f"scoring {names} on {len(self.setup.models)} model{'s' * (len(self.setup.models) != 1)}…")
+        self._run(chosen, corpus, self.cancel_event)
+
+    def action_cancel(self) -> None:
+        """The screen is free at once; the run itself stops at its next step (finding or scoring a batch)."""
+        if self.cancel_event is None:
+            self.notify("no run to cancel", severity="information")
+            return
+        self.cancel_event.set()
+        self.cancel_event = None
+        self.query_one("#run-progress", ProgressBar).display = False
+        self._say("cancelled: the run stops at its next step; nothing from it is recorded")
+
+    def progress_hook(self, cancel: threading.Event) -> Any:
+        """The callback `score_all` reports through (in the worker thread): it raises once cancel is set, and
+        posts at most one message every PROGRESS_EVERY seconds, and the end of each stage."""
+        last = [0.0, ""]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if cancel.is_set():
+                raise _Cancelled
+            now = time.monotonic()
+            if stage == last[1] and done < total and now - float(last[0]) < PROGRESS_EVERY:
+                return
+            last[0], last[1] = now, stage
+            self.post_message(ScoreProgress(cancel, stage, done, total))
+
+        return progress
+
+    @work(thread=True, group="scoring")
+    def _run(self, candidates: list[Candidate], corpus: Corpus, cancel: threading.Event) -> None:
+        if not SCORING.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
+            self.post_message(ScoreProgress(cancel, "waiting for the models (a run is stopping)", 0, 0))
+            SCORING.acquire()
+        try:
+            if cancel.is_set():
+                raise _Cancelled
+            results = score_all(candidates, self.setup.models, corpus, ScoreOptions(),
+                                ResultCache(score_cache_dir()), self.progress_hook(cancel))
+            summaries = [r.summary() for r in results]
+            if cancel.is_set():
+                raise _Cancelled
+            record_scores(summaries)
+            self.post_message(ScoringFinished(cancel, results, summaries))
+        except _Cancelled:
+            self.post_message(ScoringFinished(cancel, [], [], cancelled=True))
+        except LmgameError as error:
+            self.post_message(ScoringFinished(cancel, [], [], error=str(error)))
+        except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
+            self.post_message(ScoringFinished(cancel, [], [], error=f"{type(error).__name__}: {error}"))
+        finally:
+            SCORING.release()
+
+    def on_score_progress(self, message: ScoreProgress) -> None:
+        if message.run is not self.cancel_event:
+            return  # from a cancelled run
+        self.query_one("#run-progress", ProgressBar).update(total=message.total or None, progress=message.done)
+        counts = f": {message.done}/{message.total}" if message.total else "…"
+        self._say(f"{message.stage}{counts}   (c cancels)")
+
+    def on_scoring_finished(self, message: ScoringFinished) -> None:
+        if message.run is not self.cancel_event:  # a cancelled run has stopped
+            if self.cancel_event is None:
+                self._say("cancelled: nothing recorded from this run")
+            return
+        self.cancel_event = None
+        self.query_one("#run-progress", ProgressBar).display = False
+        if message.error:
+            self._say(f"the run failed: {message.error}", error=True)
+            return
+        self.results, self.summaries = message.results, message.summaries
+        self._fill_results()
+        self.query_one(ScorePlot).show(self.summaries)
+        cached = sum(1 for r in self.results if r.cached)
+        note = f" ({cached} from the cache)" if cached else ""
+        self._say(f"done: {len(self.results)} result{'s' * (len(self.results) != 1)}{note} · d opens the "
+                  "instances of the highlighted result, v the plot")
+        self._load_library()  # the last scores column
+
+    def _fill_results(self) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        names = [label.split("@")[0] for label in self.setup.labels]
+        short = len(set(names)) == len(names)  # the title gives each model's revision
+        for number, summary in enumerate(self.summaries):
+            model = summary["model"].split("@")[0] if short else summary["model"]
+            table.add_row(summary["candidate"], model,
+                          *(figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS), key=str(number))
+
+    def _say(self, line: str, error: bool = False) -> None:
+        self.status = line
+        status = self.query_one("#run-status", Static)
+        status.update(Text(line, "bold red" if error else ""))
+
+    # results
+
+    def action_switch_view(self) -> None:
+        tabs = self.query_one("#workbench-tabs", TabbedContent)
+        tabs.active = "plot-pane" if tabs.active == "results-pane" else "results-pane"
+
+    @on(DataTable.RowSelected, "#results")
+    def _result_chosen(self) -> None:
+        self.action_drill()
+
+    def action_drill(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if not self.results or not 0 <= table.cursor_row < len(self.results):
+            self.notify("no result to open: score some candidates first (s)", severity="warning")
+            return
+        self.app.push_screen(InstancesScreen(self.setup, self.results[table.cursor_row]))

@@ -1,0 +1,269 @@
+"""The promote editor: a proposed candidate's fields, a live preview of what it finds and predicts, a quick
+score on a sample per model, and saving it to the user's library."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.worker import get_current_worker
+
+from engine.cache import ResultCache
+from engine.corpus import Document
+from engine.errors import LmgameError
+from engine.tokens import visible
+from games.candidate_files import save_candidate
+from games.candidates import Candidate
+from games.paths import user_candidates_dir
+from games.patterns import Proposal
+from games.review import ReviewRow
+from games.scoring import Corpus, ScoreOptions, score_all
+from tui.documents import documents_for_rows
+from tui.messages import CorpusReady, PreviewReady, QuickScored
+from tui.model_lock import BUSY, SCORING
+from tui.preview_matches import Preview, preview
+from tui.screens.confirm import ConfirmScreen
+from tui.setup import PlaySetup
+
+FIELDS = (  # (id, label, placeholder)
+    ("name", "name", "letters, digits, - _ ."),
+    ("description", "description", "what the heuristic says, in a sentence"),
+    ("finder", "finder", "a regex with a (?P<answer>...) group"),
+    ("predictor", "predictor", "a template over the finder's groups: {name}, {n|inc}"),
+    ("foil", "foil", "optional: the obvious wrong answer, a template too"),
+)
+PREVIEW_DELAY = 0.3  # seconds of quiet typing before the preview runs
+QUICK_LIMIT = 50  # instances a quick score looks at
+SHOWN_MATCHES = 100
+
+
+def proposal_copy(proposal: Proposal) -> Proposal:
+    """An editable copy: the screen never changes the proposal it was given."""
+    return dataclasses.replace(proposal, examples=list(proposal.examples))
+
+
+def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
+    value = summary.get(key)
+    return "-" if value is None else pattern.format(value)
+
+
+def quick_line(summary: dict[str, Any]) -> str:
+    return (f"{summary['model']}: n {summary['n']} · heuristic acc {figure(summary, 'heuristic_accuracy', '{:.2f}')}"
+            f" · mean p {figure(summary, 'mean_prob', '{:.3f}')} · top1 {figure(summary, 'top1', '{:.2f}')}"
+            f" · logit diff {figure(summary, 'mean_logit_diff', '{:.2f}')}")
+
+
+class PromoteScreen(Screen[None]):
+    HELP_MODE = "promote"  # what F1 explains
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "quick_score", "Quick score", id="promote-score"),
+        Binding("ctrl+s", "save", "Save", id="promote-save"),
+        Binding("escape", "back", "Back", id="promote-back"),
+        Binding("f3", "app.open('workbench')", "Candidates", id="open-workbench"),
+    ]
+
+    def __init__(self, setup: PlaySetup, proposal: Proposal, rows: list[ReviewRow]) -> None:
+        super().__init__()
+        self.setup = setup
+        self.proposal = proposal_copy(proposal)
+        self.rows = rows
+        self.documents: list[Document] | None = None  # None until CorpusReady
+        self.corpus_label = ""
+        self.preview_timer: Timer | None = None
+        self.preview: Preview | None = None
+        self.error: str | None = None
+        self.saved_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="promote-fields"):
+            for key, label, placeholder in FIELDS:
+                with Horizontal(classes="promote-field"):
+                    yield Label(label, classes="promote-label")
+                    yield Input(self._field_value(key), placeholder=placeholder, id=f"field-{key}",
+                                select_on_focus=False)
+        yield Static(id="promote-message")
+        yield Static("finding the texts to preview on…", id="promote-count")
+        yield DataTable(id="promote-matches", cursor_type="row", zebra_stripes=True)
+        yield Static(id="promote-scores")
+        yield Footer()
+
+    def _field_value(self, key: str) -> str:
+        value = getattr(self.proposal, key)
+        return value or ""
+
+    def on_mount(self) -> None:
+        self.title = "promote · a pattern to a candidate"
+        count = len(self.proposal.examples)
+        self.sub_title = f"{count} example{'s' * (count != 1)} from the log go{'es' * (count == 1)} with it"
+        self.query_one("#promote-matches", DataTable).add_columns("", "context", "text says", "predicted")
+        self.query_one("#promote-scores", Static).update(
+            Text("ctrl+r: quick score on the first 50 instances, per model · ctrl+s: save", "dim"))
+        self.query_one("#field-finder", Input).focus()
+        self._load_corpus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    # the corpus
+
+    @work(thread=True, exclusive=True, group="promote-corpus")
+    def _load_corpus(self) -> None:
+        try:
+            documents = documents_for_rows(self.rows, self.setup.documents)
+        except Exception:  # noqa: BLE001 - the logged texts could not be found again: the setup's texts do
+            documents = list(self.setup.documents)
+        label = "the logged texts and the demo texts" if self.setup.source == "demo" else \
+            f"the logged texts and {self.setup.source}"
+        self.post_message(CorpusReady(documents, label))
+
+    def on_corpus_ready(self, message: CorpusReady) -> None:
+        self.documents, self.corpus_label = message.documents, message.label
+        self._run_preview()
+
+    # the fields and the live preview
+
+    def edited(self) -> Proposal:
+        """The proposal as the fields now stand."""
+        values = {key: self.query_one(f"#field-{key}", Input).value for key, _, _ in FIELDS}
+        return dataclasses.replace(self.proposal, name=values["name"].strip(), description=values["description"],
+                                   finder=values["finder"], predictor=values["predictor"],
+                                   foil=values["foil"] or None, examples=list(self.proposal.examples))
+
+    @on(Input.Changed)
+    def _field_changed(self) -> None:
+        self.saved_path = None
+        if self.preview_timer is not None:
+            self.preview_timer.stop()
+        self.preview_timer = self.set_timer(PREVIEW_DELAY, self._run_preview)
+
+    def _run_preview(self) -> None:
+        if self.documents is None:
+            return
+        self.query_one("#promote-count", Static).update(Text("looking…", "italic"))
+        self._preview(self.edited(), self.documents)
+
+    @work(thread=True, exclusive=True, group="promote-preview")
+    def _preview(self, proposal: Proposal, documents: list[Document]) -> None:
+        worker = get_current_worker()
+        try:
+            candidate = proposal.to_candidate()
+        except LmgameError as error:
+            self.post_message(PreviewReady(None, str(error)))
+            return
+        except Exception as error:  # noqa: BLE001 - whatever the fields hold, the editor stays up
+            self.post_message(PreviewReady(None, f"{type(error).__name__}: {error}"))
+            return
+        try:
+            result = preview(candidate, documents, cancelled=lambda: worker.is_cancelled)
+        except Exception as error:  # noqa: BLE001 - a finder that fails on a text is a line, not a crash
+            self.post_message(PreviewReady(None, f"{type(error).__name__}: {error}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(PreviewReady(result))
+
+    def on_preview_ready(self, message: PreviewReady) -> None:
+        self.preview, self.error = message.preview, message.error
+        line = self.query_one("#promote-message", Static)
+        count = self.query_one("#promote-count", Static)
+        table = self.query_one("#promote-matches", DataTable)
+        if message.error or message.preview is None:
+            line.update(Text(f"✗ {message.error}", "bold red"))
+            line.set_class(True, "-error")
+            count.update(Text("no preview until the candidate is valid", "dim"))
+            table.clear()
+            return
+        line.set_class(False, "-error")
+        if self.saved_path is None:
+            line.update(Text("✓ a valid candidate", "green"))
+        count.update(f"{message.preview.count_line()} · in {self.corpus_label}")
+        table.clear()
+        for match in message.preview.matches[:SHOWN_MATCHES]:
+            mark = Text("!", "bold yellow") if match.error else Text("✓", "bold green") if match.right else \
+                Text("✗", "bold red")
+            predicted = match.error or ("(abstains)" if match.predicted is None else visible(match.predicted))
+            table.add_row(mark, Text("…" + visible(match.context[-48:]), no_wrap=True), visible(match.answer),
+                          predicted)
+
+    # quick score
+
+    def action_quick_score(self) -> None:
+        if self.documents is None:
+            self.notify("the texts are still being read", severity="warning")
+            return
+        try:
+            candidate = self.edited().to_candidate()
+        except LmgameError as error:
+            self.notify(str(error), title="not a valid candidate", severity="error")
+            return
+        self.query_one("#promote-scores", Static).update(Text(f"scoring the first {QUICK_LIMIT} instances…",
+                                                              "italic"))
+        self._quick_score(candidate, Corpus(self.corpus_label, list(self.documents)))
+
+    @work(thread=True, exclusive=True, group="promote-score")
+    def _quick_score(self, candidate: Candidate, corpus: Corpus) -> None:
+        if not SCORING.acquire(blocking=False):
+            self.post_message(QuickScored([], BUSY))
+            return
+        try:
+            results = score_all([candidate], self.setup.models, corpus, ScoreOptions(limit=QUICK_LIMIT),
+                                ResultCache(None))
+            self.post_message(QuickScored([r.summary() for r in results]))
+        except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen
+            self.post_message(QuickScored([], f"{type(error).__name__}: {error}"))
+        finally:
+            SCORING.release()
+
+    def on_quick_scored(self, message: QuickScored) -> None:
+        scores = self.query_one("#promote-scores", Static)
+        if message.error:
+            scores.update(Text(f"quick score failed: {message.error}", "red"))
+            return
+        lines = [quick_line(s) for s in message.summaries]
+        scores.update("\n".join(lines) or "nothing scored")
+
+    # save
+
+    def action_save(self) -> None:
+        try:
+            candidate = self.edited().to_candidate()
+        except LmgameError as error:
+            self._say(f"✗ not saved: {error}", error=True)
+            return
+        folder = user_candidates_dir()
+        if (folder / f"{candidate.name}.toml").exists():
+            def answer(overwrite: bool | None) -> None:
+                if overwrite:
+                    self._save(candidate, folder, True)
+                else:
+                    self._say(f"not saved: {candidate.name}.toml exists; change the name, or save again and "
+                              "overwrite it", error=True)
+
+            self.app.push_screen(ConfirmScreen(f"{folder / (candidate.name + '.toml')} exists. Overwrite it?"),
+                                 answer)
+            return
+        self._save(candidate, folder, False)
+
+    def _save(self, candidate: Candidate, folder: Path, overwrite: bool) -> None:
+        try:
+            path = save_candidate(candidate, folder, overwrite=overwrite)
+        except LmgameError as error:
+            self._say(f"✗ not saved: {error}", error=True)
+            return
+        self.saved_path = path
+        self._say(f"✓ saved to {path} · it is in the workbench's library (F3)")
+        self.notify(f"saved {candidate.name} to {path}", title="candidate saved")
+
+    def _say(self, line: str, error: bool = False) -> None:
+        message = self.query_one("#promote-message", Static)
+        message.update(Text(line, "bold red" if error else "bold green"))
+        message.set_class(error, "-error")
