@@ -140,9 +140,13 @@ class BatchScorer:
         stride = max(1, self.room // 2)
         return math.ceil((end - self.room) / stride) * stride
 
-    def _plan(self, requests: Sequence[Request], scores: list[Score]) -> list[_Pass]:
+    def _plan(self, requests: Sequence[Request], scores: list[Score], progress: Progress | None = None
+              ) -> list[_Pass]:
         passes: list[_Pass] = []
-        for request in requests:
+        targets = sum(len(r.targets) for r in requests)
+        for number, request in enumerate(requests):
+            if progress and number % 32 == 31:
+                progress(0, targets)  # nothing scored yet, but a caller can cancel while texts are tokenized
             encoded = self.lm.tokenizer(request.text, add_special_tokens=False, return_offsets_mapping=True)
             ids: list[int] = list(encoded["input_ids"])
             # a token owns the gap before it (tokenizers that trim spaces from offsets leave gaps)
@@ -206,7 +210,7 @@ class BatchScorer:
     def score(self, requests: Sequence[Request], progress: Progress | None = None) -> list[list[Score]]:
         """A Score for every target of every request, in the order given."""
         scores: list[Score] = []
-        passes = self._plan(requests, scores)
+        passes = self._plan(requests, scores, progress)
         total = sum(len(p.reads) for p in passes)
         done = 0
         for batch in self._batches(passes):

@@ -187,7 +187,8 @@ class Candidate:
 
     def find(self, text: str, timeout: float | None = None) -> Iterator[Found]:
         """Every instance in `text`, in order; DocumentTimeout when the finder runs past `timeout` seconds."""
-        matches = self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout)
+        # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
+        matches = self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True)
         while True:
             try:
                 match = next(matches)

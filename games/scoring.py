@@ -121,11 +121,15 @@ class Baselines:
         self.corpus = corpus
         self.models: dict[str, Bigram] = {}
 
-    def for_model(self, lm: LoadedModel) -> Bigram:
+    def for_model(self, lm: LoadedModel, progress: StageProgress | None = None) -> Bigram:
         fingerprint = tokenizer_fingerprint(lm.tokenizer)
         if fingerprint not in self.models:
             texts = [d.text for d in self.corpus.documents]
-            encoded = lm.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+            encoded: list[list[int]] = []
+            for first in range(0, len(texts), 256):  # in slices, so that progress (and a cancel) gets a word in
+                encoded += lm.tokenizer(texts[first : first + 256], add_special_tokens=False)["input_ids"]
+                if progress:
+                    progress("fitting the bigram baseline", len(encoded), len(texts))
             self.models[fingerprint] = Bigram(encoded, len(lm.tokenizer))
         return self.models[fingerprint]
 
@@ -269,7 +273,7 @@ def score_candidate(
                                          score_requests(lm, requests, options.max_context, report, options.batch_tokens)):
         for position, score in zip(positions, request_scores):
             scores[position] = score
-    bigram = baselines.for_model(lm) if instances else None
+    bigram = baselines.for_model(lm, progress) if instances else None
     entries = [(number, found, score) for (number, found), score in zip(instances, scores)]
     entries += [(number, found, None) for number, found in failed]
     entries.sort(key=lambda entry: (entry[0], entry[1].offset))

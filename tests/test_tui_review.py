@@ -306,3 +306,21 @@ def test_the_editor_never_changes_the_proposal_it_was_given(default_lm: LoadedMo
 
     run(app, script)
     assert proposal.name == "p1" and proposal.examples == [("a dog named ", "Max")]
+
+
+def test_help_lists_the_screens_own_keys(default_lm: LoadedModel, home: Path) -> None:
+    from tui.screens.help import HelpScreen
+
+    app = review_app(default_lm)
+
+    async def script(pilot: Pilot) -> None:
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = "\n".join(str(s.render()) for s in app.screen.query(Static))
+        assert "Review" in shown and "Guess mode" not in shown
+        for binding in ReviewScreen.BINDINGS:
+            if binding.show:
+                assert binding.description in shown
+
+    run(app, script)

@@ -68,4 +68,5 @@ class LmgameApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
             # the review, promote, workbench and instances screens name their own help ("review", ...)
-            self.push_screen(HelpScreen(getattr(self.screen, "HELP_MODE", self.setup.mode)))
+            self.push_screen(HelpScreen(getattr(self.screen, "HELP_MODE", self.setup.mode),
+                                        getattr(self.screen, "BINDINGS", [])))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -56,16 +60,61 @@ the model, so your odds on it stand in for your whole distribution over next tok
 """
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help")]
+INTRODUCTIONS = {
+    "review": "[b]Review[/b]: your logged guesses, filtered by kind (the model right and you wrong, ...), model,\n"
+              "session and true token; the Patterns view groups the disagreements and proposes a candidate\n"
+              "for each group.",
+    "promote": "[b]Promote[/b]: edit the proposed candidate. The finder is a regular expression whose group\n"
+               "(?P<answer>...) marks what the model predicts; the predictor and the foil are templates over\n"
+               "its groups ({name}, {n|inc}, {phrase|initials}). Matches on the texts update as you type:\n"
+               "✓ where the prediction is what the text says.",
+    "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model. Select candidates,\n"
+                 "score them (cached, so a re-run is instant), read the results as a table or a plot, and\n"
+                 "drill into the instances, lowest probability first.",
+    "instances": "[b]Instances[/b] of a result, the lowest probability first: where the model does not follow\n"
+                 "the heuristic.",
+    "scan": "[b]Scan[/b]: the text coloured by the rank each model gave its tokens (or by two models'\n"
+            "log-probability difference), the groups of confident-correct positions no candidate explains,\n"
+            "and each model's top predictions at the selected token.",
+}
 
-    def __init__(self, mode: str) -> None:
+
+def keys_help(mode: str, bindings: Sequence[BindingType]) -> str:
+    """A screen's introduction and its keys, read from its bindings so that the help stays true."""
+    lines = [INTRODUCTIONS.get(mode, ""), "", "[b]Keys[/b]"]
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.show:
+            keys = ", ".join(_key_name(k) for k in binding.key.split(","))
+            lines.append(f"  {escape(keys):<14}{escape(binding.description)}")
+    lines += ["  F1            this help", "  Ctrl+Q        quit"]
+    return "\n".join(lines)
+
+
+def _key_name(key: str) -> str:
+    key = key.strip()
+    names = {"escape": "Esc", "space": "Space", "enter": "Enter", "pageup": "PgUp", "pagedown": "PgDn",
+             "left": "←", "right": "→"}
+    if key in names:
+        return names[key]
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + key[5:].upper()
+    return key.upper() if key.startswith("f") and key[1:].isdigit() else key
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help")]
+
+    def __init__(self, mode: str, bindings: Sequence[BindingType] = ()) -> None:
         super().__init__()
         self.mode = mode
+        self.bindings = bindings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(GUESS_HELP if self.mode == "guess" else WHICH_HELP, markup=True)
+            if self.mode in ("guess", "which"):
+                yield Static(GUESS_HELP if self.mode == "guess" else WHICH_HELP, markup=True)
+            else:
+                yield Static(keys_help(self.mode, self.bindings), markup=True)
             yield Static("[dim]Esc, F1 or q to close[/dim]", markup=True)
 
     def on_mount(self) -> None:
