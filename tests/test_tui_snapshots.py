@@ -132,3 +132,16 @@ def test_workbench_plot(snap_compare, default_lm: LoadedModel) -> None:
         await pilot.wait_for_scheduled_animations()  # the tab's underline slides to "Plot"
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_scan_screen(snap_compare, default_lm: LoadedModel) -> None:
+    from tests.test_tui_scan import scan_app
+
+    app = scan_app([default_lm])
+
+    async def run_before(pilot: Pilot) -> None:
+        await _settle(app, pilot)
+        await pilot.press("right", "right", "right")
+        await _settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

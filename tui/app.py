@@ -14,6 +14,7 @@ from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
 from tui.screens.review import ReviewScreen
+from tui.screens.scan import ScanScreen
 from tui.screens.too_small import TooSmallScreen
 from tui.screens.which import WhichScreen
 from tui.setup import PlaySetup
@@ -35,20 +36,23 @@ class LmgameApp(App[None]):
     def __init__(self, setup: PlaySetup) -> None:
         super().__init__()
         self.setup = setup
-        if setup.start != "play":  # F2 and F3 switch between them, each keeping its own stack of screens
+        if setup.start in ("review", "workbench"):
+            # F2 and F3 switch between them, each keeping its own stack of screens
             self.add_mode("review", lambda: ReviewScreen(setup))
             self.add_mode("workbench", lambda: CandidatesScreen(setup))
 
     def on_mount(self) -> None:
         if self.setup.start == "play":
             self.push_screen(GuessScreen(self.setup) if self.setup.mode == "guess" else WhichScreen(self.setup))
+        elif self.setup.start == "scan":
+            self.push_screen(ScanScreen(self.setup, self.setup.scan))
         else:
             self.switch_mode(self.setup.start)
         self._fit(self.size)
 
     def action_open(self, mode: str) -> None:
         """Switch to the review screen or the workbench (where the app was started on one of them)."""
-        if self.setup.start != "play" and not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
+        if self.setup.start in ("review", "workbench") and not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
             self.switch_mode(mode)
 
     def on_resize(self, event: events.Resize) -> None:

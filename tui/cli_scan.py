@@ -29,6 +29,7 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
     scan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     scan.add_argument("--out", metavar="DIR", help="write scan.json, scan.md and tokens.jsonl (every token) here")
     scan.add_argument("--no-cache", action="store_true", help="scan again even what is stored")
+    scan.add_argument("--open", action="store_true", help="then browse it in the scan screen")
 
 
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
@@ -68,6 +69,8 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
         result["compare"] = compare(scans[0], scans[1], options)
     if out is not None:
         _write_out(out, result, scans[0], markdown(result))
+    if args.open:
+        return _open(models, scans, list(library.candidates.values()), options, result)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False))
     elif args.format == "markdown":
@@ -75,6 +78,17 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     else:
         print(_table(result), end="")
     return 0
+
+
+def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: dict[str, Any]) -> int:
+    from tui.app import LmgameApp, PlaySetup
+    from tui.screens.scan import build_view
+
+    view = build_view(scans, candidates, options, result)
+    setup = PlaySetup(models=models, documents=scans[0].documents, source="scan", start="scan", scan=view)
+    app = LmgameApp(setup)
+    app.run()
+    return app.return_code or 0
 
 
 def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:

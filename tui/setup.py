@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from engine.corpus import Document
 from engine.models import LoadedModel
 
 Mode = Literal["guess", "which"]
-Start = Literal["play", "review", "workbench"]
+Start = Literal["play", "review", "workbench", "scan"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class PlaySetup:
     seed: int = 0
     start: Start = "play"  # play: the game of `mode`; review: the guess log; workbench: the candidate library
     score_on_examples: bool = False  # workbench: score each candidate on its own examples, not on `documents`
+    scan: Any = None  # start "scan": the tui.screens.scan.ScanView to show
 
     def __post_init__(self) -> None:
         if not self.models:
@@ -30,8 +31,10 @@ class PlaySetup:
             raise ValueError("PlaySetup needs at least one document")
         if self.mode not in ("guess", "which"):
             raise ValueError(f"unknown mode {self.mode!r}: use guess or which")
-        if self.start not in ("play", "review", "workbench"):
-            raise ValueError(f"unknown start {self.start!r}: use play, review or workbench")
+        if self.start not in ("play", "review", "workbench", "scan"):
+            raise ValueError(f"unknown start {self.start!r}: use play, review, workbench or scan")
+        if self.start == "scan" and self.scan is None:
+            raise ValueError("start scan needs the scan to show")
 
     @property
     def labels(self) -> list[str]:

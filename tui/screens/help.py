@@ -93,6 +93,7 @@ def keys_help(mode: str, bindings: Sequence[BindingType]) -> str:
 def _key_name(key: str) -> str:
     key = key.strip()
     names = {"escape": "Esc", "space": "Space", "enter": "Enter", "pageup": "PgUp", "pagedown": "PgDn",
+             "left_square_bracket": "[", "right_square_bracket": "]",
              "left": "←", "right": "→"}
     if key in names:
         return names[key]

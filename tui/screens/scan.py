@@ -1,0 +1,289 @@
+"""The scan screen: a scanned document coloured by rank (as GLTR does) or by two models' log-probability
+difference, the groups of unexplained confident-correct positions, each model's top-k at a selected token,
+and promotion of a group to a candidate."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.errors import LmgameError
+from engine.tokens import token_text, visible
+from games.rules import rank_bucket
+from games.scanning import Group, ModelScan, promote_group
+from tui.setup import PlaySetup
+
+RANK_STYLES = {"top1": Style(bgcolor="dark_green"), "top10": Style(bgcolor="yellow4"),
+               "top100": Style(bgcolor="dark_red"), "rest": Style(bgcolor="purple4")}
+LEGEND = {"top1": "top 1", "top10": "top 10", "top100": "top 100", "rest": "beyond"}
+SELECTED = Style(reverse=True, bold=True)
+WINDOW_CHARS = 3000  # of a long document, the part around the selected token is drawn
+TOP_K = 5
+
+
+@dataclass
+class ScanView:
+    """What the scan command hands the screen: the scans (one or two models) and the groups to browse."""
+
+    scans: list[ModelScan]
+    groups: list[Group]  # of the first model's unexplained confident-correct positions
+    compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with --compare
+    summary: str
+
+
+def build_view(scans: list[ModelScan], candidates: list[Any], options: Any, result: dict[str, Any]) -> ScanView:
+    """The groups to browse: the first model's unexplained confident-correct positions, and with two models
+    the positions only one of them gets (located in the first model's tokens, on text both split alike)."""
+    from games.scanning import compare_positions, coverage, fit_bigram, group_positions
+
+    main = scans[0]
+    bigram = fit_bigram(main)
+    groups = group_positions(main, coverage(main, candidates, options).left, bigram)
+    compared: list[tuple[str, list[Group]]] = []
+    if len(scans) > 1:
+        _, a_only, b_only, _ = compare_positions(main, scans[1], options)
+        for name, pairs in ((main.lm.identity.name, a_only), (scans[1].lm.identity.name, b_only)):
+            compared.append((f"only {name}", group_positions(main, [(d, i) for d, i, _ in pairs], bigram)))
+    summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
+               f"{result['threshold']}) · coverage {result['coverage']:.1%} by {len(candidates)} candidates")
+    return ScanView(scans, groups, compared, summary)
+
+
+class TopK(Message):
+    def __init__(self, key: tuple[int, int], lines: Text) -> None:
+        super().__init__()
+        self.key = key
+        self.lines = lines
+
+
+def difference_style(diff: float) -> Style:
+    """Blue where the first model gives the text's token more log-probability, red where the second does."""
+    if math.isnan(diff):
+        return Style()
+    strength = min(1.0, abs(diff) / 4)
+    level = int(40 + 140 * strength)
+    return Style(bgcolor=f"rgb(0,0,{level})" if diff > 0 else f"rgb({level},0,0)")
+
+
+class ScanScreen(Screen[None]):
+    HELP_MODE = "scan"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "move(-1)", "Token ←", id="scan-token-back"),
+        Binding("right", "move(1)", "Token →", id="scan-token-on"),
+        Binding("left_square_bracket", "document(-1)", "Text ←", id="scan-text-back"),
+        Binding("right_square_bracket", "document(1)", "Text →", id="scan-text-on"),
+        Binding("n", "example(1)", "Next example", id="scan-next-example"),
+        Binding("d", "toggle_difference", "Colour by difference", id="scan-difference"),
+        Binding("ctrl+p", "promote", "Promote group", id="scan-promote"),
+    ]
+
+    def __init__(self, setup: PlaySetup, view: ScanView) -> None:
+        super().__init__()
+        self.setup = setup
+        self.view = view
+        self.document = 0
+        self.index = 0
+        self.group: Group | None = None
+        self.example = 0
+        self.difference = False
+        self.shown: dict[tuple[int, int], Text] = {}
+
+    @property
+    def main(self) -> ModelScan:
+        return self.view.scans[0]
+
+    def all_groups(self) -> list[tuple[str, Group]]:
+        named = [("unexplained", g) for g in self.view.groups]
+        return named + [(title, g) for title, groups in self.view.compare_groups for g in groups]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(self.view.summary, id="scan-summary")
+        with Horizontal(id="scan-body"):
+            yield OptionList(*self._group_options(), id="scan-groups")
+            with Vertical(id="scan-right"):
+                with VerticalScroll(id="scan-document"):
+                    yield Static(id="scan-text")
+                yield Static(id="scan-legend")
+                yield Static(id="scan-token")
+        yield Footer()
+
+    def _group_options(self) -> list[Option]:
+        """One line a group (count, feature, key, share a bigram predicts too), under a heading per kind."""
+        options, heading = [], None
+        for number, (title, group) in enumerate(self.all_groups()):
+            if title != heading:
+                heading = title
+                options.append(Option(f"── {title} ──", disabled=True))
+            share = group.ngram / max(group.count, 1)
+            options.append(Option(f"{group.count:>5} {group.feature[:14]:<14} {visible(group.key)[:14]:<14} "
+                                  f"{share:>4.0%}", id=str(number)))
+        return options
+
+    def on_mount(self) -> None:
+        self.title = "scan · " + " | ".join(s.lm.identity.label for s in self.view.scans)
+        groups = self.query_one("#scan-groups", OptionList)
+        groups.border_title = "groups · Enter: examples"
+        groups.border_subtitle = "count, feature, key, bigram too"
+        self.query_one("#scan-document").border_title = "text"
+        self._show()
+
+    # --- navigation
+
+    def action_move(self, step: int) -> None:
+        size = len(self.main.scans[self.document].ids)
+        if size:
+            self.index = max(0, min(size - 1, self.index + step))
+            self._show()
+
+    def action_document(self, step: int) -> None:
+        self.document = (self.document + step) % len(self.main.documents)
+        self.index = 0
+        self._show()
+
+    def action_toggle_difference(self) -> None:
+        if len(self.view.scans) < 2:
+            self.notify("colouring by difference needs a second model: scan with --compare", severity="warning")
+            return
+        self.difference = not self.difference
+        self._show()
+
+    @on(OptionList.OptionSelected, "#scan-groups")
+    def jump_to_group(self, event: OptionList.OptionSelected) -> None:
+        self.group = self.all_groups()[int(event.option.id or 0)][1]
+        self.example = -1
+        self.action_example(1)
+
+    def action_example(self, step: int) -> None:
+        if self.group is None or not self.group.positions:
+            self.notify("choose a group first (Enter on it)", severity="warning")
+            return
+        self.example = (self.example + step) % len(self.group.positions)
+        self.document, self.index = self.group.positions[self.example]
+        self._show()
+
+    def action_promote(self) -> None:
+        if self.group is None:
+            self.notify("choose a group first (Enter on it)", severity="warning")
+            return
+        from tui.screens.promote import PromoteScreen
+
+        try:
+            proposal = promote_group(self.main, self.group)
+        except LmgameError as error:
+            self.notify(str(error), severity="error")
+            return
+        from games.scanning import group_rows
+
+        self.app.push_screen(PromoteScreen(self.setup, proposal, group_rows(self.main, self.group.positions)))
+
+    # --- drawing
+
+    def _scan_of(self, scan: ModelScan) -> Any:
+        return scan.scans[self.document]
+
+    def _show(self) -> None:
+        document = self.main.documents[self.document]
+        self.query_one("#scan-document").border_title = (f"text {self.document + 1}/{len(self.main.documents)}: "
+                                                         f"{document.title or document.id}")
+        self.query_one("#scan-text", Static).update(self._document_text())
+        self.query_one("#scan-legend", Static).update(self._legend())
+        key = (self.document, self.index)
+        self.query_one("#scan-token", Static).update(self.shown.get(key) or self._token_summary())
+        if key not in self.shown:
+            self._top_k(key)
+
+    def _legend(self) -> Text:
+        if self.difference:
+            other = self.view.scans[1].lm.identity.name
+            return Text.assemble("log p difference: ", (f" {self.main.lm.identity.name} higher ", difference_style(3)),
+                                 " ", (f" {other} higher ", difference_style(-3)))
+        legend = Text(f"rank under {self.main.lm.identity.name}: ")
+        for bucket, label in LEGEND.items():
+            legend.append(f" {label} ", RANK_STYLES[bucket])
+            legend.append(" ")
+        return legend
+
+    def _differences(self) -> dict[int, float]:
+        other = self.view.scans[1].scans[self.document]
+        mine = self._scan_of(self.main)
+        by_start = {int(s): j for j, s in enumerate(other.starts.tolist())}
+        result = {}
+        for i, start in enumerate(mine.starts.tolist()):
+            j = by_start.get(start)
+            if j is not None and int(other.ids[j]) >= 0 and mine.rank[i] > 0 and other.rank[j] > 0:
+                result[i] = float(mine.logprob[i]) - float(other.logprob[j])
+        return result
+
+    def _document_text(self) -> Text:
+        result = self._scan_of(self.main)
+        text = self.main.documents[self.document].text
+        starts = result.starts.tolist()
+        if not starts:
+            return Text("(an empty text)")
+        centre = starts[self.index]
+        first = max(0, next((i for i, s in enumerate(starts) if s >= centre - WINDOW_CHARS // 2), 0))
+        differences = self._differences() if self.difference else {}
+        shown = Text("… " if first > 0 else "")
+        for i in range(first, len(starts)):
+            if starts[i] > centre + WINDOW_CHARS // 2:
+                shown.append(" …")
+                break
+            stop = starts[i + 1] if i + 1 < len(starts) else len(text)
+            if self.difference:
+                style = difference_style(differences.get(i, math.nan))
+            else:
+                rank = int(result.rank[i])
+                style = RANK_STYLES[rank_bucket(rank)] if rank > 0 else Style()
+            shown.append(text[starts[i]:stop], SELECTED if i == self.index else style)
+        return shown
+
+    def _token_summary(self) -> Text:
+        lines = Text()
+        for scan in self.view.scans:
+            result = self._scan_of(scan)
+            if self.index >= len(result.ids) or scan is not self.main:
+                continue
+            token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
+            rank = int(result.rank[self.index])
+            prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
+            lines.append(f"token ⟨{visible(token)}⟩  {scan.lm.identity.name}: p={prob:.3f} rank {rank}  "
+                         f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
+        return lines
+
+    @work(thread=True, exclusive=True, group="scan-top-k")
+    def _top_k(self, key: tuple[int, int]) -> None:
+        from engine.predict import predict
+
+        document, index = key
+        result = self.main.scans[document]
+        start = int(result.starts[index])
+        context = self.main.documents[document].text[:start]
+        true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
+        lines = Text(f"token ⟨{visible(true)}⟩ at character {start}\n")
+        for scan in self.view.scans:
+            try:
+                top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
+            except LmgameError as error:
+                lines.append(f"{scan.lm.identity.name}: {error}\n")
+                continue
+            shown = "  ".join(f"{visible(t['token'])} {t['prob']:.2f}" for t in top)
+            lines.append(f"{scan.lm.identity.name:<18} {shown}\n")
+        self.post_message(TopK(key, lines))
+
+    def on_top_k(self, message: TopK) -> None:
+        self.shown[message.key] = message.lines
+        if message.key == (self.document, self.index):
+            self.query_one("#scan-token", Static).update(message.lines)
