@@ -217,7 +217,7 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
         raise LmgameError(f"unknown model {name!r}: not a local directory, not in the Hugging Face cache, and {why}")
     try:
         config = AutoConfig.from_pretrained(source, local_files_only=local)
-    except Exception as error:  # transformers raises many kinds for one meaning: no readable config
+    except Exception as error:  # noqa: BLE001 - transformers raises many kinds for one meaning: no config
         if local:
             why = _first_line(error)
             raise LmgameError(f"{source} has a config.json that transformers cannot read ({why})") from None
@@ -229,17 +229,17 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
         model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, local_files_only=local)
     except OSError:
         raise LmgameError(f"{name} has a config.json but no weights transformers can load") from None
-    except Exception as error:  # corrupt weights, shapes that do not match the config, ...
+    except Exception as error:  # noqa: BLE001 - corrupt weights, shapes that do not match the config, ...
         raise LmgameError(f"{name} could not be loaded: {_first_line(error)}") from None
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means: no usable tokenizer
         raise LmgameError(f"{name} has no tokenizer that transformers can load ({_first_line(error)})") from None
     if not tokenizer.encode("a", add_special_tokens=False):
         raise LmgameError(f"{name} has no usable tokenizer: it turns text into no tokens (tokenizer files missing?)")
     try:
         model.to(torch_device).eval()
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means: it does not fit or run there
         raise LmgameError(f"{name} could not be moved to {torch_device}: {_first_line(error)}") from None
     if folder is None:
         folder = _cached_hub_folder(str(name))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from engine.errors import LmgameError
 from engine.models import LoadedModel
+from engine.scoring import batch_settings
 
 Progress = Callable[[int, int], None]  # (tokens done, tokens in all); may raise to cancel
 CHUNK_DOCUMENTS = 64  # documents per stored chunk: the unit a scan resumes from
@@ -63,13 +63,7 @@ def _windows(n: int, room: int) -> list[tuple[int, int, int]]:
 class Scanner:
     def __init__(self, lm: LoadedModel, max_context: int | None = None, batch_tokens: int | None = None) -> None:
         self.lm = lm
-        self.bos = [lm.bos_id] if lm.bos_id is not None else []
-        room = lm.max_positions - len(self.bos)
-        self.room = min(room, max_context) if max_context else room
-        if self.room < 2:
-            raise LmgameError(f"a context of {self.room} tokens is too short to scan with")
-        self.batch_tokens = batch_tokens or (2048 if lm.device.type == "cpu" else 32768)
-        self.pad_id = lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
+        self.bos, self.room, self.batch_tokens, self.pad_id = batch_settings(lm, max_context, batch_tokens)
 
     def tokenize(self, text: str) -> tuple[list[int], list[int]]:
         encoded = self.lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)

@@ -82,6 +82,20 @@ class _Pass:
     # (score index, row predicting the answer's first token, answer ids, foil's first id)
 
 
+def batch_settings(lm: LoadedModel, max_context: int | None, batch_tokens: int | None
+                   ) -> tuple[list[int], int, int, int]:
+    """(BOS ids to put first, room for text tokens in a window, tokens in a padded batch, the padding id)."""
+    bos = [lm.bos_id] if lm.bos_id is not None else []
+    room = lm.max_positions - len(bos)
+    room = min(room, max_context) if max_context else room
+    if room < 2:
+        raise LmgameError(f"a context of {room} tokens is too short to work in")
+    # on a CPU a small batch stays in cache (measured: 2,048 tokens beat 8,192 by 15-50%); a GPU wants more
+    batch = batch_tokens or (2048 if lm.device.type == "cpu" else 32768)
+    # right padding needs no attention mask (a causal model never looks at the pads behind a token), so any id does
+    return bos, room, batch, lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
+
+
 class ScoringHead:
     """Final hidden states for a padded batch, then the output projection on chosen rows only. Checked once
     against the model's own logits; a model whose head does more (logit scaling, soft-capping) falls back to
@@ -120,15 +134,8 @@ class BatchScorer:
 
     def __init__(self, lm: LoadedModel, max_context: int | None = None, batch_tokens: int | None = None) -> None:
         self.lm = lm
-        self.bos = [lm.bos_id] if lm.bos_id is not None else []
-        room = lm.max_positions - len(self.bos)
-        self.room = min(room, max_context) if max_context else room
-        if self.room < 2:
-            raise LmgameError(f"a context of {self.room} tokens is too short to score in")
-        # on a CPU a small batch stays in cache (measured: 2,048 tokens beat 8,192 by 15-50%); a GPU wants more
-        self.batch_tokens = batch_tokens or (2048 if lm.device.type == "cpu" else 32768)
+        self.bos, self.room, self.batch_tokens, self.pad_id = batch_settings(lm, max_context, batch_tokens)
         self.head = ScoringHead(lm)
-        self.pad_id = lm.tokenizer.pad_token_id or lm.tokenizer.eos_token_id or 0
         self.tokens_fed = 0  # tokens through the model so far, padding left out: what benchmarks report
 
     def _window_start(self, index: int, needed: int) -> int:

@@ -14,7 +14,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from engine.errors import LmgameError
 
@@ -111,10 +114,10 @@ class GuessLog:
             # one script, so that the tables and the version appear together or not at all
             self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
-    def __enter__(self) -> "GuessLog":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
