@@ -18,6 +18,7 @@ import torch
 
 from engine.models import LoadedModel
 from engine.scoring import batch_settings
+from engine.tokens import token_starts
 
 Progress = Callable[[int, int], None]  # (tokens done, tokens in all); may raise to cancel
 CHUNK_DOCUMENTS = 64  # documents per stored chunk: the unit a scan resumes from
@@ -68,7 +69,7 @@ class Scanner:
     def tokenize(self, text: str) -> tuple[list[int], list[int]]:
         encoded = self.lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids = list(encoded["input_ids"])
-        return ids, [0] + [end for _, end in encoded["offset_mapping"][:-1]]
+        return ids, token_starts(encoded["offset_mapping"])
 
     def scan(self, texts: Sequence[str], progress: Progress | None = None) -> list[DocumentScan]:
         """One DocumentScan per text."""

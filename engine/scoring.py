@@ -24,7 +24,7 @@ import torch
 
 from engine.errors import LmgameError
 from engine.models import LoadedModel
-from engine.tokens import continuation_ids
+from engine.tokens import continuation_ids, token_starts
 
 Progress = Callable[[int, int], None]  # (targets done, targets in all); may raise to cancel
 
@@ -145,7 +145,10 @@ class BatchScorer:
         if end <= self.room:
             return 0
         stride = max(1, self.room // 2)
-        return math.ceil((end - self.room) / stride) * stride
+        start = math.ceil((end - self.room) / stride) * stride
+        if start >= index:  # a long answer would leave no context: end the window at the answer instead
+            start = end - self.room  # the answer fits in the room with a token to spare, so this is < index
+        return start
 
     def _plan(self, requests: Sequence[Request], scores: list[Score], progress: Progress | None = None
               ) -> list[_Pass]:
@@ -156,8 +159,7 @@ class BatchScorer:
                 progress(0, targets)  # nothing scored yet, but a caller can cancel while texts are tokenized
             encoded = self.lm.tokenizer(request.text, add_special_tokens=False, return_offsets_mapping=True)
             ids: list[int] = list(encoded["input_ids"])
-            # a token owns the gap before it (tokenizers that trim spaces from offsets leave gaps)
-            starts = [0] + [end for _, end in encoded["offset_mapping"][:-1]]
+            starts = token_starts(encoded["offset_mapping"])
             by_start: dict[int, _Pass] = {}
             for target in request.targets:
                 score = Score()

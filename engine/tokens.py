@@ -53,3 +53,13 @@ def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[in
 def token_boundaries(offsets: list[tuple[int, int]]) -> list[int]:
     """Character offsets at which a token starts (where a next-token prediction can be judged)."""
     return [start for start, _ in offsets]
+
+
+def token_starts(offsets: list[tuple[int, int]]) -> list[int]:
+    """Where each token starts, counting a gap before it (a space some tokenizers trim from offsets) as its
+    own; the byte pieces of one character share that character's start."""
+    starts, previous_end = [], 0
+    for start, end in offsets:
+        starts.append(min(start, previous_end))
+        previous_end = max(previous_end, end)
+    return starts

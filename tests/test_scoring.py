@@ -171,3 +171,29 @@ def test_the_fast_head_path_is_used_and_the_fallback_agrees(default_lm, stories2
         slow.head.split = False  # what a model with soft-capped or scaled logits gets
         for a, b in zip(fast.score([request])[0], slow.score([request])[0]):
             assert a.answer_logprob == pytest.approx(b.answer_logprob, abs=1e-4) and a.rank == b.rank
+
+
+def test_targets_after_characters_split_into_byte_tokens(default_lm) -> None:
+    """A curly quote or an emoji becomes several byte tokens: the target after it keeps its whole context."""
+    for text, answer in (("\u201cHello,\u201d said the dog.", " said"), ("A \U0001F409 dragon flew.", " dragon"),
+                         ("Caf\u00e9 au lait, \u00e9t\u00e9 and more", " and")):
+        offset = text.index(answer)
+        (score,) = score_requests(default_lm, [Request(text, (Target(offset, answer),))])[0]
+        expected = direct(default_lm, text[:offset], answer)
+        assert score.prob == pytest.approx(expected["prob"], abs=1e-5)
+        assert score.context_tokens == len(encode(default_lm.tokenizer, text[:offset]))
+        assert score.text_id == continuation_ids(default_lm.tokenizer, text[:offset], answer)[0]
+
+
+def test_a_long_answer_in_a_small_window_keeps_context(default_lm) -> None:
+    text = STORY + " " + STORY
+    offset = text.rindex(" Max wanted")
+    answer = text[offset:offset + 40]  # many tokens, along the text
+    for max_context in (9, 12, 16, 24):
+        (score,) = score_requests(default_lm, [Request(text, (Target(offset, answer),))], max_context=max_context)[0]
+        if score.error:
+            assert "do not fit" in score.error and score.answer_tokens == 0
+            continue
+        assert score.context_tokens >= 2 and score.context_tokens + score.answer_tokens - 1 <= max_context
+        expected = direct(default_lm, text[:offset], answer, max_context=score.context_tokens)
+        assert score.answer_logprob == pytest.approx(expected["answer_logprob"], abs=1e-4)
