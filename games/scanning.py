@@ -56,10 +56,17 @@ class ModelScan:
         return int(sum(int((s.rank > 0).sum()) for s in self.scans))
 
 
+def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: int | None) -> list[Document]:
+    """The documents that hold the first `max_tokens` tokens under this model's tokenizer (the last one cut):
+    cut once, by the first model, so that compared models scan the very same texts."""
+    texts = limit_texts(lm, [d.text for d in documents], max_tokens)
+    return [Document(d.id, text, d.title) for d, text in zip(documents, texts)]
+
+
 def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOptions, folder: Any,
                progress: Callable[[int, int], None] | None = None) -> ModelScan:
-    texts = limit_texts(lm, [d.text for d in documents], options.max_tokens)
-    kept = [Document(d.id, text, d.title) for d, text in zip(documents, texts)]
+    kept = limit_documents(lm, documents, options.max_tokens)
+    texts = [d.text for d in kept]
     key = cache_key("scan", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), options.max_context)
     return ModelScan(lm, kept, scan_corpus(lm, texts, folder, key, options.max_context, progress))
 
@@ -122,7 +129,7 @@ class Features:
         full = self.scan.documents[document].text
         if NAME.fullmatch(word) and re.search(rf"\b{re.escape(word)}\b", full[:start]):
             features.append(("earlier-name", "a name seen earlier"))
-        if word and word in CLOSING:
+        if word and word in CLOSING and not text[:1].isspace():  # ␣" opens a quote, it does not close one
             features.append(("closing", visible(word)))
         word_start = start + len(text) - len(text.lstrip())  # past the token's own leading space
         for begin, end in self.formula_spans[document]:
@@ -202,7 +209,7 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
         "coverage": len(covered) / len(correct) if correct else 0.0,
         "explained_by": dict(Counter(explained[d][i] for d, i in covered).most_common()),
         "mean_logprob": float(torch.cat([s.logprob.float()[s.rank > 0] for s in scan.scans]).mean())
-        if tokens else math.nan,
+        if tokens else None,
         "bytes_per_token": total_bytes / max(1, sum(len(s.ids) for s in scan.scans)),
         "groups": group_records(scan, group_positions(scan, left, bigram), options.examples),
     }
@@ -211,18 +218,21 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
 Pair = tuple[int, int, int]  # (document, token index in a, token index in b)
 
 
+def aligned_in_document(a: DocumentScan, b: DocumentScan, text_length: int) -> list[tuple[int, int]]:
+    """(index in a, index in b) of the tokens both models predict and that cover the same characters."""
+    ends_a = a.starts.tolist()[1:] + [text_length]
+    ends_b = b.starts.tolist()[1:] + [text_length]
+    by_span = {(start, end): j for j, (start, end) in enumerate(zip(b.starts.tolist(), ends_b)) if b.rank[j] > 0}
+    return [(i, by_span[span]) for i, span in enumerate(zip(a.starts.tolist(), ends_a))
+            if a.rank[i] > 0 and span in by_span]
+
+
 def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
     """(document, index in a, index in b) where both models predict the same piece of text."""
-    pairs = []
-    for document, (sa, sb) in enumerate(zip(a.scans, b.scans)):
-        text_length = len(a.documents[document].text)
-        ends_a = sa.starts.tolist()[1:] + [text_length]
-        ends_b = sb.starts.tolist()[1:] + [text_length]
-        by_span = {(start, end): j for j, (start, end) in enumerate(zip(sb.starts.tolist(), ends_b)) if sb.rank[j] > 0}
-        for i, span in enumerate(zip(sa.starts.tolist(), ends_a)):
-            if sa.rank[i] > 0 and span in by_span:
-                pairs.append((document, i, by_span[span]))
-    return pairs
+    if [d.text for d in a.documents] != [d.text for d in b.documents]:
+        raise ValueError("compare scans of the same texts (cut them once, by the first model)")
+    return [(document, i, j) for document, (sa, sb) in enumerate(zip(a.scans, b.scans))
+            for i, j in aligned_in_document(sa, sb, len(a.documents[document].text))]
 
 
 def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
@@ -250,7 +260,7 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
         "both": both,
         "model_only": len(a_only),
         "other_only": len(b_only),
-        "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else math.nan,
+        "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else None,
                          **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles))},
         "model_only_groups": group_records(a, group_positions(a, a_only, fit_bigram(a)), options.examples),
         "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
@@ -271,7 +281,7 @@ def markdown(result: dict[str, Any]) -> str:
         diff = c["logprob_diff"]
         counts = (f"{c['aligned']} positions both predict; confident-correct in both {c['both']}, only "
                   f"{c['model']} {c['model_only']}, only {c['other']} {c['other_only']}.")
-        spread = ", ".join(f"{k} {v:.2f}" for k, v in diff.items())
+        spread = ", ".join(f"{k} {v:.2f}" for k, v in diff.items() if v is not None) or "none"
         lines += ["", f"## {c['model']} against {c['other']}", "", counts, "",
                   f"log p difference ({c['model']} minus {c['other']}): {spread}", ""]
         lines += _group_lines(f"Only {c['model']}", c["model_only_groups"])

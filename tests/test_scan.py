@@ -152,3 +152,14 @@ def test_a_scan_group_promotes_to_a_working_candidate(default_lm) -> None:
     candidate = proposal.to_candidate()
     assert proposal.predictor == "time" and candidate.check_examples() == [] and proposal.examples
     assert [f.predicted for f in candidate.find(text)] == ["time"] * 4
+
+
+def test_compare_with_a_token_budget_scans_the_same_texts(capsys, tmp_path: Path, stories260k_dir: Path) -> None:
+    corpus = tmp_path / "stories.jsonl"
+    texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:6]]
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    code = main(["scan", "--corpus", str(corpus), "--compare", str(stories260k_dir), "--max-tokens", "300",
+                 "--format", "json", "--dtype", "float32"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["tokens"] == 300 and result["compare"]["aligned"] > 50
+    assert result["compare"]["logprob_diff"]["mean"] is not None

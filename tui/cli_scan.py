@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from engine.corpus import dataset_documents, read_documents
     from games.library import load_library
     from games.paths import score_cache_dir
-    from games.scanning import ScanOptions, catalogue, compare, markdown, scan_model
+    from games.scanning import ScanOptions, catalogue, compare, limit_documents, markdown, scan_model
     from tui.progress import StderrProgress
 
     if not 0 < args.threshold <= 1:
@@ -58,6 +59,8 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()
+    documents = limit_documents(models[0], documents, options.max_tokens)
+    options.max_tokens = None  # cut once, by the first model: a compared model scans the very same texts
     try:
         scans = [scan_model(lm, documents, options, folder,
                             lambda done, total, name=lm.identity.name: progress(f"scanning with {name}", done, total))
@@ -104,13 +107,19 @@ def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> 
                     handle.write(json.dumps({
                         "document": document.id, "index": index, "offset": int(tokens.starts[index]),
                         "token": token_text(scan.lm.tokenizer, int(tokens.ids[index])),
-                        "logprob": float(tokens.logprob[index]), "rank": int(tokens.rank[index]),
-                        "entropy": float(tokens.entropy[index]),
+                        "logprob": _finite(tokens.logprob[index]), "rank": int(tokens.rank[index]),
+                        "entropy": _finite(tokens.entropy[index]),
                         "top1": token_text(scan.lm.tokenizer, int(tokens.top1[index]))
                         if int(tokens.top1[index]) >= 0 else None,
                     }, ensure_ascii=False) + "\n")
     except OSError as error:
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
+
+
+def _finite(value: Any) -> float | None:
+    """A stored number, or None (JSON null) where nothing was scored: the first token of a model without BOS."""
+    number = float(value)
+    return None if math.isnan(number) else number
 
 
 def _table(result: dict[str, Any]) -> str:
@@ -131,5 +140,6 @@ def _table(result: dict[str, Any]) -> str:
         c = result["compare"]
         lines.append(f"\n{c['model']} against {c['other']}: {c['aligned']} positions both predict; only "
                      f"{c['model']}: {c['model_only']}, only {c['other']}: {c['other_only']}, both: {c['both']}")
-        lines.append("log p difference: " + ", ".join(f"{k} {v:.2f}" for k, v in c["logprob_diff"].items()))
+        spread = ", ".join(f"{k} {v:.2f}" for k, v in c["logprob_diff"].items() if v is not None)
+        lines.append(f"log p difference: {spread or 'none (no text both models split alike)'}")
     return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ from engine.errors import LmgameError
 from engine.tokens import token_text, visible
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
+from tui.model_lock import SCORING
 from tui.setup import PlaySetup
 
 RANK_STYLES = {"top1": Style(bgcolor="dark_green"), "top10": Style(bgcolor="yellow4"),
@@ -217,15 +218,12 @@ class ScanScreen(Screen[None]):
         return legend
 
     def _differences(self) -> dict[int, float]:
-        other = self.view.scans[1].scans[self.document]
-        mine = self._scan_of(self.main)
-        by_start = {int(s): j for j, s in enumerate(other.starts.tolist())}
-        result = {}
-        for i, start in enumerate(mine.starts.tolist()):
-            j = by_start.get(start)
-            if j is not None and int(other.ids[j]) >= 0 and mine.rank[i] > 0 and other.rank[j] > 0:
-                result[i] = float(mine.logprob[i]) - float(other.logprob[j])
-        return result
+        """Token index -> log p difference, where both models predict the same piece of text (same span)."""
+        from games.scanning import aligned_in_document
+
+        mine, other = self._scan_of(self.main), self.view.scans[1].scans[self.document]
+        return {i: float(mine.logprob[i]) - float(other.logprob[j])
+                for i, j in aligned_in_document(mine, other, len(self.main.documents[self.document].text))}
 
     def _document_text(self) -> Text:
         result = self._scan_of(self.main)
@@ -275,9 +273,10 @@ class ScanScreen(Screen[None]):
         lines = Text(f"token ⟨{visible(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
             try:
-                top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
-            except LmgameError as error:
-                lines.append(f"{scan.lm.identity.name}: {error}\n")
+                with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
+                    top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
+            except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
+                lines.append(f"{scan.lm.identity.name}: {str(error).splitlines()[0] if str(error) else error!r}\n")
                 continue
             shown = "  ".join(f"{visible(t['token'])} {t['prob']:.2f}" for t in top)
             lines.append(f"{scan.lm.identity.name:<18} {shown}\n")
