@@ -156,7 +156,7 @@ def _is_number_sequence(row: ReviewRow) -> bool:
 
 
 def _is_closing(row: ReviewRow) -> bool:
-    return _answer(row) in CLOSING
+    return _answer(row) in CLOSING and not row.true_token[:1].isspace()  # ␣" opens a quote
 
 
 def _induction_proposal(rows: list[ReviewRow]) -> Proposal:
@@ -222,8 +222,8 @@ def mine_patterns(rows: list[ReviewRow], model: str | None = None, min_count: in
             by_words.setdefault(before, []).append(row)
     for token, members in by_token.items():
         if len(members) >= min_count and token.strip():
-            words = _common_suffix_words(members) or [Counter(_words(r.context)[-1] for r in members
-                                                              if _words(r.context)).most_common(1)[0][0]]
+            last_words = Counter(_words(r.context)[-1] for r in members if _words(r.context)).most_common(1)
+            words = _common_suffix_words(members) or ([last_words[0][0]] if last_words else [""])
             groups.append(_group("true-token", token, f'true token "{visible(token)}"', members,
                                  lambda g, t=token, w=words: _constant_proposal("true-token", t, g, w)))
     for words, members in by_words.items():

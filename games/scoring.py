@@ -55,9 +55,12 @@ class Corpus:
     only_at: dict[int, tuple[str, int]] = field(default_factory=dict)
     # examples: document -> (the candidate it belongs to, the one offset to keep there)
 
-    @property
-    def fingerprint(self) -> str:
-        return text_hash([d.text for d in self.documents] + [f"{k}:{v}" for k, v in sorted(self.only_at.items())])
+    def fingerprint(self, candidate: str) -> str:
+        """The content one candidate's result depends on: with examples, only that candidate's own."""
+        if not self.only_at:
+            return text_hash([d.text for d in self.documents])
+        owned = [(n, at) for n, (owner, at) in sorted(self.only_at.items()) if owner == candidate]
+        return text_hash([f"{self.documents[n].text}\0{at}" for n, at in owned])
 
     @property
     def chars(self) -> int:
@@ -249,7 +252,7 @@ def score_candidate(
 ) -> CandidateResult:
     """One candidate on one model: from the cache when nothing it depends on has changed."""
     key = cache_key("score", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint,
-                    corpus.fingerprint, options.key())
+                    corpus.fingerprint(candidate.name), options.key())
     stored = cache.get(key)
     if isinstance(stored, dict) and "rows" in stored and "stats" in stored:
         return CandidateResult(candidate, lm, corpus, stored["rows"], FindStats(**stored["stats"]), cached=True)

@@ -115,6 +115,10 @@ def read_finding(path: Path) -> dict[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LmgameError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise LmgameError(f"{path} is a folder: give the finding's .json file") from None
+    except OSError as error:
+        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise LmgameError(f"{path} is not a finding (not JSON: {error})".splitlines()[0]) from None
     if not isinstance(data, dict) or "lmgame_finding" not in data or not isinstance(data.get("candidate"), dict):

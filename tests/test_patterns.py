@@ -115,3 +115,10 @@ def test_read_review_and_filters(tmp_path: Path) -> None:
         assert offsets(session=second) == [3, 4]
         assert offsets(true_token=" cat") == [3, 4]
         assert offsets(model="nobody") == []
+
+
+def test_guesses_at_the_start_of_texts_and_opening_quotes() -> None:
+    rows = [row("", "Once", "The"), row("", "Once", "A"), row('He said,', ' "', " that"), row('She said,', ' "', " no")]
+    groups = groups_by_feature(rows)
+    assert groups[("true-token", "Once")].count == 2 and groups[("true-token", "Once")].proposal is not None
+    assert not any(feature == "closing" for feature, _ in groups)  # ␣" opens a quote

@@ -192,3 +192,14 @@ def test_candidates_commands(capsys, tmp_path: Path) -> None:
     assert code == 0 and "ok (1 candidate: x)" in out
     code, out, _ = run_cli(capsys, "candidates", "path")
     assert code == 0 and out.strip().endswith("candidates")
+
+
+def test_examples_are_cached_per_candidate(default_lm, tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+    dog = Candidate(name="dog", finder=DOG.finder, predictor="{name}", examples=[("A dog named Max. ", "Max")])
+    cat = Candidate(name="cat", finder=r"cat (?P<answer>\w+)", predictor="sat", examples=[("The cat ", "sat")])
+    owl = Candidate(name="owl", finder=r"owl (?P<answer>\w+)", predictor="hoots", examples=[("The owl ", "hoots")])
+    first = score_all([dog, cat], [default_lm], examples_corpus([dog, cat]), ScoreOptions(), cache)
+    again = score_all([dog, owl], [default_lm], examples_corpus([dog, owl]), ScoreOptions(), cache)
+    assert [r.cached for r in first] == [False, False] and [r.cached for r in again] == [True, False]
+    assert [r.summary()["n"] for r in again] == [1, 1]

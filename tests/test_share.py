@@ -71,3 +71,8 @@ def test_bad_findings_are_one_line_errors(capsys, tmp_path: Path, content: str, 
     code, _, err = run_cli(capsys, "import", str(path))
     assert code == 2 and expected in err and err.count("\n") == 1
     assert not (user_candidates_dir() / "x.toml").exists()
+
+
+def test_importing_a_folder_is_one_line(capsys, tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "import", str(tmp_path))
+    assert code == 2 and "is a folder" in err and err.count("\n") == 1

@@ -52,8 +52,12 @@ class LmgameApp(App[None]):
 
     def action_open(self, mode: str) -> None:
         """Switch to the review screen or the workbench (where the app was started on one of them)."""
-        if self.setup.start in ("review", "workbench") and not isinstance(self.screen, (HelpScreen, TooSmallScreen)):
+        if isinstance(self.screen, (HelpScreen, TooSmallScreen)):
+            return
+        if self.setup.start in ("review", "workbench"):
             self.switch_mode(mode)
+        else:
+            self.notify(f"the {mode} opens with lmgame {mode}", severity="warning")
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size)
