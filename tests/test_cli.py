@@ -104,7 +104,7 @@ def test_bad_input_gives_one_clear_line(capsys, tmp_path, argv, content, message
     argv = [a.replace("{f}", str(target)) for a in argv]
     if content is not None:
         Path(argv[argv.index("--file") + 1]).write_bytes(content)
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     last = err.strip().splitlines()[-1]
     assert last.startswith("lmgame: error: ") and message in last
@@ -125,7 +125,7 @@ def test_a_causal_lm_directory_without_weights(capsys, tmp_path, default_lm) -> 
 
 def test_the_installed_entry_point_runs(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-m", "tui.cli", "predict", "Once upon a", "--json", "--top-k", "1"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["top_k"]) == 1
 

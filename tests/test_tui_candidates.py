@@ -88,11 +88,13 @@ def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(defau
     run(app, script)
 
 
-def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path) -> None:
+def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
     screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
     cancel = threading.Event()
     posted: list[object] = []
     screen.post_message = posted.append  # type: ignore[method-assign]
+    clock = iter([100.0, 100.01, 100.02, 100.03])  # a fixed clock: the test does not race a busy machine
+    monkeypatch.setattr("tui.screens.candidates.time.monotonic", lambda: next(clock))
     hook = screen.progress_hook(cancel)
     hook("finding x", 1, 10)
     hook("finding x", 2, 10)  # within PROGRESS_EVERY: not posted

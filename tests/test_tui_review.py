@@ -99,7 +99,7 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
         assert f"{len(everything)} of {len(everything)}" in screen.sub_title
 
         screen.query_one("#filter-kind", Select).value = "disagreements"
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         assert [row.id for row in screen.rows] == [row.id for row in disagreements]
         assert table.row_count == len(disagreements)
 
@@ -128,13 +128,13 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
 
         # the patterns among the disagreements, and one promoted to the editor
         await pilot.press("v")
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         assert screen.groups, "guesses that share true tokens or the words before them make groups"
         assert screen.query_one("#pattern-table", DataTable).row_count == len(screen.groups)
         group = screen.groups[0]
         assert screen.query_one("#pattern-rows", DataTable).row_count == group.count
         await pilot.press("m")
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         editor = app.screen
         assert isinstance(editor, PromoteScreen)
         expected = group.proposal
@@ -144,7 +144,7 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
 
         # an invalid finder: one line on the screen, and the editor goes on
         editor.query_one("#field-finder", Input).value = "(?P<answer>x"
-        await settle(app, pilot, 0.5)
+        await settle(app, pilot, 1.0)
         assert editor.error is not None and "not a valid regular expression" in editor.error
         assert "not a valid regular expression" in str(editor.query_one("#promote-message", Static).render())
         assert editor.query_one("#promote-matches", DataTable).row_count == 0
@@ -155,7 +155,7 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
                   "foil": "day", "description": "After 'Once upon a', predict 'time'."}
         for key, value in fields.items():
             editor.query_one(f"#field-{key}", Input).value = value
-        await settle(app, pilot, 0.5)
+        await settle(app, pilot, 1.0)
         assert editor.error is None and editor.preview is not None
         found = preview(editor.edited().to_candidate(), editor.documents or [])
         assert len(editor.preview.matches) == len(found.matches) > 0
@@ -222,7 +222,7 @@ def test_an_empty_log_says_so(default_lm: LoadedModel, home: Path) -> None:
         assert message.display and str(message.render()) == EMPTY_LOG
         assert not screen.query_one("#review-table", DataTable).display
         await pilot.press("p", "m", "v")  # nothing to act on: messages, never a crash
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         assert app.is_running and isinstance(app.screen, ReviewScreen)
 
     run(app, script)
@@ -294,10 +294,10 @@ def test_the_editor_never_changes_the_proposal_it_was_given(default_lm: LoadedMo
     async def script(pilot: Pilot) -> None:
         editor = PromoteScreen(app.setup, proposal, [])
         await app.push_screen(editor)
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         assert editor.preview is not None and editor.preview.matches  # the demo texts have named characters
         editor.query_one("#field-name", Input).value = "p2 has spaces"
-        await settle(app, pilot, 0.4)
+        await settle(app, pilot, 1.0)
         assert editor.error is not None and "candidate name" in editor.error
         await pilot.press("ctrl+s")
         await settle(app, pilot)

@@ -67,7 +67,7 @@ def test_review_screen(snap_compare, default_lm: LoadedModel, monkeypatch) -> No
     app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo", start="review"))
 
     async def run_before(pilot: Pilot) -> None:
-        await _settle(app, pilot, 0.4)
+        await _settle(app, pilot, 1.0)
         app.screen.query_one("#filter-token", Input).cursor_blink = False
         app.screen.query_one("#review-table", DataTable).move_cursor(row=8)
         await _settle(app, pilot)
@@ -89,11 +89,11 @@ def test_promote_editor(snap_compare, default_lm: LoadedModel, monkeypatch) -> N
                         foil="She", examples=[("a little girl named Lily. ", "Lily")])
 
     async def run_before(pilot: Pilot) -> None:
-        await _settle(app, pilot, 0.4)
+        await _settle(app, pilot, 1.0)
         await app.push_screen(PromoteScreen(app.setup, proposal, app.screen.all_rows))
         for field in app.screen.query(Input):
             field.cursor_blink = False
-        await _settle(app, pilot, 0.5)
+        await _settle(app, pilot, 1.0)
         await pilot.press("ctrl+r")  # a quick score on the sample
         await _settle(app, pilot)
 
