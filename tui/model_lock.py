@@ -1,5 +1,6 @@
-"""One scoring run at a time: the workbench's run and the promote editor's quick score share the models, and
-a game does not start on them while a run holds them (a tokenizer must not encode in two threads at once)."""
+"""One model call at a time across screens: the workbench's run, the promote editor's quick score, a game's
+reveal and look-ahead and the scan's top-k share the models (a tokenizer must not encode in two threads at
+once). A game does not start while a scoring run holds them."""
 
 from __future__ import annotations
 

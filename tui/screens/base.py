@@ -19,6 +19,7 @@ from games.log import GuessLog, GuessRecord
 from games.paths import guess_log_path
 from games.which_mode import WhichGame
 from tui.messages import TextLoaded, WorkFailed
+from tui.model_lock import SCORING
 from tui.setup import PlaySetup
 
 
@@ -118,7 +119,8 @@ class GameScreen(Screen[None]):
     def report(self, compute: Callable[[], Message]) -> None:
         """Run a model call (in a worker thread) and post its result, or its failure, to this screen."""
         try:
-            message: Message = compute()
+            with SCORING:  # never beside a scoring run or a scan's top-k: tokenizers are not thread-safe
+                message: Message = compute()
         except Exception as error:  # noqa: BLE001 - any failure must reach the UI as a message, or the screen stays busy
             message = WorkFailed(f"{type(error).__name__}: {error}")
         self.post_message(message)

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Input
 from games.board import Board
 from games.guess_mode import GuessGame
 from tui.messages import Revealed, Skipped, TextLoaded
+from tui.model_lock import SCORING
 from tui.screens.base import GameScreen, start_position
 from tui.setup import PlaySetup
 from tui.widgets.guess_input import GuessInput
@@ -84,7 +85,8 @@ class GuessScreen(GameScreen):
     def _look_ahead(self, game: GuessGame) -> None:
         """While the player thinks, compute the models' predictions here, so that Enter reveals at once."""
         try:
-            game.look_ahead()
+            with SCORING:
+                game.look_ahead()
         except Exception:  # noqa: BLE001, S110 - the reveal here runs the same calls and reports the error
             pass
 
