@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,9 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from engine.corpus import dataset_documents, read_documents
-    from games.library import load_library
     from games.paths import score_cache_dir
     from games.scanning import ScanOptions, catalogue, compare, limit_documents, markdown, scan_model
+    from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
     if not 0 < args.threshold <= 1:
@@ -46,9 +45,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--max-tokens must be at least 1")
     if args.max_context is not None and args.max_context < 2:
         raise LmgameError("--max-context must be at least 2 tokens")
-    library = load_library(args.candidates)
-    for warning in library.warnings:
-        print(f"lmgame: warning: {warning}", file=sys.stderr)
+    library = load_library_warning(args.candidates)
     if args.corpus:
         documents = read_documents(args.corpus)
     else:

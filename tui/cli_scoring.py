@@ -82,7 +82,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     imports.add_argument("--force", action="store_true", help="replace your candidate of the same name")
 
 
-def _library(paths: list[str]) -> Any:
+def load_library_warning(paths: list[str]) -> Any:
+    """The candidate library, each file that did not load said on stderr."""
     from games.library import load_library
 
     library = load_library(paths)
@@ -120,7 +121,7 @@ def run_candidates(args: argparse.Namespace) -> int:
 
         print(user_candidates_dir())
         return 0
-    library = _library(args.candidates)
+    library = load_library_warning(args.candidates)
     if args.candidates_command == "list":
         records = [candidate_record(c) for c in library.candidates.values()]
         if args.json:
@@ -220,7 +221,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--regex-timeout must be more than 0 seconds")
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
-    candidates = _library(args.candidates).select(args.names)
+    candidates = load_library_warning(args.candidates).select(args.names)
     if not candidates:
         raise LmgameError("no candidates to score")
     corpus = _corpus(args, candidates)
@@ -306,7 +307,7 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise LmgameError("--limit must be at least 1")
-    (candidate,) = _library(args.candidates).select([args.name])
+    (candidate,) = load_library_warning(args.candidates).select([args.name])
     if args.examples:
         corpus = examples_corpus([candidate])
     elif args.corpus:
