@@ -59,6 +59,12 @@ def train_tokenizer(texts: list[str], vocab_size: int):  # -> tokenizers.Tokeniz
     return tokenizer
 
 
+def _window_nats(model, window_ids: list[int]) -> torch.Tensor:
+    """-ln p of every token after the first of one window (the first is the BOS the window starts with)."""
+    logits = model(torch.tensor([window_ids])).logits[0, :-1].float()
+    return -torch.log_softmax(logits, -1).gather(1, torch.tensor(window_ids[1:])[:, None])[:, 0]
+
+
 def bits_per_byte(model, token_lists: list[list[int]], texts: list[str], bos: int, window: int) -> float:
     """Sum of -log2 p over every token of every text (each text starts after a BOS), over its UTF-8 bytes.
     Texts longer than the window are scored in consecutive windows, each restarted after a BOS."""
@@ -67,14 +73,47 @@ def bits_per_byte(model, token_lists: list[list[int]], texts: list[str], bos: in
     with torch.inference_mode():
         for ids in token_lists:
             for start in range(0, len(ids), window - 1):
-                chunk = [bos] + ids[start : start + window - 1]
-                logits = model(torch.tensor([chunk])).logits[0, :-1].float()
-                logprobs = torch.log_softmax(logits, -1).gather(1, torch.tensor(chunk[1:])[:, None])
-                total_bits -= float(logprobs.sum()) / math.log(2)
+                total_bits += float(_window_nats(model, [bos] + ids[start : start + window - 1]).sum()) / math.log(2)
     return total_bits / total_bytes
 
 
-def stories260k_bpb(texts: list[str]) -> float:
+def joined_windows(token_lists: list[list[int]], separator: int, bos: int, window: int) -> list[list[int]]:
+    """The texts joined end to end (each after `separator`, as in training), cut into full windows of BOS and
+    window - 1 text tokens: every position of the context is used, most of them far from a story's start."""
+    stream: list[int] = []
+    for ids in token_lists:
+        stream += [separator] + ids
+    step = window - 1
+    return [[bos] + stream[start : start + step] for start in range(0, len(stream) - step + 1, step)]
+
+
+def joined_figures(model, token_lists: list[list[int]], texts: list[str], separator: int, bos: int,
+                   window: int) -> dict[str, float]:
+    """On the held-out texts joined end to end, in full windows: bits per byte (over the bytes of the windows'
+    text), and the mean log-loss (nats per token) before and past the middle of the window."""
+    windows = joined_windows(token_lists, separator, bos, window)
+    half = window // 2
+    nats = []
+    model.eval()
+    with torch.inference_mode():
+        for ids in windows:
+            nats.append(_window_nats(model, ids))
+    every = torch.stack(nats)  # [windows, window - 1]: column j predicts position j + 1
+    scored_tokens = every.numel()
+    all_tokens = sum(len(ids) + 1 for ids in token_lists)
+    all_bytes = sum(len(t.encode()) for t in texts)
+    covered_bytes = all_bytes * scored_tokens / all_tokens  # the windows cover nearly all of the stream
+    return {
+        "bpb": float(every.sum()) / math.log(2) / covered_bytes,
+        "nats_before_half": float(every[:, : half - 1].mean()),
+        "nats_past_half": float(every[:, half - 1 :].mean()),
+        "windows": float(len(windows)),
+    }
+
+
+def stories260k_figures(texts: list[str], window: int) -> tuple[float, dict[str, float]]:
+    """stories260K's bits per byte per story, and its figures on the stories joined end to end (each after its
+    BOS, as llama2.c trained it)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     with tempfile.TemporaryDirectory() as folder:
@@ -82,7 +121,7 @@ def stories260k_bpb(texts: list[str]) -> float:
         model = AutoModelForCausalLM.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
     ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
-    return bits_per_byte(model, ids, texts, BOS_ID, 512)
+    return bits_per_byte(model, ids, texts, BOS_ID, 512), joined_figures(model, ids, texts, BOS_ID, BOS_ID, window)
 
 
 def _relative(value: object) -> str:
@@ -101,14 +140,17 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--heads", type=int, default=8)
     parser.add_argument("--context", type=int, default=512)
-    parser.add_argument("--seq", type=int, default=256, help="training sequence length")
-    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--seq", type=int, default=0, help="training sequence length (default: the context)")
+    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--sampled", type=Path, default=ROOT / "build" / "sampled_stories.jsonl")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--out", type=Path, default=ROOT / "engine" / "default_model")
     args = parser.parse_args()
+    args.seq = args.seq or args.context
+    if not 2 <= args.seq <= args.context:
+        parser.error("--seq must be between 2 and --context")
 
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
@@ -156,8 +198,10 @@ def main() -> None:
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = lr
-        offsets = torch.randint(0, len(data) - args.seq - 1, (args.batch,))
-        batch = torch.stack([data[o : o + args.seq + 1] for o in offsets])
+        # each window is BOS then seq - 1 tokens from anywhere in the stream, as lmgame feeds a model: a window
+        # starts with BOS even in the middle of a story, and every position up to the context is trained
+        offsets = torch.randint(0, len(data) - args.seq, (args.batch,))
+        batch = torch.stack([torch.cat([data[:1], data[o : o + args.seq]]) for o in offsets])  # data[0] is BOS
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(batch[:, :-1]).logits
         loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
@@ -171,11 +215,18 @@ def main() -> None:
             print(f"step {step}: loss {loss.item():.3f}, lr {lr:.2e}, {tokens_seen / (time.time() - start):,.0f} tokens/s, "
                   f"{elapsed / 60:.1f} min", flush=True)
 
-    model.eval()
+    model = model.half().float().eval()  # judge the weights as stored (float16) and as lmgame loads them
     ours = bits_per_byte(model, val_ids, validation, eot, args.context)
-    theirs = stories260k_bpb(validation)
-    ratio = ours / theirs
-    print(f"validation bits per byte: lmgame-default {ours:.4f}, stories260K {theirs:.4f}, ratio {ratio:.3f}")
+    ours_joined = joined_figures(model, val_ids, validation, eot, eot, args.context)
+    theirs, theirs_joined = stories260k_figures(validation, args.context)
+    ratio, joined_ratio = ours / theirs, ours_joined["bpb"] / theirs_joined["bpb"]
+    print(f"validation bits per byte, each story alone: lmgame-default {ours:.4f}, stories260K {theirs:.4f}, "
+          f"ratio {ratio:.3f}")
+    print(f"validation bits per byte, stories joined in {args.context}-token windows: lmgame-default "
+          f"{ours_joined['bpb']:.4f}, stories260K {theirs_joined['bpb']:.4f}, ratio {joined_ratio:.3f}")
+    for name, figures in (("lmgame-default", ours_joined), ("stories260K", theirs_joined)):
+        print(f"{name}: nats/token before position {args.context // 2} {figures['nats_before_half']:.4f}, "
+              f"past it {figures['nats_past_half']:.4f}")
     print(f"trained {step} steps, {tokens_seen:,} tokens in {(time.time() - start) / 60:.1f} min")
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -188,12 +239,18 @@ def main() -> None:
         params=f"{params:,}", layers=args.layers, width=args.width, heads=args.heads, vocab=tok.get_vocab_size(),
         context=args.context, train=len(train), validation=len(validation), sampled=len(sampled),
         steps=step, tokens=f"{tokens_seen:,}", minutes=f"{(time.time() - start) / 60:.0f}", ours=f"{ours:.4f}",
-        theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv),
+        theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv), seq=args.seq,
+        ours_joined=f"{ours_joined['bpb']:.4f}", theirs_joined=f"{theirs_joined['bpb']:.4f}",
+        joined_ratio=f"{joined_ratio:.3f}", half=args.context // 2,
+        ours_before=f"{ours_joined['nats_before_half']:.3f}", ours_past=f"{ours_joined['nats_past_half']:.3f}",
+        theirs_before=f"{theirs_joined['nats_before_half']:.3f}",
+        theirs_past=f"{theirs_joined['nats_past_half']:.3f}",
     )
     (args.out / "README.md").write_text(card)
     (args.out / "training.json").write_text(json.dumps(
         {"args": {k: _relative(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
-         "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio}, indent=2) + "\n")
+         "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio, "joined": ours_joined,
+         "stories260k_joined": theirs_joined, "joined_ratio": joined_ratio}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
