@@ -1,4 +1,4 @@
-"""Which-one mode: the two candidate tokens, and the verdict on the last answer."""
+"""Which-one mode: the two candidate tokens with the answers on offer, and the verdict on the last answer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,26 @@ from rich.text import Text
 from textual.widgets import Static
 
 from engine.tokens import visible
-from games.which_mode import WhichOutcome, WhichQuestion
+from games.which_mode import ANSWERS, WhichOutcome, WhichQuestion
+
+# key -> the probability it gives that the first candidate is the true one: q w 1...9 o p, low to high
+ANSWER_KEYS: dict[str, float] = dict(zip(("q", "w", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o", "p"), ANSWERS))
+
+
+def answers_line() -> str:
+    """The keys and what each answers, in one line: q 1%  w 5%  1…9 10%…90%  o 95%  p 99%."""
+    digits = [key for key in ANSWER_KEYS if key.isdigit()]
+    parts = []
+    for key, answer in ANSWER_KEYS.items():
+        if not key.isdigit():
+            parts.append(f"{key} {answer:.0%}")
+        elif key == digits[0]:
+            parts.append(f"{digits[0]}…{digits[-1]} {answer:.0%}…{ANSWER_KEYS[digits[-1]]:.0%}")
+    return "  ".join(parts)
 
 
 class QuestionCard(Static):
-    """The two candidates for the next token, labelled first and second."""
+    """The two candidates for the next token, labelled first and second, and the answers on offer."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"question--token"}
 
@@ -31,7 +46,7 @@ class QuestionCard(Static):
         text = Text.assemble(
             "first:  ", (f" {visible(question.first)} ", token),
             "      second:  ", (f" {visible(question.second)} ", token),
-            "\npress 1-9: how likely is it that the FIRST is the true next token? (1 = 10%, 5 = 50%, 9 = 90%)",
+            f"\nis the FIRST the true token?  {answers_line()}",
         )
         self.plain = text.plain
         self.update(text)
