@@ -56,6 +56,8 @@ from the model. Say how likely it is that the FIRST is the true next token.
   F1, ?     this help
   Ctrl+Q    quit
 
+After each answer: the model's odds, and its top-k (--top-k) with the true token marked ◀.
+
 [b]Score[/b]: log loss in bits, yours beside the model's (from its own two probabilities).
 Your perplexity is estimated by importance sampling: the other candidate is drawn from
 the model, so your odds on it stand in for your whole distribution over next tokens.
