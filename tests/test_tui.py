@@ -27,11 +27,11 @@ from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
 from tui.screens.too_small import TooSmallScreen
 from tui.screens.which import WhichScreen
-from tui.widgets.predictions import PredictionsPanel, RevealArea, token_cell
+from tui.widgets.predictions import PredictionsPanel, RevealArea, prob_text, token_cell
 from tui.widgets.preview import TokenPreview, preview_line
 from tui.widgets.reading import CURSOR, ReadingPane
 from tui.widgets.scoreboard import GuessScoreboard, WhichScoreboard
-from tui.widgets.which import AnswerCard, QuestionCard
+from tui.widgets.which import ANSWER_KEYS, AnswerCard, QuestionCard, answers_line
 
 SIZE = (120, 40)
 KEY_NAMES = {" ": "space", "+": "plus", ".": "full_stop", ",": "comma", "?": "question_mark"}
@@ -250,7 +250,8 @@ def test_which_mode_answer_skip_and_log(default_lm: LoadedModel, home: Path) -> 
         board = screen.query_one(WhichScoreboard).plain
         assert f"1 answer   mean log loss: you {expected.player_bits:.2f} bits" in board
         assert f"perplexity: you ≈ {reference.player_perplexity():.1f}" in board
-        assert f"model {reference.model_perplexity():.1f}" in board
+        assert f"model ≈ {reference.model_answer_perplexity():.1f} with the same answers" in board
+        assert f"({reference.model_perplexity():.1f} exact)" in board
         assert "token 2/" in screen.sub_title
 
         await pilot.press("n")
@@ -264,6 +265,58 @@ def test_which_mode_answer_skip_and_log(default_lm: LoadedModel, home: Path) -> 
     assert row["extra"]["first"] == question.first and row["extra"]["second"] == question.second
     assert row["models"][0]["identity"] == default_lm.identity.as_dict()
     assert sessions(home) == [("which", [default_lm.identity.as_dict()], "demo")]
+
+
+def test_which_mode_answers_from_1_to_99_percent_by_key(default_lm: LoadedModel, home: Path) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo", mode="which", seed=3))
+    keys = {"q": 0.01, "w": 0.05, "1": 0.1, "5": 0.5, "9": 0.9, "o": 0.95, "p": 0.99}
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, WhichScreen)
+        assert answers_line() == "q 1%  w 5%  1…9 10%…90%  o 95%  p 99%"
+        assert answers_line() in screen.query_one(QuestionCard).plain
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        assert screen.game.answered == len(keys)
+
+    run(app, script)
+    assert [float(row["guess"]) for row in rows(home)] == list(keys.values())
+    assert {key: ANSWER_KEYS[key] for key in keys} == keys
+
+
+@pytest.mark.parametrize("top_k", [10, 3])
+def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, home: Path, top_k: int) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo", mode="which", seed=3,
+                              top_k=top_k))
+    reference = WhichGame(Board(doc, [default_lm]), top_k=top_k, seed=3)
+    reference.question()
+    view = reference.answer(0.7).question.view
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, WhichScreen)
+        await pilot.press("7")
+        await settle(app, pilot)
+        card = screen.query_one(AnswerCard)
+        lines = card.plain.splitlines()
+        assert lines[2].startswith(f"model's top {top_k} (true token: rank {view.true.rank}):")
+        cells = [cell for line in lines[2:] for cell in line.split("  ")][1:]
+        if cells[-1].startswith("+"):
+            assert cells.pop() == f"+{top_k - len(cells)} more"
+        expected = [f"{token_cell(entry.token)} {prob_text(entry.prob)}" + (" ◀" if entry.id == view.true.id else "")
+                    for entry in view.top_k]
+        assert cells == expected[: len(cells)] and len(cells) >= min(top_k, 6)
+        assert len(lines) <= 4 and all(len(line) <= card.content_size.width for line in lines)
+        # everything fits: each widget inside the screen, and the text pane keeps lines to read
+        for widget in (screen.query_one(QuestionCard), card, screen.query_one(WhichScoreboard)):
+            assert widget.region.bottom <= 23
+        assert screen.query_one("#reading-scroll").region.height >= 3
+
+    run(app, script, size=(80, 24))
 
 
 def test_terminal_too_small_and_restored(default_lm: LoadedModel, home: Path) -> None:

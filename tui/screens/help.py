@@ -48,15 +48,21 @@ WHICH_HELP = """\
 from the model. Say how likely it is that the FIRST is the true next token.
 
 [b]Keys[/b]
-  1 … 9     10% … 90% that the first is the true token
+  q, w      1%, 5% that the first is the true token
+  1 … 9     10% … 90%
+  o, p      95%, 99%
   n, Space  skip this token
   Ctrl+T    next text
   F1, ?     this help
   Ctrl+Q    quit
 
+After each answer: the model's odds, and its top-k (--top-k) with the true token marked ◀.
+
 [b]Score[/b]: log loss in bits, yours beside the model's (from its own two probabilities).
 Your perplexity is estimated by importance sampling: the other candidate is drawn from
 the model, so your odds on it stand in for your whole distribution over next tokens.
+Beside it, the model's: the same estimate from its own odds given as the nearest of the
+same answers, and its exact perplexity. README gives the estimate's bias.
 """
 
 

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from games.guess_mode import Tally
 from games.which_mode import WhichGame
 
-PERPLEXITY_NOTE = "your ≈ is importance-sampled from your odds against tokens drawn from the model"
+PERPLEXITY_NOTE = "≈ is estimated from the odds given against tokens drawn from the model"
 
 
 class GuessScoreboard(Static):
@@ -52,8 +52,8 @@ class WhichScoreboard(Static):
             lines = [
                 (f"{n} answer{'s' * (n != 1)}   mean log loss: you {game.player_mean_bits():.2f} bits   "
                  f"model {game.model_mean_bits():.2f} bits"),
-                (f"perplexity: you ≈ {game.player_perplexity():.1f} (estimate)   model {game.model_perplexity():.1f}"
-                 f"   (on the same {n} token{'s' * (n != 1)})"),
+                (f"perplexity: you ≈ {game.player_perplexity():.1f}   model ≈ {game.model_answer_perplexity():.1f} "
+                 f"with the same answers ({game.model_perplexity():.1f} exact)"),
                 PERPLEXITY_NOTE,
             ]
         self.plain = "\n".join(lines)
