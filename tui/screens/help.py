@@ -67,7 +67,8 @@ INTRODUCTIONS = {
     "promote": "[b]Promote[/b]: edit the proposed candidate. The finder is a regular expression whose group\n"
                "(?P<answer>...) marks what the model predicts; the predictor and the foil are templates over\n"
                "its groups ({name}, {n|inc}, {phrase|initials}). Matches on the texts update as you type:\n"
-               "✓ where the prediction is what the text says.",
+               "✓ where the prediction is what the text says. Saving keeps only the examples the saved\n"
+               "candidate's own check passes.",
     "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model. Select candidates,\n"
                  "score them (cached, so a re-run is instant), read the results as a table or a plot, and\n"
                  "drill into the instances, lowest probability first.",
