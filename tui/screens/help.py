@@ -71,9 +71,10 @@ INTRODUCTIONS = {
                "candidate's own check passes.",
     "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model. Select candidates,\n"
                  "score them (cached, so a re-run is instant), read the results as a table or a plot, and\n"
-                 "drill into the instances, lowest probability first.",
-    "instances": "[b]Instances[/b] of a result, the lowest probability first: where the model does not follow\n"
-                 "the heuristic.",
+                 "drill into the instances: the model's worst where the heuristic is right, or all of them.",
+    "instances": "[b]Instances[/b] of a result. Where the heuristic is right, the model's worst first: where\n"
+                 "the model does not follow a heuristic that holds. Or all of them, the lowest probability on the\n"
+                 "heuristic's answer first (its own misses come first there).",
     "scan": "[b]Scan[/b]: the text coloured by the rank each model gave its tokens (or by two models'\n"
             "log-probability difference), the groups of confident-correct positions no candidate explains,\n"
             "and each model's top predictions at the selected token.",
