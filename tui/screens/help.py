@@ -17,7 +17,7 @@ GUESS_HELP = """\
 
 [b]Keys[/b]
   Enter     reveal: judge your guess and show each model's top predictions
-  Ctrl+N    skip 1 token without guessing
+  Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
   Ctrl+F    skip 10 tokens without guessing
   Ctrl+T    next text
   F1        this help
@@ -38,6 +38,9 @@ GUESS_HELP = """\
   the whole guess's log-probability in nats (teacher-forced over all its tokens);
   the top-k next tokens with bars (◀ true, ◀ you, ◀ both).
   A model whose tokens do not start where the game's do is not judged there.
+
+[b]Score[/b]: your top-1 accuracy beside each model's on the same positions, on this text
+  and over the session.
 
 [b]Colours[/b]: each token read so far is coloured by the rank the first model gave it
   (top 1 green, top 10 yellow, top 100 red, beyond purple), as GLTR does.
