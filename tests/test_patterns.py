@@ -115,6 +115,8 @@ def test_read_review_and_filters(tmp_path: Path) -> None:
         assert offsets(kind="disagreements") == [1, 2, 3]
         assert offsets(session=second) == [3, 4]
         assert offsets(true_token=" cat") == [3, 4]
+        assert offsets(true_token="cat") == [3, 4]  # as a guess is typed: a word after a word gets its space
+        assert offsets(true_token="+cat") == []  # glued to the word before: "A bigcat"
         assert offsets(model="nobody") == []
 
 

@@ -65,8 +65,8 @@ the model, so your odds on it stand in for your whole distribution over next tok
 
 INTRODUCTIONS = {
     "review": "[b]Review[/b]: your logged guesses, filtered by kind (the model right and you wrong, ...), model,\n"
-              "session and true token; the Patterns view groups the disagreements and proposes a candidate\n"
-              "for each group.",
+              "session and true token (typed as a guess: cat finds ␣cat after a word); the Patterns view\n"
+              "groups the disagreements and proposes a candidate for each group.",
     "promote": "[b]Promote[/b]: edit the proposed candidate. The finder is a regular expression whose group\n"
                "(?P<answer>...) marks what the model predicts; the predictor and the foil are templates over\n"
                "its groups ({name}, {n|inc}, {phrase|initials}). Matches on the texts update as you type:\n"
