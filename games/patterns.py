@@ -26,6 +26,7 @@ CLOSING = set("\"')]}.,!?;:”’")
 EXAMPLE_TAILS = (200, 600, 2000)  # characters of context an example keeps: the shortest its finder needs
 MOST_EXAMPLES = 3
 TEXT_TIME_LIMIT = 2.0  # seconds a finder may take on one text while looking for examples (scoring's default)
+LOOKED_AT = 200  # instances in the texts looked at for examples, at most (as many as the editor previews)
 NOTE = re.compile(r"\(promoted from [^()]*\)\.?$")  # the note a proposal's description ends with
 
 
@@ -87,14 +88,15 @@ def _gap(row: ReviewRow) -> str:
     return row.true_token[: len(row.true_token) - len(row.true_token.lstrip())]
 
 
-def example_context(context: str, chars: int) -> str:
-    """The end of a context, at most `chars` characters, starting after white space (never inside a word);
-    the whole context when it is that short or has no white space to start after."""
+def example_context(context: str, chars: int) -> str | None:
+    """The end of a context, at most `chars` characters, starting after white space (never inside a word): the
+    whole context when it is that short; None when its last `chars` characters have no white space to start
+    after."""
     if len(context) <= chars:
         return context
     space = SPACE.search(context, len(context) - chars - 1)
     if space is None or space.end() == len(context):
-        return context
+        return None
     return context[space.end() :]
 
 
@@ -109,10 +111,10 @@ def _passes(candidate: Candidate, example: Example) -> bool:
 
 def _shortest_passing(candidate: Candidate, context: str, answer: str) -> tuple[str, str] | None:
     for chars in EXAMPLE_TAILS:
-        example = Example(example_context(context, chars), answer)
-        if _passes(candidate, example):
-            return example.context, example.answer
-        if example.context == context:
+        cut = example_context(context, chars)
+        if cut is not None and _passes(candidate, Example(cut, answer)):
+            return cut, answer
+        if cut == context:
             return None  # longer tails are the same context
     return None
 
@@ -131,13 +133,18 @@ def passing_examples(candidate: Candidate, offered: Iterable[tuple[str, str]],
     return kept
 
 
-def right_instances(candidate: Candidate, texts: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(context, answer) of each instance in the texts where the heuristic is right, lazily, in order."""
+def right_instances(candidate: Candidate, texts: Iterable[str], most: int = LOOKED_AT) -> Iterator[tuple[str, str]]:
+    """(context, answer) of each instance in the texts where the heuristic is right, lazily, in order, among the
+    first `most` instances found."""
+    looked_at = 0
     for text in texts:
         try:
             for found in candidate.find(text, timeout=TEXT_TIME_LIMIT):
+                looked_at += 1
                 if not found.error and found.predicted == found.answer:
                     yield text[: found.offset], found.answer
+                if looked_at >= most:
+                    return
         except DocumentTimeout:
             continue
 

@@ -139,7 +139,7 @@ def test_examples_are_distinct_and_start_at_a_word() -> None:
         assert start == 0 or (whole[start - 1].isspace() and not context[0].isspace())
     assert proposal.to_candidate().check_examples() == []
     assert example_context("abc def ghi", 5) == "ghi" and example_context("abc def ghi", 7) == "def ghi"
-    assert example_context("abcdefghi", 3) == "abcdefghi"  # no word start to cut at: all of it
+    assert example_context("abcdefghi", 3) is None and example_context("abcdefghi", 9) == "abcdefghi"
 
 
 def test_a_fitted_proposal_keeps_what_its_check_passes_and_says_so() -> None:
