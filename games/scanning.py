@@ -317,4 +317,5 @@ def group_rows(scan: ModelScan, positions: list[tuple[int, int]]) -> list[Review
 
 
 def promote_group(scan: ModelScan, group: Group) -> Proposal:
-    return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions))
+    return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions),
+                            f"a scan group of {group.count} positions")

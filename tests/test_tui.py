@@ -105,7 +105,9 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
         assert ("right" if expected.player_correct else "wrong") in verdict
         tally = screen.game.tallies[0]
         assert tally.positions == 1
-        assert screen.query_one(GuessScoreboard).plain.startswith(f"you {int(expected.player_correct)}/1 ")
+        board = screen.query_one(GuessScoreboard).plain.splitlines()
+        you = f"you {int(expected.player_correct)}/1 "
+        assert board[0].startswith(f"this text  {you}") and board[1].startswith(f"session    {you}")
         assert screen.query_one(ReadingPane).plain == docs[0].text[: reference.board.positions[1]] + CURSOR
         assert f"token 2/{n}" in screen.sub_title
         assert screen.query_one("#guess").value == ""
@@ -140,6 +142,64 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
     assert model["guess_rank"] == expected.models[0].guess_first.rank
     assert model["guess_logprob"] == pytest.approx(expected.models[0].guess_logprob, abs=1e-4)
     assert sessions(home) == [("guess", [default_lm.identity.as_dict()], "demo")]
+
+
+def test_a_skip_says_what_it_skipped(default_lm: LoadedModel, home: Path) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo"))
+    board = Board(doc, [default_lm])
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        reveal = screen.query_one(RevealArea)
+        await type_text(pilot, "zzz")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "you guessed" in reveal.plain_verdict and all(p.judged for p in reveal.panels)
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        # the last guess's result is gone: the panel says what was passed over instead
+        skipped = doc.text[board.positions[1] : board.ends[10]]
+        assert reveal.plain_verdict == f"skipped 10 tokens without guessing: {visible(skipped)}"
+        assert not any(p.judged for p in reveal.panels)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert reveal.plain_verdict == f"skipped 1 token without guessing: {visible(board.true_text(11))}"
+
+    run(app, script)
+
+
+def test_the_session_score_goes_on_across_texts(default_lm: LoadedModel, home: Path) -> None:
+    docs = demo_documents()[:2]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=docs, source="demo"))
+
+    async def guess(pilot: Pilot, raw: str) -> None:
+        await type_text(pilot, raw)
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+    def lines(screen: GuessScreen) -> list[str]:
+        return screen.query_one(GuessScoreboard).plain.splitlines()
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        await guess(pilot, "zzz")
+        await guess(pilot, "zzz")
+        first = screen.game.tallies[0]
+        assert first.positions == 2 and lines(screen)[1] == lines(screen)[0].replace("this text", "session  ")
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert screen.game.board.document == docs[1]
+        assert screen.game.tallies[0].positions == 0 and screen.game.session_tallies[0].positions == 2
+        assert lines(screen)[0].startswith("this text  you 0/0 ")
+        assert lines(screen)[1].startswith(f"session    you {first.player_correct}/2 ")
+        await guess(pilot, "zzz")
+        session = screen.game.session_tallies[0]
+        assert screen.game.tallies[0].positions == 1 and session.positions == 3
+        assert session.model_correct == first.model_correct + screen.game.tallies[0].model_correct
+        assert lines(screen)[1].endswith(f" {session.model_correct}/3 ({session.model_accuracy:.0%})")
+
+    run(app, script)
 
 
 def reference_preview(doc: Document, lm: LoadedModel, raw: str) -> tuple[str, list[str]]:

@@ -21,7 +21,7 @@ from tui.cli import parse_args
 from tui.model_lock import SCORING
 from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
 from tui.screens.candidates import CHOSEN, CandidatesScreen, _Cancelled
-from tui.screens.instances import InstancesScreen, worst_first
+from tui.screens.instances import ALL, HEURISTIC_RIGHT, InstancesScreen, ordered, worst_first
 from tui.screens.replay import ReplayScreen
 from tui.widgets.score_plot import ScorePlot
 
@@ -134,14 +134,29 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         plot = screen.query_one(ScorePlot).plain
         assert "mean probability" in plot and "once-upon-a-time" in plot and f"{first['mean_prob']:.3f}" in plot
         await pilot.press("v")
-        # the instances of the second result, worst first, and the worst opened in play
+        # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
         results.move_cursor(row=1)
         await pilot.press("d")
         await settle(app, pilot)
         instances = app.screen
         assert isinstance(instances, InstancesScreen)
-        assert instances.rows == worst_first(screen.results[1].rows)
+        every = screen.results[1].rows
+        right = [r for r in every if r["heuristic_right"]]
+        assert 0 < len(right) < len(every)  # the demo texts have both: the two orders differ
+        assert instances.rows == worst_first(right) and instances.order == HEURISTIC_RIGHT
+        assert f"{len(right)} of {len(every)} instances where the heuristic is right" in instances.sub_title
+        table = instances.query_one("#instances", DataTable)
+        assert table.row_count == len(right)
+        table.move_cursor(row=1)
+        kept = instances.current
+        await pilot.press("o")
+        assert instances.rows == worst_first(every) and table.row_count == len(every)
+        assert instances.order == ALL and f"{len(every)} of {len(every)} instances all" in instances.sub_title
+        assert instances.current is kept  # the highlighted instance stays highlighted
+        await pilot.press("o")
+        assert instances.rows == worst_first(right) and instances.current is kept
+        table.move_cursor(row=0)
         worst = instances.rows[0]
         await pilot.press("p")
         await settle(app, pilot)
@@ -176,6 +191,13 @@ def test_scoring_on_each_candidates_examples(default_lm: LoadedModel, home: Path
 def test_worst_first_puts_unscored_rows_last() -> None:
     rows = [{"prob": 0.5}, {"error": "boom"}, {"prob": 0.1}, {"prob": 0.9}]
     assert worst_first(rows) == [{"prob": 0.1}, {"prob": 0.5}, {"prob": 0.9}, {"error": "boom"}]
+
+
+def test_the_two_orders_of_instances() -> None:
+    rows = [{"prob": 0.5, "heuristic_right": True}, {"prob": 0.01, "heuristic_right": False},
+            {"error": "boom", "heuristic_right": False}, {"prob": 0.2, "heuristic_right": True}]
+    assert ordered(rows, HEURISTIC_RIGHT) == [rows[3], rows[0]]  # the heuristic's misses do not come first
+    assert ordered(rows, ALL) == [rows[1], rows[3], rows[0], rows[2]]
 
 
 def test_bars_and_whiskers() -> None:

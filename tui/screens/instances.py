@@ -1,5 +1,6 @@
-"""A scoring result's instances, the model's worst first (lowest probability on the heuristic's answer), to
-red-team the heuristic; any of them opens in play where it stands."""
+"""A scoring result's instances in one of two orders: the model's worst where the heuristic is right (the text
+says what the heuristic says, and the model gives it the lowest probability), or all of them by the model's
+probability on the heuristic's answer; any of them opens in play where it stands."""
 
 from __future__ import annotations
 
@@ -21,11 +22,22 @@ from tui.setup import PlaySetup
 
 CONTEXT_CHARS = 40
 DETAIL_CHARS = 300
+HEURISTIC_RIGHT, ALL = "heuristic-right", "all"
+ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
+    HEURISTIC_RIGHT: ("where the heuristic is right, the model's worst first", "o: heuristic right only"),
+    ALL: ("all, lowest probability on the heuristic's answer first", "o: all instances"),
+}
 
 
 def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """By the model's probability on the heuristic's answer, lowest first; unscored rows (errors) last."""
     return sorted(rows, key=lambda r: (r.get("prob") is None, r.get("prob") or 0.0))
+
+
+def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """The rows an order shows: where the heuristic is right (the probability is then the model's on what the
+    text says), or all of them; lowest probability first either way."""
+    return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
 
 
 def probability(prob: float | None) -> str:
@@ -46,6 +58,7 @@ class InstancesScreen(Screen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
+        Binding("o", "switch_order", "Heuristic right / all", id="instances-order"),
         Binding("escape", "back", "Back", id="instances-back"),
     ]
 
@@ -53,7 +66,8 @@ class InstancesScreen(Screen[None]):
         super().__init__()
         self.setup = setup
         self.result = result
-        self.rows = worst_first(result.rows)
+        self.order = HEURISTIC_RIGHT
+        self.rows = ordered(result.rows, self.order)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -62,11 +76,28 @@ class InstancesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        summary = f"{self.result.candidate.name} on {self.result.lm.identity.label}"
-        self.title = f"instances · {summary}"
-        self.sub_title = f"{len(self.rows)} instance{'s' * (len(self.rows) != 1)}, the model's worst first"
+        self.title = f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}"
+        self.query_one("#instances", DataTable).add_columns("p", "rank", "heur", "context", "text says",
+                                                             "predicted", "model top1", "log p")
+        self._fill()
+        self.query_one("#instances", DataTable).focus()
+
+    def action_switch_order(self) -> None:
+        current = self.current
+        self.order = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
+        self.rows = ordered(self.result.rows, self.order)
+        self._fill()
+        if current is not None and any(row is current for row in self.rows):
+            index = next(i for i, row in enumerate(self.rows) if row is current)
+            self.query_one("#instances", DataTable).move_cursor(row=index, animate=False)
+
+    def _fill(self) -> None:
+        total, shown = len(self.result.rows), len(self.rows)
+        other = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
+        self.sub_title = (f"{shown} of {total} instance{'s' * (total != 1)} {ORDER_LABELS[self.order][0]} · "
+                          f"{ORDER_LABELS[other][1]}")
         table = self.query_one("#instances", DataTable)
-        table.add_columns("p", "rank", "heur", "context", "text says", "predicted", "model top1", "log p")
+        table.clear()
         for number, row in enumerate(self.rows):
             prob = row.get("prob")
             mark = Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red")
@@ -81,9 +112,11 @@ class InstancesScreen(Screen[None]):
                 f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
                 key=str(number),
             )
-        if not self.rows:
-            self.query_one("#instance-detail", Static).update("no instances: the finder found nothing here")
-        table.focus()
+        detail = self.query_one("#instance-detail", Static)
+        if not total:
+            detail.update("no instances: the finder found nothing here")
+        elif not shown:
+            detail.update(f"the heuristic is right on none of the {total} instances: o shows them all")
         self._show_detail()
 
     @property

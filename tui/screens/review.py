@@ -54,7 +54,8 @@ MINE_DELAY = 0.3  # seconds of quiet after a filter change before the patterns a
 
 
 def token_filter(typed: str) -> str | None:
-    """The true-token filter as typed: ␣ and ⏎ stand for a space and a line break; empty means any."""
+    """The true-token filter as typed: ␣ and ⏎ stand for a space and a line break; empty means any. The rest
+    is read as a guess is (games.review.typed_token)."""
     return typed.replace("␣", " ").replace("⏎", "\n") or None
 
 
@@ -82,7 +83,7 @@ class ReviewScreen(Screen[None]):
             yield Select(KINDS, value="all", allow_blank=False, id="filter-kind")
             yield Select([("first model", ANY)], value=ANY, allow_blank=False, id="filter-model")
             yield Select([("all sessions", ANY)], value=ANY, allow_blank=False, id="filter-session")
-            yield Input(placeholder="true token (␣ = space)", id="filter-token")
+            yield Input(placeholder="true token (as a guess)", id="filter-token")
         with TabbedContent(id="review-tabs", initial="guesses"):
             with TabPane("Guesses", id="guesses"):
                 yield Static("reading the guess log…", id="review-message")

@@ -145,8 +145,8 @@ class RevealArea(VerticalScroll):
         for panel, model in zip(self.panels, outcome.models):
             panel.show(model)
 
-    def clear(self, message: str) -> None:
-        self.plain_verdict = message
+    def clear(self, message: str | Text) -> None:
+        self.plain_verdict = str(message)
         self.query_one("#verdict", Static).update(message)
         for panel in self.panels:
             panel.clear()

@@ -12,7 +12,8 @@ PERPLEXITY_NOTE = "≈ is estimated from the odds given against tokens drawn fro
 
 
 class GuessScoreboard(Static):
-    """Top-1 accuracy: the player against each model, counted where that model was judged."""
+    """Top-1 accuracy: the player against each model, counted where that model was judged, on this text and
+    over the session."""
 
     def __init__(self, labels: list[str], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -21,16 +22,21 @@ class GuessScoreboard(Static):
 
     def on_mount(self) -> None:
         self.border_title = "score: top-1 accuracy on the same positions"
-        self.show([Tally() for _ in self.labels])
+        self.show([Tally() for _ in self.labels], [Tally() for _ in self.labels])
 
-    def show(self, tallies: list[Tally]) -> None:
+    def show(self, text: list[Tally], session: list[Tally]) -> None:
         lines = []
-        for label, tally in zip(self.labels, tallies):
-            n = tally.positions
-            lines.append(f"you {tally.player_correct}/{n} ({tally.player_accuracy:.0%})  vs  "
-                         f"{label} {tally.model_correct}/{n} ({tally.model_accuracy:.0%})")
+        for label, on_text, on_session in zip(self.labels, text, session):
+            lines.append(f"this text  {_versus(label, on_text)}")
+            lines.append(f"session    {_versus(label, on_session)}")
         self.plain = "\n".join(lines)
         self.update(Text(self.plain))
+
+
+def _versus(label: str, tally: Tally) -> str:
+    n = tally.positions
+    return (f"you {tally.player_correct}/{n} ({tally.player_accuracy:.0%})  vs  "
+            f"{label} {tally.model_correct}/{n} ({tally.model_accuracy:.0%})")
 
 
 class WhichScoreboard(Static):
