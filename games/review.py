@@ -84,7 +84,7 @@ class ReviewFilter:
 
 def read_review(log: GuessLog, keep: ReviewFilter | None = None) -> list[ReviewRow]:
     """Every guess-mode guess in the log that `keep` keeps, oldest first."""
-    sources = dict(log.db.execute("SELECT id, source FROM sessions").fetchall())
+    sources = log.session_sources()
     rows = []
     for record in log.rows():
         if record["mode"] != "guess":
