@@ -7,15 +7,17 @@ import json
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 from conftest import shared
 
 from engine.corpus import Document, read_documents
-from engine.scan import Scanner, _windows, scan_corpus
+from engine.models import LoadedModel
+from engine.scan import Scanner, _windows, load_chunk, save_chunk, scan_corpus
 from games.candidates import Candidate
-from games.scanning import ScanOptions, catalogue, compare, group_positions, scan_model
+from games.scanning import ModelScan, ScanOptions, catalogue, compare, group_positions, scan_model
 from tui.cli import main
 
 STORY = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
@@ -81,7 +83,7 @@ def test_confident_correct_and_coverage_by_hand(default_lm) -> None:
     assert result["confident_correct"] == len(expected)
     assert result["explained"] == len(named_tokens & set(expected))
     assert result["coverage"] == pytest.approx(result["explained"] / len(expected))
-    assert result["tokens"] == len(ids) and result["bytes_per_token"] == 20
+    assert result["tokens"] == len(ids) and result["bytes_per_token"] == 22
     left = [(0, i) for i in expected if i not in named_tokens]
     groups = group_positions(scan, left, None, most=None)
     assert sum(g.count for g in groups if g.feature == "token") == len(left)  # each has its token's group
@@ -163,3 +165,34 @@ def test_compare_with_a_token_budget_scans_the_same_texts(capsys, tmp_path: Path
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["tokens"] == 300 and result["compare"]["aligned"] > 50
     assert result["compare"]["logprob_diff"]["mean"] is not None
+
+
+class EvenOdds:
+    """A stand-in model: at every position token `top` has probability p, tokens `top + 1` and `top + 2` half
+    of the rest each."""
+
+    def __init__(self, vocabulary: int, top: int, p: float) -> None:
+        self.config = SimpleNamespace(n_positions=64)
+        self.row = torch.full((vocabulary,), -1e4)
+        self.row[top] = 0.0
+        self.row[top + 1 : top + 3] = math.log((1 - p) / 2 / p)
+
+    def __call__(self, input_ids: torch.Tensor, use_cache: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(logits=self.row.expand(*input_ids.shape, -1))
+
+
+@pytest.mark.parametrize("p, counted", [(0.5000007, True), (0.4999993, False)])
+def test_the_threshold_is_decided_on_unrounded_probabilities(default_lm, tmp_path: Path, p: float,
+                                                             counted: bool) -> None:
+    """A token at p = 0.5000007 is confident at 0.5, one at 0.4999993 is not, before and after storing."""
+    top = 100
+    lm = LoadedModel(default_lm.identity, EvenOdds(len(default_lm.tokenizer), top, p), default_lm.tokenizer,
+                     torch.device("cpu"))
+    scanner = Scanner(lm)
+    scanner.tokenize = lambda text: ([top] * len(text), list(range(len(text))))
+    scans = scanner.scan(["abcdef"])
+    save_chunk(tmp_path / "chunk.pt", "key", scans)
+    for stored in (scans, load_chunk(tmp_path / "chunk.pt", "key")):
+        scan = ModelScan(lm, [Document("d", "abcdef")], stored)
+        assert stored[0].rank.tolist() == [1] * 6
+        assert scan.confident_correct(0.5)[0].tolist() == [counted] * 6
