@@ -179,12 +179,26 @@ def limit_texts(lm: LoadedModel, texts: Sequence[str], max_tokens: int | None) -
     for text in texts:
         if budget <= 0:
             break
-        offsets = lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        if len(offsets) > budget:
-            text = text[: offsets[budget][0]]
+        text, used = _first_tokens(lm, text, budget)
         kept.append(text)
-        budget -= min(len(offsets), budget)
+        budget -= used
     return kept
+
+
+def _first_tokens(lm: LoadedModel, text: str, budget: int) -> tuple[str, int]:
+    """The text cut before its token number `budget` (whole if it has no more), and the tokens kept. Tokenizes
+    a prefix of characters that doubles until it holds a token past the cut, so a huge text costs what the
+    kept tokens need, not what the whole text would."""
+    size = 8 * budget + 64
+    while True:
+        offsets = lm.tokenizer(text[:size], add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        # one token to spare: the prefix's last token may be a word cut short
+        if len(offsets) > budget + 1 or size >= len(text):
+            break
+        size *= 2
+    if len(offsets) > budget:
+        return text[: offsets[budget][0]], budget
+    return text, len(offsets)
 
 
 def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key: str,
