@@ -128,19 +128,22 @@ def test_kill_9_while_writing_keeps_every_committed_guess(tmp_path: Path) -> Non
 def read_only(folder: Path) -> Iterator[None]:
     """The folder and its files made unwritable: by chmod, or for root (whom chmod does not stop) by chattr +i."""
     paths = [str(p) for p in (folder, *folder.iterdir())]
-    if os.geteuid() != 0:
-        for path in paths:
-            os.chmod(path, 0o555 if os.path.isdir(path) else 0o444)
-        undo = lambda: [os.chmod(path, 0o755 if os.path.isdir(path) else 0o644) for path in paths]  # noqa: E731
-    else:
-        made = shutil.which("chattr") and subprocess.run(["chattr", "+i", *paths], capture_output=True).returncode == 0
-        if not made:
+    if os.geteuid() == 0:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", *paths], capture_output=True).returncode:
             pytest.skip("running as root, where chmod does not stop writes, and chattr +i is not available")
-        undo = lambda: subprocess.run(["chattr", "-i", *paths], check=True)  # noqa: E731
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *paths], check=True)
+        return
+    modes = {path: os.stat(path).st_mode for path in paths}
+    for path in paths:
+        os.chmod(path, 0o555 if os.path.isdir(path) else 0o444)
     try:
         yield
     finally:
-        undo()
+        for path, mode in modes.items():
+            os.chmod(path, mode)
 
 
 @pytest.mark.parametrize("mode", ["closed", "mid-transaction"])
