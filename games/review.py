@@ -91,7 +91,7 @@ def typed_token(row: ReviewRow, typed: str) -> bool:
 
 def read_review(log: GuessLog, keep: ReviewFilter | None = None) -> list[ReviewRow]:
     """Every guess-mode guess in the log that `keep` keeps, oldest first."""
-    sources = dict(log.db.execute("SELECT id, source FROM sessions").fetchall())
+    sources = log.session_sources()
     rows = []
     for record in log.rows():
         if record["mode"] != "guess":

@@ -24,6 +24,18 @@ from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
 
 NAME = re.compile(r"[A-Z][a-z]+")
+# capitalised words that start sentences without being names; one of them still counts as a name where the text
+# also has it capitalised mid-sentence ("Will went home. She saw Will.")
+FUNCTION_WORDS = frozenset("""
+He She It They We You Him Her His Its Their Them Our Us My Me Your The An This That These Those There Here Then
+When Where What Who Why How Which And But Or So Because If As At In On Of For From To With By After Before
+Once One Two Some All Every Each No Not Yes Suddenly Finally Soon Later Now Today Tomorrow Yesterday Let
+Please Thank Thanks Oh Wow Hello Hi Look Can Could Will Would Should Do Does Did Is Are Was Were Be Have Has
+Had Everyone Everything Nobody Someone Something Maybe While Until Just Also Even Still Again Together
+""".split())
+# the order that decides the one group a position is shown under; a position with none of these goes under its
+# token or its previous token, whichever group is the larger
+PRECEDENCE = ("earlier-name", "formula", "induction", "closing")
 CLOSING = set("\"')]}.,!?;:”’")
 FORMULAS = ("Once upon a time", "One day", "From that day on", "happily ever after", "The end", "Once upon a",
             "lived happily", "There once was", "Long ago")
@@ -108,6 +120,7 @@ class Features:
         self.scan = scan
         self.tokenizer = scan.lm.tokenizer
         self.formula_spans = [[m.span() for m in FORMULA.finditer(d.text)] for d in scan.documents]
+        self.names: dict[tuple[int, str], bool] = {}
 
     def text(self, token_id: int) -> str:
         return token_text(self.tokenizer, token_id)
@@ -127,7 +140,7 @@ class Features:
         start = int(result.starts[index])
         word = text.strip()
         full = self.scan.documents[document].text
-        if NAME.fullmatch(word) and re.search(rf"\b{re.escape(word)}\b", full[:start]):
+        if self.is_name(document, word) and re.compile(rf"\b{re.escape(word)}\b").search(full, 0, start):
             features.append(("earlier-name", "a name seen earlier"))
         if word and word in CLOSING and not text[:1].isspace():  # ␣" opens a quote, it does not close one
             features.append(("closing", visible(word)))
@@ -138,19 +151,36 @@ class Features:
                 break
         return features
 
+    def is_name(self, document: int, word: str) -> bool:
+        """A capitalised word not in FUNCTION_WORDS, or one the document also capitalises mid-sentence."""
+        if not NAME.fullmatch(word):
+            return False
+        if word not in FUNCTION_WORDS:
+            return True
+        if (document, word) not in self.names:
+            mid_sentence = re.compile(rf"[a-z,;:] {re.escape(word)}\b")
+            self.names[document, word] = mid_sentence.search(self.scan.documents[document].text) is not None
+        return self.names[document, word]
+
 
 def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: Bigram | None,
                     most: int | None = MAX_GROUPS) -> list[Group]:
+    """Each position under one group (see PRECEDENCE), so the counts add up to the positions; largest first."""
     features = Features(scan)
+    found = [dict(features.of(document, index)) for document, index in positions]
+    generic = Counter((feature, key) for by_feature in found for feature, key in by_feature.items()
+                      if feature in ("token", "previous-token"))
     groups: dict[tuple[str, str], Group] = {}
-    for document, index in positions:
+    for (document, index), by_feature in zip(positions, found):
         ids = scan.scans[document].ids
-        token = int(ids[index])
-        by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == token
-        for feature, key in features.of(document, index):
-            group = groups.setdefault((feature, key), Group(feature, key))
-            group.positions.append((document, index))
-            group.ngram += by_bigram
+        by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == int(ids[index])
+        chosen = next(((f, by_feature[f]) for f in PRECEDENCE if f in by_feature), None)
+        if chosen is None:
+            options = [(f, by_feature[f]) for f in ("token", "previous-token") if f in by_feature]
+            chosen = max(options, key=lambda option: generic[option])  # a tie goes to the token
+        group = groups.setdefault(chosen, Group(*chosen))
+        group.positions.append((document, index))
+        group.ngram += by_bigram
     return sorted(groups.values(), key=lambda g: (-g.count, g.feature, g.key))[:most]
 
 

@@ -240,6 +240,17 @@ def summarize(name: str, lm: LoadedModel, rows: list[dict[str, Any]], stats: Fin
 FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
 
 
+def _stored_result(stored: Any) -> tuple[list[dict[str, Any]], FindStats] | None:
+    """What score_candidate stored (rows, stats), or None where an entry is not of that shape: a miss."""
+    rows, stats = (stored.get("rows"), stored.get("stats")) if isinstance(stored, dict) else (None, None)
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows) or not isinstance(stats, dict):
+        return None
+    try:
+        return rows, FindStats(**stats)
+    except TypeError:
+        return None
+
+
 def score_candidate(
     candidate: Candidate,
     lm: LoadedModel,
@@ -253,9 +264,9 @@ def score_candidate(
     """One candidate on one model: from the cache when nothing it depends on has changed."""
     key = cache_key("score", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint,
                     corpus.fingerprint(candidate.name), options.key())
-    stored = cache.get(key)
-    if isinstance(stored, dict) and "rows" in stored and "stats" in stored:
-        return CandidateResult(candidate, lm, corpus, stored["rows"], FindStats(**stored["stats"]), cached=True)
+    stored = _stored_result(cache.get(key))
+    if stored is not None:
+        return CandidateResult(candidate, lm, corpus, *stored, cached=True)
     instances, failed, stats = find() if find else find_instances(candidate, corpus, options, progress)
     by_document: dict[int, list[int]] = {}
     for position, (number, _) in enumerate(instances):

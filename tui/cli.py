@@ -179,7 +179,7 @@ def run_log(args: argparse.Namespace) -> int:
         return 0
     if not path.exists():
         return 0  # an empty log exports as nothing
-    with GuessLog(path) as log:
+    with GuessLog(path, read_only=True) as log:
         sys.stdout.write(export(log, args.format))
     return 0
 

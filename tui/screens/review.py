@@ -111,7 +111,7 @@ class ReviewScreen(Screen[None]):
             if not path.exists():
                 self.post_message(ReviewLoaded([]))
                 return
-            with GuessLog(path) as log:
+            with GuessLog(path, read_only=True) as log:
                 rows = read_review(log)
         except (LmgameError, sqlite3.Error) as error:
             self.post_message(ReviewLoaded([], f"cannot read the guess log: {error}"))
