@@ -232,14 +232,15 @@ class Candidate:
         The finder goes through the whole text before any predictor runs, so that a predictor's time is not
         the finder's: each call of a Python predictor gets `timeout` seconds of its own (PREDICTOR_TIMEOUT
         without one), and one that runs past it is that instance's error."""
-        predictor_seconds = timeout or PREDICTOR_TIMEOUT
+        for match in self._matches(text, timeout):
+            yield self._found(match, text, timeout or PREDICTOR_TIMEOUT)
+
+    def _matches(self, text: str, timeout: float | None) -> list[Match]:
         try:
             # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
-            matches = list(self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True))
+            return list(self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True))
         except TimeoutError:
             raise DocumentTimeout(f"finder ran past {timeout} s") from None
-        for match in matches:
-            yield self._found(match, text, predictor_seconds)
 
     def _found(self, match: Match, text: str, predictor_seconds: float) -> Found:
         offset = match.start(ANSWER_GROUP)
@@ -262,9 +263,9 @@ class Candidate:
     def find_example(self, example: Example) -> Found | None:
         """The instance the finder produces at the example's answer, or None if it does not match there."""
         text = example.context + example.answer
-        for found in self.find(text, timeout=EXAMPLE_TIMEOUT):
-            if found.offset == len(example.context):
-                return found
+        for match in self._matches(text, EXAMPLE_TIMEOUT):
+            if max(match.start(ANSWER_GROUP), 0) == len(example.context):  # the predictor runs only here
+                return self._found(match, text, EXAMPLE_TIMEOUT)
         return None
 
     def check_examples(self) -> list[str]:
