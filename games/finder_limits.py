@@ -9,6 +9,7 @@ refused when it is too large.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from regex import _regex_core
@@ -59,6 +60,7 @@ def _written_out(node: Any) -> int:
     return 1 + sum(_written_out(child) for child in _children(node))
 
 
+@functools.lru_cache(maxsize=1024)  # a finder that passes once passes again (regex.compile caches too)
 def check_finder_size(pattern: str) -> None:
     """LmgameError, in one line naming the limit, for a finder too large to compile safely."""
     if len(pattern) > MAX_FINDER_CHARS:
