@@ -28,6 +28,7 @@ from typing import Any
 from engine.errors import LmgameError
 from games.candidate_code import output_to_stderr
 from games.candidates import Candidate, Example
+from games.display import shortened
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,7 +83,7 @@ def _where(table: dict[str, Any], where: str) -> str:
     name = table.get("name")
     if not isinstance(name, str):
         return where
-    return f"{where} ({name if len(name) <= 60 else name[:60] + '…'})"
+    return f"{where} ({shortened(name)})"
 
 
 def candidate_from_table(table: dict[str, Any], where: str, source: str) -> Candidate:

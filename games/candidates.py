@@ -26,6 +26,7 @@ import regex
 
 from engine.errors import LmgameError
 from games.candidate_code import PREDICTOR_TIMEOUT, call_with_deadline
+from games.display import shortened
 from games.finder_limits import check_finder_size
 
 ANSWER_GROUP = "answer"
@@ -144,16 +145,12 @@ class DocumentTimeout(Exception):
     """The finder ran past its time limit on one text."""
 
 
-def _shortened(text: str, most: int = 60) -> str:
-    return text if len(text) <= most else text[:most] + "…"
-
-
 def check_name(name: str) -> None:
     """LmgameError unless `name` can name a candidate: it names its file too (<name>.toml), so ASCII letters,
     digits, '.', '_' and '-', starting with a letter or digit (a file starting with '.' or '_' is not loaded),
     at most 100 characters."""
     if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
-        shown = _shortened(name) if isinstance(name, str) else name
+        shown = shortened(name) if isinstance(name, str) else name
         raise LmgameError(f"candidate name {shown!r}: use up to 100 ASCII letters, digits, '.', '_' or '-', "
                           "starting with a letter or digit")
 

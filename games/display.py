@@ -32,6 +32,11 @@ def printable(text: str) -> str:
     return "".join(_escaped(char) if _is_control(char) else char for char in text)
 
 
+def shortened(text: str, most: int = 60) -> str:
+    """`text` cut to `most` characters, with an ellipsis where it was cut: for quoting a file in one line."""
+    return text if len(text) <= most else text[:most] + "…"
+
+
 def printable_json(data: Any) -> str:
     """JSON of `data` with non-ASCII text kept readable, and DEL and the C1 controls (which json leaves raw
     with ensure_ascii=False) written as \\u escapes: still the same JSON, safe on a terminal."""

@@ -13,6 +13,7 @@ from engine.errors import LmgameError
 from engine.tokens import visible
 from games.candidate_files import candidate_from_table, candidate_table, read_bounded, save_candidate
 from games.candidates import Candidate
+from games.display import shortened
 from games.library import load_library, names_by_file
 from games.scoring import CandidateResult
 
@@ -111,11 +112,6 @@ def write_finding(data: dict[str, Any], out: Path) -> tuple[Path, Path]:
     return markdown, json_path
 
 
-def _quoted(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:60] + "…"
-
-
 def read_finding(path: Path) -> dict[str, Any]:
     path = Path(path)
     if path.is_dir():
@@ -131,8 +127,8 @@ def read_finding(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or "lmgame_finding" not in data or not isinstance(data.get("candidate"), dict):
         raise LmgameError(f"{path} is not an lmgame finding (made by lmgame share)")
     if data["lmgame_finding"] != FINDING_VERSION:
-        raise LmgameError(f"{path} is a finding of version {_quoted(data['lmgame_finding'])}; this lmgame reads "
-                          f"version {FINDING_VERSION}")
+        version = shortened(repr(data["lmgame_finding"]))
+        raise LmgameError(f"{path} is a finding of version {version}; this lmgame reads version {FINDING_VERSION}")
     return data
 
 
@@ -170,9 +166,9 @@ def import_finding(path: Path, folder: Path, overwrite: bool = False) -> tuple[C
     it back as itself. Never runs the finding's code (a Python candidate is refused)."""
     record = read_finding(path)["candidate"]
     if record.get("kind") != "toml":
-        raise LmgameError(f"{path}: the candidate {_quoted(record.get('name', ''))} is Python code, and importing "
-                          "never runs code; read its code in the finding's Markdown and copy it by hand if you "
-                          "trust it")
+        name = shortened(repr(record.get("name", "")))
+        raise LmgameError(f"{path}: the candidate {name} is Python code, and importing never runs code; read its "
+                          "code in the finding's Markdown and copy it by hand if you trust it")
     table = record.get("table")
     if not isinstance(table, dict):
         raise LmgameError(f"{path}: the finding has no candidate table")
