@@ -69,6 +69,8 @@ def check_finder_size(pattern: str) -> None:
         size = _written_out(_parse(pattern))
     except RecursionError:
         raise LmgameError("finder is nested too deeply") from None
+    except AttributeError as error:  # the parser is the regex package's own, not its public interface
+        raise LmgameError(f"cannot measure finders with this version of the regex package: {error}") from None
     if size > MAX_WRITTEN_OUT:
         raise LmgameError(f"finder is {size:,} items with its counted repeats written out (nested repeats "
                           f"multiply): at most {MAX_WRITTEN_OUT:,}")
