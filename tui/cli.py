@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.errors import LmgameError
+from games.display import printable
 from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
@@ -195,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return runners[args.command](args)
     except LmgameError as error:
-        print(f"lmgame: error: {error}", file=sys.stderr)
+        print(f"lmgame: error: {printable(str(error))}", file=sys.stderr)  # it may quote a file: no escapes
         return 2
     except KeyboardInterrupt:
         print("\nlmgame: interrupted", file=sys.stderr)

@@ -63,7 +63,7 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     show.add_argument("--limit", type=int, default=10, metavar="N", help="matches to show (default 10)")
     show.add_argument("--json", action="store_true")
     check = actions.add_parser("check", help="validate candidate files: every problem with its location")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="PATH", help="a candidate file, or a folder of them")
     actions.add_parser("path", help="print the folder your own candidates load from")
 
     share = commands.add_parser("share", help="write a finding: a candidate, its scores and instances (.md, .json)")
@@ -114,41 +114,62 @@ def candidate_record(candidate: Any) -> dict[str, Any]:
 
 
 def run_candidates(args: argparse.Namespace) -> int:
+    from games.display import printable, printable_json
+
     if args.candidates_command == "check":
         return _check(args.files)
     if args.candidates_command == "path":
         from games.paths import user_candidates_dir
 
-        print(user_candidates_dir())
+        print(printable(str(user_candidates_dir())))
         return 0
     library = load_library_warning(args.candidates)
     if args.candidates_command == "list":
         records = [candidate_record(c) for c in library.candidates.values()]
         if args.json:
-            print(json.dumps({"candidates": records}, ensure_ascii=False))
+            print(printable_json({"candidates": records}))
             return 0
         width = max((len(r["name"]) for r in records), default=4)
         for record in records:
-            source = record["source"] if len(record["source"]) <= 30 else "…" + record["source"][-29:]
-            print(f"{record['name']:<{width}}  {record['kind']:<6}  {source:<30}  {','.join(record['tags'])}")
+            source = printable(record["source"])
+            source = source if len(source) <= 30 else "…" + source[-29:]
+            tags = printable(",".join(record["tags"]))
+            print(f"{record['name']:<{width}}  {record['kind']:<6}  {source:<30}  {tags}")
         return 0
     (candidate,) = library.select([args.name])
     return _show(candidate, args)
 
 
-def _check(files: list[str]) -> int:
+def _check_paths(paths: list[str]) -> list[tuple[Path, str | None]]:
+    """Each file to check: the files named, and the candidate files of each folder named; (folder, problem)
+    for a folder that holds none."""
+    from games.library import files_in
+
+    files: list[tuple[Path, str | None]] = []
+    for name in paths:
+        path = Path(name)
+        inside = files_in(path) if path.is_dir() else [path]
+        files += [(file, None) for file in inside] or [(path, f"{path}: no candidate files (.toml or .py) here")]
+    return files
+
+
+def _check(paths: list[str]) -> int:
     from games.candidate_files import check_file
+    from games.display import printable
 
     failed = False
-    for file in files:
-        candidates, problems = check_file(file)
+    for file, empty in _check_paths(paths):
+        candidates, problems = check_file(file) if empty is None else ([], [empty])
         for problem in problems:
-            print(problem)
+            print(printable(problem))
+        for item in candidates:
+            if not item.examples:
+                print(printable(f"{file} ({item.name}): note: no examples (optional; one checks what it predicts)"))
         if problems:
             failed = True
         else:
             names = ", ".join(c.name for c in candidates)
-            print(f"{file}: ok ({len(candidates)} candidate{'s' * (len(candidates) != 1)}: {names})")
+            print(printable(f"{file}: ok ({len(candidates)} candidate{'s' * (len(candidates) != 1)}: {names})"))
     return 1 if failed else 0
 
 
@@ -157,6 +178,7 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
     from engine.tokens import visible
     from games.candidates import DocumentTimeout
     from games.demo import demo_documents
+    from games.display import printable, printable_json
 
     documents = read_documents(args.corpus) if args.corpus else demo_documents()
     matches = []
@@ -175,18 +197,20 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
             continue
     record = candidate_record(candidate)
     if args.json:
-        print(json.dumps({"candidate": record, "matches": matches}, ensure_ascii=False))
+        print(printable_json({"candidate": record, "matches": matches}))
         return 0
     for key in ("name", "kind", "source", "tags", "description", "finder", "predictor", "foil"):
         if record[key] not in (None, "", []):
-            print(f"{key + ':':<13}{', '.join(record[key]) if key == 'tags' else record[key]}")
+            print(f"{key + ':':<13}{printable(', '.join(record[key]) if key == 'tags' else record[key])}")
     for example in candidate.examples:
-        print(f"{'example:':<13}…{visible(example.context[-60:])} → {visible(example.answer)}")
-    print(f"\nfirst matches in {args.corpus or 'the demo texts'}:")
+        context, answer = printable(visible(example.context[-60:])), printable(visible(example.answer))
+        print(f"{'example:':<13}…{context} → {answer}")
+    print(f"\nfirst matches in {printable(args.corpus or 'the demo texts')}:")
     for match in matches:
         mark = "✓" if match["predicted"] == match["answer"] else ("!" if match["error"] else "✗")
         said = match["error"] or f"predicts {match['predicted']!r}, text says {match['answer']!r}"
-        print(f"  {mark} …{visible(match['context'][-50:])}⟨{visible(match['answer'])}⟩  {said}")
+        context, answer = visible(match["context"][-50:]), visible(match["answer"])
+        print(printable(f"  {mark} …{context}⟨{answer}⟩  {said}"))
     if not matches:
         print("  (none)")
     return 0
@@ -331,6 +355,8 @@ def run_import(args: argparse.Namespace) -> int:
     from games.paths import user_candidates_dir
     from games.share import import_finding
 
+    from games.display import printable
+
     candidate, path = import_finding(Path(args.file), user_candidates_dir(), overwrite=args.force)
-    print(f"imported {candidate.name} into {path}")
+    print(printable(f"imported {candidate.name} into {path}"))
     return 0
