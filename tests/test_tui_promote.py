@@ -92,7 +92,7 @@ def test_a_scan_group_says_it_came_from_a_scan(default_lm: LoadedModel) -> None:
     scan = scan_model(default_lm, [Document("a", text)], ScanOptions(), None)
     starts = scan.scans[0].starts.tolist()
     times = [starts.index(m.start()) for m in re.finditer(" time", text)]
-    (group,) = [g for g in group_positions(scan, [(0, i) for i in times], None) if g.feature == "token"]
+    (group,) = group_positions(scan, [(0, i) for i in times], None)  # each position shows in one group
     proposal = promote_group(scan, group)
     assert "logged guesses" not in proposal.description
     assert proposal.description.endswith(f"(promoted from a scan group of {group.count} positions).")
