@@ -17,7 +17,7 @@ from games.score_history import history_path, last_scores
 from tests.conftest import shared
 from tests.test_tui_review import run, settle
 from tui.app import LmgameApp, PlaySetup
-from tui.cli import parse_args
+from tui.cli import ArgumentProblem, parse_args
 from tui.model_lock import SCORING
 from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
 from tui.screens.candidates import CHOSEN, CandidatesScreen, _Cancelled
@@ -230,7 +230,7 @@ def test_review_and_workbench_commands() -> None:
     bench = parse_args(["workbench", "--corpus", "x.jsonl"])
     assert (bench.command, bench.corpus, bench.examples, bench.dtype) == ("workbench", "x.jsonl", False, "fast")
     assert parse_args(["workbench", "--examples"]).examples
-    with pytest.raises(SystemExit):
+    with pytest.raises(ArgumentProblem, match="not allowed with argument --corpus"):
         parse_args(["workbench", "--corpus", "x", "--examples"])
 
 
