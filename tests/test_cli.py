@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,7 @@ def test_the_installed_entry_point_runs(tmp_path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["top_k"]) == 1
+    assert result.stderr.splitlines() == ["lmgame: loading the embedded default model..."]  # no warnings
 
 
 def test_dataset_without_the_datasets_package(capsys, monkeypatch) -> None:
@@ -187,6 +189,13 @@ def test_arguments_that_are_not_utf8_are_refused_by_name(capsys, argv: list[str]
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and "Traceback" not in err
     assert err.splitlines() == [f"lmgame: error: {message}: give text, names and paths in UTF-8"]
+
+
+def test_predict_uses_no_deprecated_transformers_call(capsys) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # transformers deprecations are FutureWarnings
+        code, out, _ = run(capsys, "predict", "Once upon a", "--top-k", "2", "--answer", " time")
+    assert code == 0 and out.startswith("model: ")
 
 
 def test_help_still_shows_what_is_required(capsys) -> None:
