@@ -163,6 +163,10 @@ def test_score_json_csv_and_out(capsys, tmp_path: Path) -> None:
     ({}, ["--examples", "--limit", "0"], "--limit must be at least 1"),
     ({}, ["--examples", "--max-context", "1"], "--max-context must be at least 2"),
     ({}, ["--examples", "--regex-timeout", "0"], "--regex-timeout must be more than 0"),
+    ({}, ["--examples", "--regex-timeout", "inf"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "nan"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "1e400"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "601"], "--regex-timeout must be more than 0 and at most 600 seconds"),
     ({}, ["--examples", "--model", str(Path("no-such-model-dir"))], "no-such-model-dir"),
 ])
 def test_score_bad_input_is_one_line(capsys, tmp_path: Path, monkeypatch, files: dict, argv: list[str],

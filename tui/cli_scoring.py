@@ -14,6 +14,7 @@ from typing import Any
 from engine.errors import LmgameError
 
 MAX_SCORE_MODELS = 8
+MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
 DATASET_DOCUMENTS = 1000
 TABLE_COLUMNS = (  # (key, heading, format)
     ("n", "n", "{:d}"),
@@ -48,7 +49,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     score.add_argument("--out", metavar="DIR", help="write results.json and instances.jsonl (every instance) here")
     score.add_argument("--no-cache", action="store_true", help="recompute even what is cached")
     score.add_argument("--regex-timeout", type=float, default=2.0, metavar="S",
-                       help="seconds a finder may run on one document before it is skipped (default 2)")
+                       help="seconds a finder may run on one document before it is skipped (default 2, at most "
+                            f"{MAX_REGEX_TIMEOUT})")
     score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals")
 
     candidates = commands.add_parser("candidates", help="the heuristic candidate library")
@@ -241,8 +243,8 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--limit must be at least 1")
     if args.max_context is not None and args.max_context < 2:
         raise LmgameError("--max-context must be at least 2 tokens")
-    if not args.regex_timeout > 0:
-        raise LmgameError("--regex-timeout must be more than 0 seconds")
+    if not 0 < args.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
+        raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
