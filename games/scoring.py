@@ -277,8 +277,8 @@ def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: 
         for number, positions in by_document.items()
     ]
     scores: list[Score | None] = [None] * len(instances)
-    for positions, request_scores in zip(by_document.values(),
-                                         score_requests(lm, requests, options.max_context, report, options.batch_tokens)):
+    scored = score_requests(lm, requests, options.max_context, report, options.batch_tokens)
+    for positions, request_scores in zip(by_document.values(), scored):
         for position, score in zip(positions, request_scores):
             scores[position] = score
     entries = [(number, found, score) for (number, found), score in zip(instances, scores)]

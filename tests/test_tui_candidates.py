@@ -103,6 +103,28 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
     run(app, script)
 
 
+def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
+    from games import scoring
+
+    def fails_after_the_first(*args, **kwargs):  # the first result, then a failure
+        yield next(scoring.score_each(*args, **kwargs))
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tui.screens.candidates.score_each", fails_after_the_first)
+    app = workbench(default_lm, demo_documents())
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "once-upon-a-time", "named-next-sentence")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.status == "the run failed: RuntimeError: boom (kept: once-upon-a-time)"
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label)}
+
+    run(app, script)
+
+
 def test_what_a_cancelled_run_says_it_kept() -> None:
     first, second, third = (Candidate(name=n, finder="(?P<answer>x)", predictor="x") for n in ("a", "b", "c"))
     results = [CandidateResult(candidate, object(), Corpus("d", []), [], FindStats())  # type: ignore[arg-type]

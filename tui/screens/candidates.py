@@ -111,8 +111,8 @@ class CandidatesScreen(Screen[None]):
         self.chosen: set[str] = set()
         self.results: list[CandidateResult] = []
         self.summaries: list[dict[str, Any]] = []
-        self.run: ScoringRun | None = None
-        self.clock = StageClock()
+        self.scoring_run: ScoringRun | None = None
+        self.stage_clock = StageClock()
         self.warned: set[str] = set()
         self.status = ""
         label = "demo" if setup.source == "demo" else setup.source
@@ -120,7 +120,7 @@ class CandidatesScreen(Screen[None]):
 
     @property
     def running(self) -> bool:
-        return self.run is not None
+        return self.scoring_run is not None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -266,22 +266,22 @@ class CandidatesScreen(Screen[None]):
         if not corpus.documents:
             self.notify("none of these candidates has examples to score", severity="warning")
             return
-        self.run = ScoringRun(chosen)
+        self.scoring_run, self.stage_clock = ScoringRun(chosen), StageClock()
         bar = self.query_one("#run-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         names = ", ".join(c.name for c in chosen)
         self._say(f"scoring {names} on {len(self.setup.models)} model{'s' * (len(self.setup.models) != 1)}…")
-        self._run(self.run, corpus)
+        self._run(self.scoring_run, corpus)
 
     def action_cancel(self) -> None:
         """The screen is free at once; the run itself stops at its next step (finding or scoring a batch), and
         what it finished before is kept."""
-        if self.run is None:
+        if self.scoring_run is None:
             self.notify("no run to cancel", severity="information")
             return
-        self.run.cancel.set()
-        self.run = None
+        self.scoring_run.cancel.set()
+        self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
         self._say("cancelling: the run stops at its next step; what it has finished is kept")
 
@@ -306,8 +306,21 @@ class CandidatesScreen(Screen[None]):
         if not SCORING.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
             self.post_message(ScoreProgress(run, "waiting for the models (a run is stopping)", 0, 0))
             SCORING.acquire()
+        try:
+            finished, error = self._score(run, corpus)
+            results = in_run_order(finished, run.candidates, self.setup.models)
+            summaries = [r.summary() for r in results]
+            if summaries:  # what finished is kept, whether the run ended, was cancelled or failed
+                record_scores(summaries)
+        except Exception as failure:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
+            results, summaries, error = [], [], f"{type(failure).__name__}: {failure}"
+        finally:
+            SCORING.release()
+        self.post_message(ScoringFinished(run, results, summaries, cancelled=run.cancel.is_set(), error=error))
+
+    def _score(self, run: ScoringRun, corpus: Corpus) -> tuple[list[CandidateResult], str | None]:
+        """The results the run finished, and what stopped it if it failed (a cancel is no failure)."""
         finished: list[CandidateResult] = []
-        error = None
         try:
             if not run.cancel.is_set():
                 for result in score_each(run.candidates, self.setup.models, corpus, ScoreOptions(),
@@ -316,34 +329,27 @@ class CandidatesScreen(Screen[None]):
         except _Cancelled:
             pass
         except LmgameError as failure:
-            error = str(failure)
-        except Exception as failure:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
-            error = f"{type(failure).__name__}: {failure}"
-        try:
-            results = in_run_order(finished, run.candidates, self.setup.models)
-            summaries = [r.summary() for r in results]
-            if summaries:  # what finished is kept, whether the run ended, was cancelled or failed
-                record_scores(summaries)
-        finally:
-            SCORING.release()
-        self.post_message(ScoringFinished(run, results, summaries, cancelled=run.cancel.is_set(), error=error))
+            return finished, str(failure)
+        except Exception as failure:  # noqa: BLE001 - a candidate's code may raise anything
+            return finished, f"{type(failure).__name__}: {failure}"
+        return finished, None
 
     def on_score_progress(self, message: ScoreProgress) -> None:
-        if message.run is not self.run:
+        if message.run is not self.scoring_run:
             return  # from a cancelled run
         self.query_one("#run-progress", ProgressBar).update(total=message.total or None, progress=message.done)
         counts = f": {message.done}/{message.total}" if message.total else "…"
-        left = self.clock.seconds_left(message.stage, message.done, message.total)
+        left = self.stage_clock.seconds_left(message.stage, message.done, message.total)
         eta = f", {time_left(left)}" if left is not None else ""
         self._say(f"{message.stage}{counts}{eta}   (c cancels)")
 
     def on_scoring_finished(self, message: ScoringFinished) -> None:
-        if message.run is not self.run:  # a cancelled run has stopped
-            if self.run is None and isinstance(message.run, ScoringRun):
+        if message.run is not self.scoring_run:  # a cancelled run has stopped
+            if self.scoring_run is None and isinstance(message.run, ScoringRun):
                 self._show_results(message)
                 self._say(kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results))
             return
-        self.run = None
+        self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
         self._show_results(message)
         if message.error:
