@@ -153,12 +153,13 @@ def test_an_unknown_command_is_named(capsys) -> None:
     (["predict", "--bogus"], "--bogus"),
     (["scan", "--no-such-option", "x"], "--no-such-option x"),
     (["--text", "hi", "--bogus"], "--bogus"),
+    (["score", "--x\x1b]0;title\x07"], "--x\\x1b]0;title\\x07"),  # a terminal escape is shown, not obeyed
 ])
 def test_an_unknown_option_comes_before_a_missing_one(capsys, argv: list[str], named: str) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 2 and len(err.splitlines()) == 1, err
     assert err.startswith("lmgame: error: ") and f"unrecognized arguments: {named}" in err
-    assert "required" not in err
+    assert "required" not in err and "\x1b" not in err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -166,7 +167,7 @@ def test_an_unknown_option_comes_before_a_missing_one(capsys, argv: list[str], n
     (["predict"], "predict: the following arguments are required: TEXT"),
     (["log"], "log: the following arguments are required: ACTION"),
     (["log", "bogus"], "log: argument ACTION: invalid choice: 'bogus'"),
-    (["candidates", "check"], "candidates check: the following arguments are required: FILE"),
+    (["candidates", "check"], "candidates check: the following arguments are required: PATH"),
     (["score", "--examples", "--format", "xml"], "score: argument --format: invalid choice: 'xml'"),
     (["score", "--corpus", "a", "--dataset", "b"], "score: argument --dataset: not allowed with argument --corpus"),
     (["scan", "--corpus", "x", "--threshold", "high"], "scan: argument --threshold: invalid float value: 'high'"),

@@ -31,12 +31,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("lmgame").strip()
-        raise ArgumentProblem(printable(f"{command}: {message}" if command else message))
-
-
-def printable(text: str) -> str:
-    """Control and format characters (escape sequences, bidi overrides) written as escapes, the rest as is."""
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+        raise ArgumentProblem(f"{command}: {message}" if command else message)
 
 
 class LenientParser(Parser):
@@ -125,8 +120,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     _, unknown = build_parser(LenientParser).parse_known_args(argv)
     if unknown:
         command = argv[0]
-        raise ArgumentProblem(printable(f"{command}: unrecognized arguments: {' '.join(unknown)} "
-                                        f"(lmgame {command} --help lists the options)"))
+        raise ArgumentProblem(f"{command}: unrecognized arguments: {' '.join(unknown)} "
+                              f"(lmgame {command} --help lists the options)")
     return build_parser().parse_args(argv)
 
 
