@@ -15,6 +15,7 @@ from games.candidate_files import candidate_from_table, candidate_table, read_bo
 from games.candidates import Candidate
 from games.display import shortened
 from games.library import load_library, names_by_file
+from games.numbers import probability
 from games.scoring import CandidateResult
 
 FINDING_VERSION = 1
@@ -62,6 +63,10 @@ def _number(value: Any, pattern: str = "{:.3f}") -> str:
     return pattern.format(value) if isinstance(value, (int, float)) else "-"
 
 
+def _probability(value: Any) -> str:
+    return probability(value) if isinstance(value, (int, float)) else "-"
+
+
 def finding_markdown(data: dict[str, Any]) -> str:
     record = data["candidate"]
     table = record.get("table", record)
@@ -78,11 +83,11 @@ def finding_markdown(data: dict[str, Any]) -> str:
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for score in data["scores"]:
         interval = score.get("ci", {}).get("mean_prob")
-        ci = f" ({interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
+        ci = f" ({probability(interval[0])} to {probability(interval[1])})" if interval else ""
         lines.append(f"| {score['model']} | {score['n']} | {_number(score.get('heuristic_accuracy'))} | "
-                     f"{_number(score.get('mean_prob'))}{ci} | {_number(score.get('top1'))} | "
+                     f"{_probability(score.get('mean_prob'))}{ci} | {_number(score.get('top1'))} | "
                      f"{_number(score.get('median_rank'), '{:g}')} | {_number(score.get('mean_logit_diff'), '{:.2f}')} "
-                     f"| {_number(score.get('baseline_mean_prob'))} |")
+                     f"| {_probability(score.get('baseline_mean_prob'))} |")
     lines += ["", "Models:", ""]
     for score in data["scores"]:
         identity = score.get("model_identity", {})
@@ -92,7 +97,7 @@ def finding_markdown(data: dict[str, Any]) -> str:
         for which in ("best", "worst"):
             lines += ["", f"## {which.capitalize()} instances for {label}", ""]
             for row in shown[which]:
-                lines.append(f"- p={_number(row['prob'])} rank {row['rank']}: …{visible(row['context'][-80:])}"
+                lines.append(f"- p={_probability(row['prob'])} rank {row['rank']}: …{visible(row['context'][-80:])}"
                              f"⟨{visible(row['answer'])}⟩ predicted `{row['predicted']}`")
     if record["kind"] == "python" and record.get("source"):
         lines += ["", "## The candidate's code", "", "```python", record["source"].rstrip(), "```"]

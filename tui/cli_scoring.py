@@ -8,24 +8,27 @@ import io
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.numbers import probability
 
 MAX_SCORE_MODELS = 8
+MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
 DATASET_DOCUMENTS = 1000
-TABLE_COLUMNS = (  # (key, heading, format)
+TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", "{:.3f}"),
+    ("mean_prob", "mean p", probability),
     ("mean_logprob", "mean logp", "{:.2f}"),
     ("top1", "top1", "{:.3f}"),
     ("median_rank", "med.rank", "{:g}"),
     ("top10", "top10", "{:.3f}"),
     ("mean_logit_diff", "logit diff", "{:.2f}"),
     ("logit_diff_positive", "diff>0", "{:.3f}"),
-    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+    ("baseline_mean_prob", "bigram p", probability),
 )
 CSV_COLUMNS = ("candidate", "model", "corpus", "n", "documents", "instances_per_million_chars", "abstained", "errors",
                "skipped_documents", "heuristic_accuracy", "mean_prob", "mean_logprob", "top1", "median_rank", "top10",
@@ -48,7 +51,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     score.add_argument("--out", metavar="DIR", help="write results.json and instances.jsonl (every instance) here")
     score.add_argument("--no-cache", action="store_true", help="recompute even what is cached")
     score.add_argument("--regex-timeout", type=float, default=2.0, metavar="S",
-                       help="seconds a finder may run on one document before it is skipped (default 2)")
+                       help="seconds a finder may run on one document before it is skipped (default 2, at most "
+                            f"{MAX_REGEX_TIMEOUT})")
     score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals")
 
     candidates = commands.add_parser("candidates", help="the heuristic candidate library")
@@ -241,8 +245,8 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--limit must be at least 1")
     if args.max_context is not None and args.max_context < 2:
         raise LmgameError("--max-context must be at least 2 tokens")
-    if not args.regex_timeout > 0:
-        raise LmgameError("--regex-timeout must be more than 0 seconds")
+    if not 0 < args.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
+        raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
@@ -293,11 +297,11 @@ def _write_out(folder: Path, summaries: list[dict[str, Any]], results: list[Any]
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _cell(summary: dict[str, Any], key: str, pattern: str) -> str:
+def _cell(summary: dict[str, Any], key: str, pattern: str | Callable[[float], str]) -> str:
     value = summary.get(key)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return pattern.format(value)
+    return pattern(value) if callable(pattern) else pattern.format(value)
 
 
 def format_results(summaries: list[dict[str, Any]], form: str) -> str:
@@ -314,8 +318,8 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in [header, *lines])
-    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{s['ci']['mean_prob'][0]:.3f}, "
-                 f"{s['ci']['mean_prob'][1]:.3f}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
+    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{probability(s['ci']['mean_prob'][0])}, "
+                 f"{probability(s['ci']['mean_prob'][1])}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
     return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
 
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
 from engine.tokens import visible
+from games.numbers import probability
 from games.scoring import CandidateResult
 from tui.model_lock import BUSY, SCORING
 from tui.screens.replay import ReplayScreen
@@ -38,13 +39,6 @@ def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
     """The rows an order shows: where the heuristic is right (the probability is then the model's on what the
     text says), or all of them; lowest probability first either way."""
     return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
-
-
-def probability(prob: float | None) -> str:
-    """Three decimals, or two significant digits below 0.001, so that the worst instances still sort visibly."""
-    if prob is None:
-        return "-"
-    return f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}"
 
 
 def token(text: str | None, width: int = 14) -> str:
