@@ -16,6 +16,7 @@ from itertools import chain
 
 from engine.tokens import visible
 from games.candidates import Candidate, DocumentTimeout, Example
+from games.names import is_name
 from games.review import DISAGREEMENTS, ReviewRow
 
 WORD = re.compile(r"[A-Za-z0-9']+")
@@ -231,7 +232,7 @@ def _is_induction(row: ReviewRow) -> bool:
 
 def _is_earlier_name(row: ReviewRow) -> bool:
     answer = _answer(row)
-    return bool(NAME.fullmatch(answer)) and answer in NAME.findall(row.context)
+    return is_name(answer, row.context) and answer in NAME.findall(row.context)
 
 
 def _is_number_sequence(row: ReviewRow) -> bool:

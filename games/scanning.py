@@ -20,19 +20,10 @@ from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
 from games.candidates import Candidate, DocumentTimeout
+from games.names import FUNCTION_WORDS, NAME, capitalised_mid_sentence
 from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
 
-NAME = re.compile(r"[A-Z][a-z]+")
-# capitalised words that start sentences without being names; one of them still counts as a name where the text
-# also has it capitalised mid-sentence ("Will went home. She saw Will.")
-FUNCTION_WORDS = frozenset("""
-He She It They We You Him Her His Its Their Them Our Us My Me Your The An This That These Those There Here Then
-When Where What Who Why How Which And But Or So Because If As At In On Of For From To With By After Before
-Once One Two Some All Every Each No Not Yes Suddenly Finally Soon Later Now Today Tomorrow Yesterday Let
-Please Thank Thanks Oh Wow Hello Hi Look Can Could Will Would Should Do Does Did Is Are Was Were Be Have Has
-Had Everyone Everything Nobody Someone Something Maybe While Until Just Also Even Still Again Together
-""".split())
 # the order that decides the one group a position is shown under; a position with none of these goes under its
 # token or its previous token, whichever group is the larger
 PRECEDENCE = ("earlier-name", "formula", "induction", "closing")
@@ -158,8 +149,7 @@ class Features:
         if word not in FUNCTION_WORDS:
             return True
         if (document, word) not in self.names:
-            mid_sentence = re.compile(rf"[a-z,;:] {re.escape(word)}\b")
-            self.names[document, word] = mid_sentence.search(self.scan.documents[document].text) is not None
+            self.names[document, word] = capitalised_mid_sentence(word, self.scan.documents[document].text)
         return self.names[document, word]
 
 

@@ -66,6 +66,13 @@ def test_names_numbers_and_closing_marks() -> None:
     assert quotes.count == 2 and quotes.proposal.predictor == '"' and len(quotes.proposal.examples) == 2
 
 
+def test_a_pronoun_that_starts_sentences_is_not_an_earlier_name() -> None:
+    rows = [row("Tom had a ball. He threw it. Then", " He", " Tom"), row("The cat ran. The dog sat. Then", " The", " A"),
+            row("Will went home. She saw Will, and", " Will", " Sue"), row("Ben saw Ann. Later", " Ben", " Ann")]
+    names = groups_by_feature(rows)[("earlier-name", "earlier-name")]
+    assert [r.true_token for r in names.rows] == [" Will", " Ben"]  # "Will" is capitalised mid-sentence there
+
+
 def test_min_count_and_order() -> None:
     rows = [row(f"Story {i}. Once upon a", " time", " day") for i in range(4)] + [row("A big", " dog", " cat")]
     groups = mine_patterns(rows, min_count=2)
