@@ -170,7 +170,7 @@ def test_induction(builtin: dict[str, Candidate]) -> None:
     ("agreement-was-were", 40, 0.9, 1.0),
     ("ioi", 50, 0.75, 1.0),
     ("named-next-sentence", 2000, 0.5, 0.85),
-    ("close-quote", 10000, 0.45, 0.7),
+    ("close-quote", 20000, 0.3, 0.55),  # after "," mostly the quote goes on (11%), after "?" it closes (90%)
 ])
 def test_accuracy_on_tinystories(builtin: dict[str, Candidate], stories: list[str], name: str, least: int,
                                  low: float, high: float) -> None:
