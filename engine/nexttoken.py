@@ -1,7 +1,11 @@
 """Next-token distributions over a growing context, stepped with the KV cache.
 
-One step costs the new tokens only: the cache is cropped back to the longest common prefix of the old
-and new contexts, so moving forward by a token, or trying a guess and taking it back, is cheap.
+The context the model sees is the one batch scoring gives the same position (engine/scoring.py): BOS when
+the model has one, then the last text tokens that fit in the window, the window ending at the token predicted
+(at a continuation's last token, for a continuation judged in one pass). While the text fits in the window,
+one step costs the new tokens only: the cache is cropped back to the longest common prefix of the old and new
+contexts, so moving forward by a token, or trying a guess and taking it back, is cheap. Past the window every
+position shifts, so each step is a fresh pass over the whole window.
 """
 
 from __future__ import annotations
@@ -89,7 +93,6 @@ class Stepper:
         self.cached: list[int] = []  # the tokens whose keys and values are in the cache
         self.cache: object | None = None
         self.last_logits: torch.Tensor | None = None  # after self.cached
-        self.start = 0  # first context token inside the window
         parameters = inspect.signature(lm.model.forward).parameters
         self.trims_logits = "logits_to_keep" in parameters
         # without logits_to_keep a model computes every row and _forward slices the ones asked for
@@ -102,12 +105,7 @@ class Stepper:
         room = self.window - len(bos) - reserve
         if room < 1:
             raise LmgameError(f"{reserve + 1} tokens do not fit in this model's {self.window}-token context")
-        if len(ids) <= room:
-            self.start = 0
-        elif len(ids) - self.start > room or self.start > len(ids):
-            # slide by half a window at a time, so that most steps still extend the cache
-            self.start = max(0, len(ids) - room // 2)
-        return bos + ids[self.start :]
+        return bos + ids[max(0, len(ids) - room) :]
 
     @torch.inference_mode()
     def _forward(self, new: list[int], rows: int) -> torch.Tensor:
@@ -156,8 +154,10 @@ class Stepper:
     def distribution_and_continuation(
         self, ids: list[int], continuation: list[int]
     ) -> tuple[Distribution, list[float]]:
-        """The distribution after `ids`, and the teacher-forced log-probability of each continuation token,
-        from one forward pass; the cache is left holding `ids` only."""
+        """The teacher-forced log-probability of each continuation token after `ids`, from one window that ends
+        at its last token, and the distribution its first token is judged in (the one `distribution` gives,
+        unless the text is past the window: then it sees len(continuation) - 1 fewer tokens of context). The
+        cache is left holding the context only."""
         extra = list(continuation[:-1])
         after, rows = self._sync(self._windowed(ids, reserve=len(extra)), extra)
         dist = Distribution(after, self.lm.tokenizer)
@@ -165,7 +165,3 @@ class Stepper:
             return dist, []
         steps = torch.log_softmax(rows.float(), dim=-1)
         return dist, [dist.logprob(continuation[0])] + [float(steps[i, t]) for i, t in enumerate(continuation[1:])]
-
-    def continuation_logprobs(self, ids: list[int], continuation: list[int]) -> list[float]:
-        """Teacher-forced log-probability of each continuation token after `ids`."""
-        return self.distribution_and_continuation(ids, continuation)[1]

@@ -13,7 +13,8 @@ from engine.tokens import continuation_ids, encode, token_text
 
 def predict(lm: LoadedModel, text: str, top_k: int = 10, answers: tuple[str, ...] = ()) -> dict[str, Any]:
     """{"model", "top_k": [{token, id, prob, logit}], "answers": [{text, tokens, prob, rank, logprob}]};
-    rank 1 is the top token; an answer's prob and rank are its first token's, logprob the whole answer's."""
+    rank 1 is the top token; an answer's prob and rank are its first token's, logprob the whole answer's, all
+    from one window that ends at the answer's last token, as `lmgame score` scores it."""
     if top_k < 1:
         raise LmgameError("--top-k must be at least 1")
     stepper = Stepper(lm)
@@ -30,12 +31,12 @@ def predict(lm: LoadedModel, text: str, top_k: int = 10, answers: tuple[str, ...
         ids = continuation_ids(lm.tokenizer, text, answer)
         if not ids:
             raise LmgameError(f"the answer {answer!r} tokenizes to nothing")
-        logprobs = stepper.continuation_logprobs(context, ids)
+        first, logprobs = stepper.distribution_and_continuation(context, ids)
         result["answers"].append({
             "text": answer,
             "tokens": [token_text(lm.tokenizer, i) for i in ids],
             "prob": math.exp(logprobs[0]),
-            "rank": dist.rank(ids[0]),
+            "rank": first.rank(ids[0]),
             "logprob": sum(logprobs),
         })
     return result

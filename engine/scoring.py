@@ -7,10 +7,16 @@ to score there, and optionally a foil. The context of a target is the text befor
 - answers that differ from the text over more than one token teacher-forced in a second batched pass;
 - passes sorted by length into padded batches, results restored to the input order.
 
-A target whose offset falls inside a token is moved back to that token's start and the text in between
-joins the answer: context "a girl named " and answer "Lily" are scored as "a girl named" and " Lily".
-Long texts are cut into windows that start at multiples of half the usable context, chosen from the target
-alone, so a target scores the same whether it is scored with others or alone.
+A model predicts only at token boundaries, so a target is scored from the start of a token: where its offset
+falls inside a token, or its answer would merge with the text before it into one token, the scorer starts at
+that token and the text in between joins the answer. Context "a girl named " and answer "Lily" are scored as
+"a girl named" and " Lily"; on GPT-2, context 'said, "Hi.' and answer '"' as 'said, "Hi' and '."' (GPT-2 has
+'."' as one token). `Score.scored_answer` is the answer as scored.
+
+Every target gets as much context as the window allows: a window that ends at its answer's last token, BOS
+first when the model has one (also mid-document), then the text tokens before the answer, as many as fit.
+Targets in a text that fits in one window share one pass; past that, targets needing the same window start
+share one. `Score.context_tokens` is the number of text tokens before the answer in its window.
 """
 
 from __future__ import annotations
@@ -19,14 +25,17 @@ import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from engine.errors import LmgameError
 from engine.models import LoadedModel
-from engine.tokens import continuation_ids, token_starts
+from engine.tokens import attached_ids, continuation_ids, token_starts
 
 Progress = Callable[[int, int], None]  # (targets done, targets in all); may raise to cancel
+SCORING_VERSION = 2  # in cache keys: bump when a Score's figures change meaning (2: full windows, merges)
+MAX_STEPS_BACK = 8  # tokens an answer may merge back into (a run of punctuation or digits)
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,6 @@ class Request:
 
     text: str
     targets: tuple[Target, ...]
-
-    @classmethod
-    def single(cls, context: str, answer: str, foil: str | None = None) -> Request:
-        return cls(context + answer, (Target(len(context), answer, foil),))
 
 
 @dataclass
@@ -64,7 +69,8 @@ class Score:
     text_prob: float = math.nan
     prev_id: int = -1  # the context's last token (-1 when the context is empty): for n-gram baselines
     answer_id: int = -1  # the answer's first token
-    context_tokens: int = 0
+    scored_answer: str = ""  # the answer as scored: from the token boundary it starts at (see the module docstring)
+    context_tokens: int = 0  # text tokens before the answer in its window (BOS not counted)
     error: str | None = None
 
     @property
@@ -80,6 +86,34 @@ class _Pass:
     start: int  # the first text token in it
     reads: list[tuple[int, int, list[int], int | None]] = field(default_factory=list)
     # (score index, row predicting the answer's first token, answer ids, foil's first id)
+
+
+def _begin(text: str, starts: list[int], index: int) -> int:
+    """Where token `index` starts in the text (the end of the text after the last token)."""
+    return starts[index] if index < len(starts) else len(text)
+
+
+def attach(tokenizer: Any, text: str, ids: list[int], starts: list[int], offset: int, answer: str
+           ) -> tuple[int, list[int]]:
+    """Where an answer at `offset` in a text (tokenized as `ids`, `starts`) is scored: (the token it is scored
+    from, the answer's ids there, with the text between that token's start and `offset` put in front). That
+    is the token holding `offset`, or an earlier one where the answer would merge with the text before it into
+    one token (GPT-2 writes '."' as one): a model predicts only at token boundaries, and its own tokenization
+    is the only one it was trained on."""
+    first = len(ids) if not ids or offset >= len(text) else bisect.bisect_right(starts, offset) - 1
+    index = first
+    for _ in range(MAX_STEPS_BACK):
+        if index < len(ids):
+            index = bisect.bisect_left(starts, starts[index])  # the first of the tokens sharing a start
+        begin = _begin(text, starts, index)
+        attached = attached_ids(tokenizer, text[:begin], text[begin:offset] + answer)
+        if attached is not None:
+            return index, attached
+        if index == 0:
+            break
+        index -= 1
+    begin = _begin(text, starts, first)  # it merges all the way back: the piece as it tokenizes alone
+    return first, continuation_ids(tokenizer, text[:begin], text[begin:offset] + answer)
 
 
 def batch_settings(lm: LoadedModel, max_context: int | None, batch_tokens: int | None
@@ -138,18 +172,6 @@ class BatchScorer:
         self.head = ScoringHead(lm)
         self.tokens_fed = 0  # tokens through the model so far, padding left out: what benchmarks report
 
-    def _window_start(self, index: int, needed: int) -> int:
-        """First text token of the window for a target at token `index` that needs `needed` answer tokens in
-        it: 0 when it fits, otherwise a multiple of half the room, as late as needed and no later."""
-        end = index + needed - 1  # the last input token the target reads
-        if end <= self.room:
-            return 0
-        stride = max(1, self.room // 2)
-        start = math.ceil((end - self.room) / stride) * stride
-        if start >= index:  # a long answer would leave no context: end the window at the answer instead
-            start = end - self.room  # the answer fits in the room with a token to spare, so this is < index
-        return start
-
     def _plan(self, requests: Sequence[Request], scores: list[Score], progress: Progress | None = None
               ) -> list[_Pass]:
         passes: list[_Pass] = []
@@ -167,20 +189,15 @@ class BatchScorer:
                 if not 0 <= target.offset <= len(request.text):
                     score.error = f"offset {target.offset} is outside the text"
                     continue
-                if not ids or target.offset >= len(request.text):
-                    index, begin = len(ids), len(request.text)
-                else:
-                    index = bisect.bisect_right(starts, target.offset) - 1
-                    index = bisect.bisect_left(starts, starts[index])  # the first of tokens sharing a start
-                    begin = starts[index]
-                self._plan_target(ids, index, request.text[:begin], request.text[begin : target.offset], target,
-                                  score, len(scores) - 1, by_start, passes)
+                index, answer = attach(self.lm.tokenizer, request.text, ids, starts, target.offset,
+                                       target.answer)
+                self._plan_target(request.text, ids, starts, index, answer, target, score, len(scores) - 1,
+                                  by_start, passes)
         return passes
 
-    def _plan_target(self, ids: list[int], index: int, context: str, prefix: str, target: Target, score: Score,
-                     score_index: int, by_start: dict[int, _Pass], passes: list[_Pass]) -> None:
-        tokenizer = self.lm.tokenizer
-        answer = continuation_ids(tokenizer, context, prefix + target.answer)
+    def _plan_target(self, text: str, ids: list[int], starts: list[int], index: int, answer: list[int],
+                     target: Target, score: Score, score_index: int, by_start: dict[int, _Pass],
+                     passes: list[_Pass]) -> None:
         if not answer:
             score.error = "the answer tokenizes to nothing"
             return
@@ -190,12 +207,14 @@ class BatchScorer:
         if len(answer) > self.room - 1:
             score.error = f"the answer's {len(answer)} tokens do not fit in the {self.room}-token context"
             return
+        begin = _begin(text, starts, index)
         foil_id = None
         if target.foil:
-            foil = continuation_ids(tokenizer, context, prefix + target.foil)
+            foil = continuation_ids(self.lm.tokenizer, text[:begin], text[begin : target.offset] + target.foil)
             foil_id = foil[0] if foil else None
         along_text = ids[index : index + len(answer)] == answer
-        start = self._window_start(index, len(answer))
+        start = max(0, index + len(answer) - 1 - self.room)  # the window ends at the answer's last token
+        score.scored_answer = text[begin : target.offset] + target.answer
         score.text_id = ids[index] if index < len(ids) else -1
         score.prev_id = ids[index - 1] if index > 0 else -1
         score.answer_id = answer[0]

@@ -34,8 +34,9 @@ def encode_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tupl
 CONTEXT_TAIL = 256  # characters of context that decide how a continuation tokenizes
 
 
-def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[int]:
-    """How `continuation` tokenizes when it follows `context` in the same text."""
+def attached_ids(tokenizer: Any, context: str, continuation: str) -> list[int] | None:
+    """How `continuation` tokenizes when it follows `context` in the same text, or None where its first
+    characters merge with the end of the context into one token (GPT-2 writes '."' as one token)."""
     if not continuation:
         return []
     if len(context) > CONTEXT_TAIL:
@@ -45,14 +46,13 @@ def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[in
         context = context[cut:] if cut > 0 else context
     context_ids = encode(tokenizer, context)
     full = encode(tokenizer, context + continuation)
-    if full[: len(context_ids)] == context_ids and len(full) > len(context_ids):
-        return full[len(context_ids) :]
-    return encode(tokenizer, continuation)  # a merge across the boundary: fall back to the piece alone
+    return full[len(context_ids) :] if full[: len(context_ids)] == context_ids else None
 
 
-def token_boundaries(offsets: list[tuple[int, int]]) -> list[int]:
-    """Character offsets at which a token starts (where a next-token prediction can be judged)."""
-    return [start for start, _ in offsets]
+def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[int]:
+    """How `continuation` tokenizes when it follows `context`; where it merges with the context's end, the
+    piece as it tokenizes alone."""
+    return attached_ids(tokenizer, context, continuation) or encode(tokenizer, continuation)
 
 
 def token_starts(offsets: list[tuple[int, int]]) -> list[int]:

@@ -76,16 +76,18 @@ class ModelTrack:
         return 0 if self.lm.bos_id is not None else 1
 
     def view(self, index: int, top_k: int, guess: str = "") -> ModelView:
-        """This model before its token `index`; a guess (the text it stands for) is judged in the same
-        forward pass."""
+        """This model before its token `index`, seeing what `lmgame predict` and `lmgame score` see there: the
+        top-k and the true token from a window that ends at this position, a guess (the text it stands for)
+        from a window that ends at its last token (the same window while the text fits, one forward pass)."""
         context = self.ids[:index]
         guess_ids = continuation_ids(self.lm.tokenizer, self.text[: self.offsets[index][0]], guess) if guess else []
-        dist, logprobs = self.stepper.distribution_and_continuation(context, guess_ids)
+        dist = self.stepper.distribution(context)
         true_id = self.ids[index]
         judged = None
         if guess_ids:
+            guessed, logprobs = self.stepper.distribution_and_continuation(context, guess_ids)
             tokens = [token_text(self.lm.tokenizer, i) for i in guess_ids]
-            first = Judgement(guess_ids[0], tokens[0], dist.prob(guess_ids[0]), dist.rank(guess_ids[0]))
+            first = Judgement(guess_ids[0], tokens[0], guessed.prob(guess_ids[0]), guessed.rank(guess_ids[0]))
             judged = GuessJudgement(guess_ids, tokens, first, sum(logprobs))
         true = Judgement(true_id, token_text(self.lm.tokenizer, true_id), dist.prob(true_id), dist.rank(true_id))
         return ModelView(self.lm.identity.as_dict(), dist.top_k(top_k), true, dist, context, judged)

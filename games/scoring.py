@@ -17,7 +17,7 @@ from engine.cache import ResultCache, cache_key, text_hash
 from engine.corpus import Document
 from engine.metrics import Bootstrap, mean, median
 from engine.models import LoadedModel, tokenizer_fingerprint
-from engine.scoring import Request, Score, Target, score_requests
+from engine.scoring import SCORING_VERSION, Request, Score, Target, score_requests
 from engine.tokens import token_text
 from games.candidates import Candidate, DocumentTimeout, Found
 
@@ -168,6 +168,7 @@ def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found
         "text_token": token_text(tokenizer, score.text_id) if score.text_id >= 0 else None,
         "text_prob": score.text_prob if score.text_id >= 0 else None,
         "model_right": score.top1_is_text,
+        "scored_answer": score.scored_answer,
         "context_tokens": score.context_tokens,
     })
     if bigram is not None:
@@ -255,8 +256,8 @@ def _stored_result(stored: Any) -> tuple[list[dict[str, Any]], FindStats] | None
 def cached_result(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
                   cache: ResultCache) -> tuple[str, CandidateResult | None]:
     """(the cache key of one candidate on one model, its stored result or None)."""
-    key = cache_key("score", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint,
-                    corpus.fingerprint(candidate.name), options.key())
+    key = cache_key("score", SCORING_VERSION, lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer),
+                    candidate.fingerprint, corpus.fingerprint(candidate.name), options.key())
     stored = _stored_result(cache.get(key))
     if stored is not None:
         return key, CandidateResult(candidate, lm, corpus, *stored, cached=True)

@@ -147,7 +147,8 @@ def test_tinystories_names(builtin: dict[str, Candidate]) -> None:
     assert predicts(repeated, "Tom had a ball. One day, ", "Tom")[0] is None
     quote = builtin["close-quote"]
     found = list(quote.find('The cow said, "I am lonely. I want a friend." Then she left.'))
-    assert [f.answer for f in found] == ["I", '"']  # the period after 'left' is outside the quote
+    # right after each mark, the text's own answer; the period after 'left' is outside the quote
+    assert [(f.offset, f.answer) for f in found] == [(27, " I"), (44, '"')]
 
 
 def test_induction(builtin: dict[str, Candidate]) -> None:
@@ -169,7 +170,7 @@ def test_induction(builtin: dict[str, Candidate]) -> None:
     ("agreement-was-were", 40, 0.9, 1.0),
     ("ioi", 50, 0.75, 1.0),
     ("named-next-sentence", 2000, 0.5, 0.85),
-    ("close-quote", 10000, 0.45, 0.7),
+    ("close-quote", 20000, 0.3, 0.55),  # after "," mostly the quote goes on (11%), after "?" it closes (90%)
 ])
 def test_accuracy_on_tinystories(builtin: dict[str, Candidate], stories: list[str], name: str, least: int,
                                  low: float, high: float) -> None:

@@ -50,7 +50,7 @@ def test_stepping_back_and_forth_matches_fresh_passes(stories260k) -> None:
 def test_continuation_logprobs_teacher_forced(stories260k) -> None:
     ids = encode(stories260k.tokenizer, "One day, a little girl named Sue went to the shop.")
     stepper = Stepper(stories260k)
-    got = stepper.continuation_logprobs(ids[:6], ids[6:10])
+    _, got = stepper.distribution_and_continuation(ids[:6], ids[6:10])
     with torch.no_grad():
         logits = stories260k.model(torch.tensor([[BOS_ID] + ids[:10]])).logits[0].float()
     expected = [float(torch.log_softmax(logits[6 + i], -1)[ids[6 + i]]) for i in range(4)]
@@ -59,19 +59,14 @@ def test_continuation_logprobs_teacher_forced(stories260k) -> None:
     assert stepper.cached == [BOS_ID] + ids[:6]
 
 
-def test_context_longer_than_the_window_slides(stories260k) -> None:
+def test_context_longer_than_the_window_keeps_its_last_window_minus_one_tokens(stories260k) -> None:
     ids = encode(stories260k.tokenizer, "Tom has a red ball. Sue has a blue cup. " * 60)
     window = stories260k.max_positions
     assert len(ids) > window
     stepper = Stepper(stories260k)
-    dist = stepper.distribution(ids)
-    assert stepper.cached[0] == BOS_ID and len(stepper.cached) <= window
-    kept = stepper.cached[1:]
-    assert kept == ids[len(ids) - len(kept) :]
-    with torch.no_grad():
-        logits = stories260k.model(torch.tensor([stepper.cached])).logits[0, -1]
-    assert torch.allclose(dist.logprobs, torch.log_softmax(logits.float(), -1), atol=1e-5)
-    # one more token extends the same window instead of recomputing it
-    before = len(stepper.cached)
-    stepper.distribution(ids + ids[:1])
-    assert len(stepper.cached) == before + 1
+    for cut in (len(ids) - 7, len(ids)):
+        dist = stepper.distribution(ids[:cut])
+        assert stepper.cached == [BOS_ID] + ids[cut - (window - 1) : cut]
+        with torch.no_grad():
+            logits = stories260k.model(torch.tensor([stepper.cached])).logits[0, -1]
+        assert torch.allclose(dist.logprobs, torch.log_softmax(logits.float(), -1), atol=1e-5)
