@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from textual import work
 from textual.message import Message
-from textual.screen import Screen
 
 from engine.corpus import Document
 from engine.errors import LmgameError
@@ -20,6 +19,7 @@ from games.paths import guess_log_path
 from games.which_mode import WhichGame
 from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
 
@@ -34,7 +34,7 @@ def start_position(board: Board, offset: int) -> int:
     return position
 
 
-class GameScreen(Screen[None]):
+class GameScreen(LmgameScreen[None]):
     MODE: ClassVar[str]
 
     def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:

@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 
 from engine.cache import ResultCache
@@ -26,6 +25,7 @@ from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
 from tui.screens.instances import InstancesScreen
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 from tui.widgets.score_plot import ScorePlot
 
@@ -65,7 +65,7 @@ def model_heading(models: int, number: int) -> str:
     return "" if models == 1 else f" m{number}"
 
 
-class CandidatesScreen(Screen[None]):
+class CandidatesScreen(LmgameScreen[None]):
     HELP_MODE = "workbench"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle", "Select", id="workbench-toggle"),

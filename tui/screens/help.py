@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.lmgame_screen import LmgameScreen
+
 GUESS_HELP = """\
 [b]Guess mode[/b]: type what you think the next token is, then see what the models predicted.
 
@@ -102,7 +104,7 @@ def _key_name(key: str) -> str:
     return key.upper() if key.startswith("f") and key[1:].isdigit() else key
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LmgameScreen[None], ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help")]
 
     def __init__(self, mode: str, bindings: Sequence[BindingType] = ()) -> None:

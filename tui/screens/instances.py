@@ -9,13 +9,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
 from engine.tokens import visible
 from games.scoring import CandidateResult
 from tui.model_lock import BUSY, SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
 
@@ -42,7 +42,7 @@ def token(text: str | None, width: int = 14) -> str:
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
-class InstancesScreen(Screen[None]):
+class InstancesScreen(LmgameScreen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),

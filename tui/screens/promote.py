@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
@@ -32,6 +31,7 @@ from tui.messages import CorpusReady, PreviewReady, QuickScored
 from tui.model_lock import BUSY, SCORING
 from tui.preview_matches import Preview, preview
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
 FIELDS = (  # (id, label, placeholder)
@@ -62,7 +62,7 @@ def quick_line(summary: dict[str, Any]) -> str:
             f" · logit diff {figure(summary, 'mean_logit_diff', '{:.2f}')}")
 
 
-class PromoteScreen(Screen[None]):
+class PromoteScreen(LmgameScreen[None]):
     HELP_MODE = "promote"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "quick_score", "Quick score", id="promote-score"),

@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
@@ -25,6 +24,7 @@ from games.review import ReviewFilter, ReviewRow, model_labels, read_review, ses
 from tui.documents import document_for_row
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.promote import PromoteScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
@@ -58,7 +58,7 @@ def token_filter(typed: str) -> str | None:
     return typed.replace("␣", " ").replace("⏎", "\n") or None
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(LmgameScreen[None]):
     HELP_MODE = "review"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="review-play"),

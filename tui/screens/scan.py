@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -24,6 +23,7 @@ from engine.tokens import token_text, visible
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
 from tui.model_lock import SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
 RANK_STYLES = {"top1": Style(bgcolor="dark_green"), "top10": Style(bgcolor="yellow4"),
@@ -78,7 +78,7 @@ def difference_style(diff: float) -> Style:
     return Style(bgcolor=f"rgb(0,0,{level})" if diff > 0 else f"rgb({level},0,0)")
 
 
-class ScanScreen(Screen[None]):
+class ScanScreen(LmgameScreen[None]):
     HELP_MODE = "scan"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1)", "Token ←", id="scan-token-back"),
