@@ -17,6 +17,7 @@ from games.guess_mode import GuessGame
 from games.log import GuessLog, GuessRecord
 from games.paths import guess_log_path
 from games.which_mode import WhichGame
+from tui.literal import printable
 from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
@@ -58,7 +59,7 @@ class GameScreen(LmgameScreen[None]):
         return self.setup.documents[self.text_index]
 
     def on_mount(self) -> None:
-        self.title = f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models)
+        self.title = printable(f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models))
         self._open_log()
         self.set_busy(True)
         self._load_text(0, self.start_offset)
@@ -99,7 +100,8 @@ class GameScreen(LmgameScreen[None]):
         n, position = len(self.game.board), self.game.position
         where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
         texts = len(self.setup.documents)
-        self.sub_title = f"{self.document.title or self.document.id} · {where} · text {self.text_index + 1}/{texts}"
+        name = printable(self.document.title or self.document.id)
+        self.sub_title = f"{name} · {where} · text {self.text_index + 1}/{texts}"
 
     def action_next_text(self) -> None:
         if self.busy:

@@ -22,6 +22,7 @@ from games.library import load_library
 from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, score_all
+from tui.literal import literal, printable
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
 from tui.screens.instances import InstancesScreen
@@ -110,10 +111,10 @@ class CandidatesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "candidates · " + " | ".join(self.setup.labels)
+        self.title = printable("candidates · " + " | ".join(self.setup.labels))
         where = "each candidate's own examples" if self.setup.score_on_examples else \
             f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
-        self.sub_title = f"corpus: {where}"
+        self.sub_title = printable(f"corpus: {where}")
         results = self.query_one("#results", DataTable)
         results.add_column("candidate", key="candidate")
         results.add_column("model", key="model")
@@ -194,8 +195,8 @@ class CandidatesScreen(LmgameScreen[None]):
         current = self.current_candidate
         table.clear()
         for item in self.candidates:
-            cells: list[str] = [CHOSEN if item.name in self.chosen else "", item.name, item.kind,
-                                short_source(item.source), ",".join(item.tags)]
+            cells: list[str | Text] = [CHOSEN if item.name in self.chosen else "", literal(item.name), item.kind,
+                                       literal(short_source(item.source)), literal(",".join(item.tags))]
             table.add_row(*cells, *self._last_scores(item.name), key=item.name)
         if current is not None:
             names = [c.name for c in self.candidates]
@@ -331,13 +332,13 @@ class CandidatesScreen(LmgameScreen[None]):
         short = len(set(names)) == len(names)  # the title gives each model's revision
         for number, summary in enumerate(self.summaries):
             model = summary["model"].split("@")[0] if short else summary["model"]
-            table.add_row(summary["candidate"], model,
+            table.add_row(literal(summary["candidate"]), literal(model),
                           *(figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS), key=str(number))
 
     def _say(self, line: str, error: bool = False) -> None:
         self.status = line
         status = self.query_one("#run-status", Static)
-        status.update(Text(line, "bold red" if error else ""))
+        status.update(literal(line, "bold red" if error else ""))
 
     # results
 

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
-from engine.tokens import visible
 from games.scoring import CandidateResult
+from tui.literal import context_cell, printable, token_shown
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
@@ -35,11 +35,9 @@ def probability(prob: float | None) -> str:
     return f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}"
 
 
-def token(text: str | None, width: int = 14) -> str:
-    if text is None:
-        return "-"
-    shown = visible(text)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+def token(text: str | None, width: int = 14) -> Text:
+    """A token (or a predictor's error) for a cell, as it is."""
+    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
 
 
 class InstancesScreen(LmgameScreen[None]):
@@ -63,7 +61,7 @@ class InstancesScreen(LmgameScreen[None]):
 
     def on_mount(self) -> None:
         summary = f"{self.result.candidate.name} on {self.result.lm.identity.label}"
-        self.title = f"instances · {summary}"
+        self.title = printable(f"instances · {summary}")
         self.sub_title = f"{len(self.rows)} instance{'s' * (len(self.rows) != 1)}, the model's worst first"
         table = self.query_one("#instances", DataTable)
         table.add_columns("p", "rank", "heur", "context", "text says", "predicted", "model top1", "log p")
@@ -74,7 +72,7 @@ class InstancesScreen(LmgameScreen[None]):
                 probability(prob),
                 str(row.get("rank", "-")),
                 mark,
-                Text("…" + visible(row.get("context", "")[-CONTEXT_CHARS:]), no_wrap=True),
+                context_cell(row.get("context", ""), CONTEXT_CHARS),
                 token(row.get("answer")),
                 token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
                 token(row.get("model_top1")),
@@ -97,11 +95,11 @@ class InstancesScreen(LmgameScreen[None]):
         if row is None:
             return
         context = row.get("context", "")
-        text = Text("…" + context[-DETAIL_CHARS:].replace("\n", "⏎ "))
-        text.append(f"⟨{visible(row.get('answer', ''))}⟩", "bold reverse")
-        said = row.get("error") or f"the heuristic says {visible(row.get('predicted') or '')}"
-        text.append(f"\n{said} · the model's top token {visible(row.get('model_top1') or '-')} · "
-                    f"text {row.get('document')} @ {row.get('offset')}", "dim")
+        text = Text("…" + printable(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
+        text.append(f"⟨{token_shown(row.get('answer', ''))}⟩", "bold reverse")
+        said = printable(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
+        text.append(f"\n{said} · the model's top token {token_shown(row.get('model_top1') or '-')} · "
+                    f"text {printable(str(row.get('document')))} @ {row.get('offset')}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: dict[str, Any]) -> Document | None:

@@ -1,12 +1,15 @@
-"""What every lmgame screen shares: the too-small guard, and layouts only at the terminal's current size."""
+"""What every lmgame screen shares: the too-small guard, layouts only at the terminal's current size, and
+notifications that show their text as it is."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from textual import events
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui.literal import printable
 from tui.screens.too_small import TooSmall
 
 ResultType = TypeVar("ResultType")
@@ -29,3 +32,9 @@ class LmgameScreen(Screen[ResultType]):
     def on_resize(self, event: events.Resize) -> None:
         if event.size != self.app.size:
             event.prevent_default()  # Screen's own handler, the layout, is not run for a stale size
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """As Textual's, but the message is shown literally: notifications quote guesses, files and errors."""
+        super().notify(printable(message, "\n"), title=printable(title), severity=severity, timeout=timeout,
+                       markup=markup)

@@ -16,19 +16,19 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Ta
 
 from engine.corpus import Document
 from engine.errors import LmgameError
-from engine.tokens import visible
 from games.log import GuessLog
 from games.paths import guess_log_path
 from games.patterns import PatternGroup, Proposal, mine_patterns, propose_for_row
 from games.review import ReviewFilter, ReviewRow, model_labels, read_review, sessions
 from tui.documents import document_for_row
+from tui.literal import ControlPictures, cell, context_cell, literal, printable
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.promote import PromoteScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
-from tui.widgets.patterns_pane import PatternsPane, cell
+from tui.widgets.patterns_pane import PatternsPane
 from tui.widgets.review_detail import ReviewDetail
 
 KINDS = [
@@ -82,7 +82,7 @@ class ReviewScreen(LmgameScreen[None]):
             yield Select(KINDS, value="all", allow_blank=False, id="filter-kind")
             yield Select([("first model", ANY)], value=ANY, allow_blank=False, id="filter-model")
             yield Select([("all sessions", ANY)], value=ANY, allow_blank=False, id="filter-session")
-            yield Input(placeholder="true token (␣ = space)", id="filter-token")
+            yield Input(placeholder="true token (␣ = space)", id="filter-token", highlighter=ControlPictures())
         with TabbedContent(id="review-tabs", initial="guesses"):
             with TabPane("Guesses", id="guesses"):
                 yield Static("reading the guess log…", id="review-message")
@@ -93,7 +93,7 @@ class ReviewScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "review · " + " | ".join(self.setup.labels)
+        self.title = printable("review · " + " | ".join(self.setup.labels))
         self.query_one("#review-table", DataTable).display = False
         self.query_one("#review-detail", ReviewDetail).display = False
 
@@ -143,7 +143,7 @@ class ReviewScreen(LmgameScreen[None]):
         select: Select[str] = self.query_one(selector, Select)
         value = select.value
         with select.prevent(Select.Changed):
-            select.set_options(options)
+            select.set_options([(literal(label), option) for label, option in options])  # labels from the log
             select.value = value if any(v == value for _, v in options) else ANY
 
     # filters
@@ -188,7 +188,7 @@ class ReviewScreen(LmgameScreen[None]):
                 verdict = row.verdict(label)
                 cells.append(cell(verdict.top1 or "") if verdict else "-")
                 cells.append(str(verdict.true_rank) if verdict and verdict.true_rank is not None else "-")
-            cells.append(Text("…" + visible(row.context[-CONTEXT_CHARS:]), no_wrap=True))
+            cells.append(context_cell(row.context, CONTEXT_CHARS))
             table.add_row(*cells, key=str(row.id))
         message = self.query_one("#review-message", Static)
         message.update(EMPTY_LOG if not self.all_rows else NO_MATCH if not self.rows else "")

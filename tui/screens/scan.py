@@ -19,9 +19,10 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import LmgameError
-from engine.tokens import token_text, visible
+from engine.tokens import token_text
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
+from tui.literal import literal, printable, token_shown
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -111,7 +112,7 @@ class ScanScreen(LmgameScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(self.view.summary, id="scan-summary")
+        yield Static(literal(self.view.summary), id="scan-summary")
         with Horizontal(id="scan-body"):
             yield OptionList(*self._group_options(), id="scan-groups")
             with Vertical(id="scan-right"):
@@ -127,14 +128,14 @@ class ScanScreen(LmgameScreen[None]):
         for number, (title, group) in enumerate(self.all_groups()):
             if title != heading:
                 heading = title
-                options.append(Option(f"── {title} ──", disabled=True))
+                options.append(Option(literal(f"── {title} ──"), disabled=True))
             share = group.ngram / max(group.count, 1)
-            options.append(Option(f"{group.count:>5} {group.feature[:14]:<14} {visible(group.key)[:14]:<14} "
-                                  f"{share:>4.0%}", id=str(number)))
+            line = f"{group.count:>5} {group.feature[:14]:<14} {token_shown(group.key)[:14]:<14} {share:>4.0%}"
+            options.append(Option(literal(line), id=str(number)))
         return options
 
     def on_mount(self) -> None:
-        self.title = "scan · " + " | ".join(s.lm.identity.label for s in self.view.scans)
+        self.title = printable("scan · " + " | ".join(s.lm.identity.label for s in self.view.scans))
         groups = self.query_one("#scan-groups", OptionList)
         groups.border_title = "groups · Enter: examples"
         groups.border_subtitle = "count, feature, key, bigram too"
@@ -197,8 +198,8 @@ class ScanScreen(LmgameScreen[None]):
 
     def _show(self) -> None:
         document = self.main.documents[self.document]
-        self.query_one("#scan-document").border_title = (f"text {self.document + 1}/{len(self.main.documents)}: "
-                                                         f"{document.title or document.id}")
+        self.query_one("#scan-document").border_title = literal(f"text {self.document + 1}/{len(self.main.documents)}: "
+                                                                f"{document.title or document.id}")
         self.query_one("#scan-text", Static).update(self._document_text())
         self.query_one("#scan-legend", Static).update(self._legend())
         key = (self.document, self.index)
@@ -208,10 +209,10 @@ class ScanScreen(LmgameScreen[None]):
 
     def _legend(self) -> Text:
         if self.difference:
-            other = self.view.scans[1].lm.identity.name
-            return Text.assemble("log p difference: ", (f" {self.main.lm.identity.name} higher ", difference_style(3)),
+            mine, other = printable(self.main.lm.identity.name), printable(self.view.scans[1].lm.identity.name)
+            return Text.assemble("log p difference: ", (f" {mine} higher ", difference_style(3)),
                                  " ", (f" {other} higher ", difference_style(-3)))
-        legend = Text(f"rank under {self.main.lm.identity.name}: ")
+        legend = Text(f"rank under {printable(self.main.lm.identity.name)}: ")
         for bucket, label in LEGEND.items():
             legend.append(f" {label} ", RANK_STYLES[bucket])
             legend.append(" ")
@@ -245,7 +246,7 @@ class ScanScreen(LmgameScreen[None]):
             else:
                 rank = int(result.rank[i])
                 style = RANK_STYLES[rank_bucket(rank)] if rank > 0 else Style()
-            shown.append(text[starts[i]:stop], SELECTED if i == self.index else style)
+            shown.append(printable(text[starts[i]:stop], "\n\t"), SELECTED if i == self.index else style)
         return shown
 
     def _token_summary(self) -> Text:
@@ -257,7 +258,8 @@ class ScanScreen(LmgameScreen[None]):
             token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
-            lines.append(f"token ⟨{visible(token)}⟩  {scan.lm.identity.name}: p={prob:.3f} rank {rank}  "
+            name = printable(scan.lm.identity.name)
+            lines.append(f"token ⟨{token_shown(token)}⟩  {name}: p={prob:.3f} rank {rank}  "
                          f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
         return lines
 
@@ -270,16 +272,17 @@ class ScanScreen(LmgameScreen[None]):
         start = int(result.starts[index])
         context = self.main.documents[document].text[:start]
         true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
-        lines = Text(f"token ⟨{visible(true)}⟩ at character {start}\n")
+        lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
+            name = printable(scan.lm.identity.name)
             try:
                 with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
                     top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
-                lines.append(f"{scan.lm.identity.name}: {str(error).splitlines()[0] if str(error) else error!r}\n")
+                lines.append(printable(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
                 continue
-            shown = "  ".join(f"{visible(t['token'])} {t['prob']:.2f}" for t in top)
-            lines.append(f"{scan.lm.identity.name:<18} {shown}\n")
+            shown = "  ".join(f"{token_shown(t['token'])} {t['prob']:.2f}" for t in top)
+            lines.append(f"{name:<18} {shown}\n")
         self.post_message(TopK(key, lines))
 
     def on_top_k(self, message: TopK) -> None:

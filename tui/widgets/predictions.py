@@ -11,9 +11,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.tokens import visible
 from games.board import Judgement
 from games.guess_mode import GuessOutcome, ModelOutcome
+from tui.literal import literal, token_shown
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 TOKEN_WIDTH = 12
@@ -33,8 +33,7 @@ def prob_text(prob: float) -> str:
 
 
 def token_cell(token: str, width: int = TOKEN_WIDTH) -> str:
-    shown = visible(token)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+    return token_shown(token, width)
 
 
 def _standing(label: str, judgement: Judgement) -> str:
@@ -56,7 +55,7 @@ class PredictionsPanel(Widget):
         self.judged = False  # False until a reveal; then outcome None means "no token boundary here"
 
     def on_mount(self) -> None:
-        self.border_title = self.label
+        self.border_title = literal(self.label)
 
     def show(self, outcome: ModelOutcome | None) -> None:
         self.outcome, self.judged = outcome, True
@@ -134,12 +133,12 @@ class RevealArea(VerticalScroll):
         return list(self.query(PredictionsPanel))
 
     def show(self, outcome: GuessOutcome) -> None:
-        verdict = Text(f"token {outcome.position + 1}: you guessed {visible(outcome.guess)} → ")
+        verdict = Text(f"token {outcome.position + 1}: you guessed {token_shown(outcome.guess)} → ")
         if outcome.player_correct:
             verdict.append("right ✓", self.get_component_rich_style("reveal--right", partial=True))
         else:
             verdict.append("wrong ✗", self.get_component_rich_style("reveal--wrong", partial=True))
-        verdict.append(f"   the true token was {visible(outcome.true_text)}")
+        verdict.append(f"   the true token was {token_shown(outcome.true_text)}")
         self.plain_verdict = verdict.plain
         self.query_one("#verdict", Static).update(verdict)
         for panel, model in zip(self.panels, outcome.models):
@@ -147,6 +146,6 @@ class RevealArea(VerticalScroll):
 
     def clear(self, message: str) -> None:
         self.plain_verdict = message
-        self.query_one("#verdict", Static).update(message)
+        self.query_one("#verdict", Static).update(Text(message))
         for panel in self.panels:
             panel.clear()
