@@ -32,6 +32,12 @@ def token_shown(token: str, width: int | None = None) -> str:
     return shown if width is None or len(shown) <= width else shown[: width - 1] + "…"
 
 
+def clipped(text: str, width: int, style: str = "") -> Text:
+    """`text` shown literally in at most `width` cells, its end cut to an ellipsis."""
+    shown = printable(text)
+    return Text(shown if len(shown) <= width else shown[: max(0, width - 1)] + "…", style, no_wrap=True)
+
+
 def cell(text: str, width: int = CELL_CHARS) -> Text:
     """A token or a guess for a table cell (a DataTable reads markup from a str cell, never from a Text)."""
     return Text(token_shown(text, width), no_wrap=True)
@@ -39,7 +45,7 @@ def cell(text: str, width: int = CELL_CHARS) -> Text:
 
 def context_cell(context: str, chars: int) -> Text:
     """The end of a context for a table cell, spaces and line breaks visible."""
-    return Text("…" + token_shown(context[-chars:]), no_wrap=True)
+    return Text(("…" if len(context) > chars else "") + token_shown(context[-chars:]), no_wrap=True)
 
 
 class ControlPictures(Highlighter):

@@ -101,7 +101,8 @@ class GameScreen(LmgameScreen[None]):
         where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
         texts = len(self.setup.documents)
         name = printable(self.document.title or self.document.id)
-        self.sub_title = f"{name} · {where} · text {self.text_index + 1}/{texts}"
+        # the counter first: a narrow header cuts the end of the line, the title of the text
+        self.sub_title = f"{where} · text {self.text_index + 1}/{texts} · {name}"
 
     def action_next_text(self) -> None:
         if self.busy:

@@ -82,12 +82,13 @@ INTRODUCTIONS = {
 
 
 def keys_help(mode: str, bindings: Sequence[BindingType]) -> str:
-    """A screen's introduction and its keys, read from its bindings so that the help stays true."""
+    """A screen's introduction and its keys, read from its bindings so that the help stays true: those the
+    footer leaves out for room too, each with its longer wording where the footer shows a short one."""
     lines = [INTRODUCTIONS.get(mode, ""), "", "[b]Keys[/b]"]
     for binding in bindings:
-        if isinstance(binding, Binding) and binding.show:
+        if isinstance(binding, Binding) and binding.description:
             keys = ", ".join(_key_name(k) for k in binding.key.split(","))
-            lines.append(f"  {escape(keys):<14}{escape(binding.description)}")
+            lines.append(f"  {escape(keys):<14}{escape(binding.tooltip or binding.description)}")
     lines += ["  F1            this help", "  Ctrl+Q        quit"]
     return "\n".join(lines)
 

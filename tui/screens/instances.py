@@ -13,14 +13,18 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
 from games.scoring import CandidateResult
+from tui.columns import Column, fit, set_columns, widest
 from tui.literal import context_cell, printable, token_shown
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
 
-CONTEXT_CHARS = 40
 DETAIL_CHARS = 300
+CONTEXT_MIN = 16  # cells of context the table keeps; columns are left out to leave them
+INSTANCE_COLUMNS = (  # (key, heading, drop: left out on a narrow terminal, highest first)
+    ("p", "p", 0), ("rank", "rank", 2), ("heur", "heur", 0), ("says", "text says", 0), ("predicted", "predicted", 0),
+    ("top1", "model top1", 1), ("logp", "log p", 3))  # the context comes after "heur"
 
 
 def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,26 +67,46 @@ class InstancesScreen(LmgameScreen[None]):
         summary = f"{self.result.candidate.name} on {self.result.lm.identity.label}"
         self.title = printable(f"instances · {summary}")
         self.sub_title = f"{len(self.rows)} instance{'s' * (len(self.rows) != 1)}, the model's worst first"
-        table = self.query_one("#instances", DataTable)
-        table.add_columns("p", "rank", "heur", "context", "text says", "predicted", "model top1", "log p")
-        for number, row in enumerate(self.rows):
-            prob = row.get("prob")
-            mark = Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red")
-            table.add_row(
-                probability(prob),
-                str(row.get("rank", "-")),
-                mark,
-                context_cell(row.get("context", ""), CONTEXT_CHARS),
-                token(row.get("answer")),
-                token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
-                token(row.get("model_top1")),
-                f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
-                key=str(number),
-            )
+        self._fill_table()
         if not self.rows:
             self.query_one("#instance-detail", Static).update("no instances: the finder found nothing here")
-        table.focus()
+        self.query_one("#instances", DataTable).focus()
         self._show_detail()
+
+    def _fill_table(self) -> None:
+        """The instances at the terminal's width: the context takes what the other columns leave; where that
+        is too little, the log p, then the rank, then the model's top token are left out."""
+        table = self.query_one("#instances", DataTable)
+        cursor = table.cursor_row
+        cells = [self._cells(row) for row in self.rows]
+        columns = [Column(key, heading, widest([str(c[key]) for c in cells], heading), drop)
+                   for key, heading, drop in INSTANCE_COLUMNS if key != "context"]
+        columns.insert(3, Column("context", "context", CONTEXT_MIN))
+        columns = fit(columns, self.size.width, "context")
+        set_columns(table, columns)
+        context = next(column.width for column in columns if column.key == "context")
+        for number, (row, row_cells) in enumerate(zip(self.rows, cells)):
+            row_cells["context"] = context_cell(row.get("context", ""), context - 1)
+            table.add_row(*(row_cells[column.key] for column in columns), key=str(number))
+        if self.rows:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
+
+    @staticmethod
+    def _cells(row: dict[str, Any]) -> dict[str, str | Text]:
+        """An instance's cells but its context, by column key."""
+        return {
+            "p": probability(row.get("prob")),
+            "rank": str(row.get("rank", "-")),
+            "heur": Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red"),
+            "says": token(row.get("answer")),
+            "predicted": token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
+            "top1": token(row.get("model_top1")),
+            "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
+        }
+
+    def fit_width(self, width: int) -> None:
+        if self.is_mounted:
+            self._fill_table()
 
     @property
     def current(self) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
-"""What every lmgame screen shares: the too-small guard, layouts only at the terminal's current size, and
-notifications that show their text as it is."""
+"""What every lmgame screen shares: the too-small guard, layouts only at the terminal's current size (and a
+hook for tables laid out to its width), and notifications that show their text as it is."""
 
 from __future__ import annotations
 
@@ -29,9 +29,17 @@ class LmgameScreen(Screen[ResultType]):
     def on_mount(self) -> None:
         self.mount(TooSmall())
 
+    width_fitted = 0  # the terminal width the screen's tables were last laid out for
+
     def on_resize(self, event: events.Resize) -> None:
         if event.size != self.app.size:
             event.prevent_default()  # Screen's own handler, the layout, is not run for a stale size
+        elif event.size.width != self.width_fitted:
+            self.width_fitted = event.size.width
+            self.fit_width(event.size.width)
+
+    def fit_width(self, width: int) -> None:
+        """Lay out again what depends on the terminal's width (a table's columns): it has become `width`."""
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

@@ -33,6 +33,7 @@ LEGEND = {"top1": "top 1", "top10": "top 10", "top100": "top 100", "rest": "beyo
 SELECTED = Style(reverse=True, bold=True)
 WINDOW_CHARS = 3000  # of a long document, the part around the selected token is drawn
 TOP_K = 5
+TOKEN_KEYS, TEXT_KEYS = Binding.Group("Token"), Binding.Group("Text")
 
 
 @dataclass
@@ -82,13 +83,15 @@ def difference_style(diff: float) -> Style:
 class ScanScreen(LmgameScreen[None]):
     HELP_MODE = "scan"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "move(-1)", "Token ←", id="scan-token-back"),
-        Binding("right", "move(1)", "Token →", id="scan-token-on"),
-        Binding("left_square_bracket", "document(-1)", "Text ←", id="scan-text-back"),
-        Binding("right_square_bracket", "document(1)", "Text →", id="scan-text-on"),
+        # the footer shows each pair's keys under one word, so that all fit 80 columns; ← and → go before the
+        # groups list's own (it would scroll sideways), so that the footer shows them
+        Binding("left", "move(-1)", "Token ←", id="scan-token-back", group=TOKEN_KEYS, priority=True),
+        Binding("right", "move(1)", "Token →", id="scan-token-on", group=TOKEN_KEYS, priority=True),
+        Binding("left_square_bracket", "document(-1)", "Text ←", id="scan-text-back", group=TEXT_KEYS),
+        Binding("right_square_bracket", "document(1)", "Text →", id="scan-text-on", group=TEXT_KEYS),
         Binding("n", "example(1)", "Next example", id="scan-next-example"),
-        Binding("d", "toggle_difference", "Colour by difference", id="scan-difference"),
-        Binding("ctrl+p", "promote", "Promote group", id="scan-promote"),
+        Binding("d", "toggle_difference", "Difference", id="scan-difference", tooltip="Colour by difference"),
+        Binding("ctrl+p", "promote", "Promote", id="scan-promote", tooltip="Promote the group"),
     ]
 
     def __init__(self, setup: PlaySetup, view: ScanView) -> None:
@@ -200,12 +203,26 @@ class ScanScreen(LmgameScreen[None]):
         document = self.main.documents[self.document]
         self.query_one("#scan-document").border_title = literal(f"text {self.document + 1}/{len(self.main.documents)}: "
                                                                 f"{document.title or document.id}")
-        self.query_one("#scan-text", Static).update(self._document_text())
+        shown = self._document_text()
+        self.query_one("#scan-text", Static).update(shown)
+        self.call_after_refresh(self._follow_selection, shown)
         self.query_one("#scan-legend", Static).update(self._legend())
         key = (self.document, self.index)
         self.query_one("#scan-token", Static).update(self.shown.get(key) or self._token_summary())
         if key not in self.shown:
             self._top_k(key)
+
+    def _follow_selection(self, shown: Text) -> None:
+        """Scroll the text so that the selected token is in view: where it has gone out of view, to a third of
+        the way down (its line found by wrapping the text as the pane does)."""
+        pane = self.query_one("#scan-document", VerticalScroll)
+        width, height = self.query_one("#scan-text", Static).content_size.width, pane.scrollable_content_region.height
+        if not width or not height:
+            return
+        lines = shown.wrap(self.app.console, width)
+        line = next((y for y, text in enumerate(lines) if any(span.style == SELECTED for span in text.spans)), 0)
+        if not pane.scroll_y <= line < pane.scroll_y + height:
+            pane.scroll_to(y=max(0, line - height // 3), animate=False)
 
     def _legend(self) -> Text:
         if self.difference:

@@ -12,9 +12,10 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 MIN_SIZE = Size(80, 24)
+SHORT_BELOW = 32  # rows: under this the layouts are compact (lmgame.tcss, `Screen.-short`)
 # (from this many cells, the class the screen gets); Textual sets them on each screen as it is resized
 HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE.width, "-wide-enough")]
-VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE.height, "-tall-enough")]
+VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE.height, "-short"), (SHORT_BELOW, "-tall")]
 
 
 def too_small_message(size: Size, minimum: Size = MIN_SIZE) -> str:
