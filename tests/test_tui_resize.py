@@ -1,4 +1,5 @@
-"""Resizing the terminal below 80x24 and back while reveals and look-aheads run must never wedge the app.
+"""Resizing the terminal below 80x24 and back while reveals, look-aheads or a scoring run post their results
+must never wedge the app.
 
 A terminal sends a resize and the keys typed after it at once (tmux resize-window then send-keys does); that
 interleaving is what wedged the app. `pilot.resize_terminal` waits for the app to settle after each resize,
@@ -17,12 +18,13 @@ from textual import events
 from textual.app import App
 from textual.geometry import Size
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from engine.models import LoadedModel
 from games.demo import demo_documents
 from tests.test_tui import settle, type_text
 from tui.app import LmgameApp, PlaySetup
+from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen
 
 CYCLES = 20
@@ -30,16 +32,16 @@ WEDGED_AFTER = 600.0  # seconds: far beyond what these runs take on a busy machi
 SMALL, LARGE = (70, 20), (120, 40)
 
 
-def terminal_sends(app: App, size: tuple[int, int], keys: str) -> None:
+def terminal_sends(app: App, size: tuple[int, int], keys: str | list[str]) -> None:
     """What the terminal does at once: report its new size, then deliver the keys typed and Enter."""
     app._driver._size = Size(*size)  # the headless driver's idea of the terminal, as Pilot sets it
     app._driver.send_message(events.Resize(Size(*size), Size(*size)))
-    for key in keys:
-        app._driver.send_message(events.Key(key, key))
-    app._driver.send_message(events.Key("enter", "\r"))
+    for key in [*keys, "enter"]:
+        app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
 
 
 def run_in_thread(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]]) -> None:
+    """Run `script` on `app` in a thread, and fail if it has not finished after WEDGED_AFTER seconds."""
     failures: list[BaseException] = []
 
     async def main() -> None:
@@ -92,3 +94,35 @@ def test_resizing_below_the_minimum_and_back_during_reveals_never_wedges(default
 
     run_in_thread(app, script)
     assert answered == ["reveal", "quit"]
+
+
+def test_resizing_the_workbench_during_a_scoring_run_never_wedges(default_lm: LoadedModel, home: Path) -> None:
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo", start="workbench"))
+    answered: list[str] = []
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CandidatesScreen)
+        for name in ("once-upon-a-time", "ioi", "agreement-was-were"):
+            screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
+            screen.action_toggle()
+        await pilot.press("s")  # the run posts its progress all along
+        for _ in range(CYCLES):
+            for size in (SMALL, LARGE):
+                terminal_sends(app, size, ["down", "v"])  # the table and the plot, their layouts redone
+                await asyncio.sleep(0.05)
+        await settle(app, pilot)
+        assert not screen.running and screen.results  # the run finished, its results drawn
+        library = screen.query_one("#library", DataTable)
+        library.focus()
+        before = library.cursor_row
+        await pilot.press("up")
+        assert library.cursor_row == before - 1  # the app still answers a key
+        answered.append("key")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+        answered.append("quit")
+
+    run_in_thread(app, script)
+    assert answered == ["key", "quit"]

@@ -360,9 +360,14 @@ class CandidatesScreen(LmgameScreen[None]):
             table.add_row(*(cells[column.key] for column in columns), key=str(number))
 
     def fit_width(self, width: int) -> None:
-        if self.is_mounted:
-            self._fill_library()
-            self._fill_results()
+        if not self.is_mounted:
+            return
+        self._fill_library()
+        results = self.query_one("#results", DataTable)
+        cursor = results.cursor_row
+        self._fill_results()
+        if self.summaries:
+            results.move_cursor(row=min(cursor, len(self.summaries) - 1), animate=False)
 
     def _say(self, line: str, error: bool = False) -> None:
         self.status = line
