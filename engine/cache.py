@@ -1,4 +1,5 @@
-"""A result cache on disk: JSON values under keys that hash everything a result depends on."""
+"""A result cache on disk: JSON values under keys that hash everything a result depends on. Each entry carries
+the key it was stored under and a checksum of both, so a damaged, edited or misplaced file reads as a miss."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-CACHE_VERSION = 1  # bump when what is stored changes meaning
+CACHE_VERSION = 2  # bump when what is stored changes meaning
 
 
 def cache_key(*parts: Any) -> str:
@@ -32,23 +33,35 @@ class ResultCache:
         if self.folder is None:
             return None
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))
+            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        if not isinstance(entry, dict) or entry.get("key") != key or "value" not in entry:
+            return None
+        return entry["value"] if entry.get("checksum") == checksum(key, entry["value"]) else None
 
     def put(self, key: str, value: Any) -> None:
         """Write atomically (a temporary file renamed into place); a cache that cannot be written is skipped."""
         if self.folder is None:
             return
         path = self._path(key)
+        entry = {"key": key, "checksum": checksum(key, value), "value": value}
+        temporary = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(value, out, ensure_ascii=False)
+                json.dump(entry, out)  # ASCII: any string, even a lone surrogate, reads back as it was
             os.replace(temporary, path)
         except OSError:
-            return
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+
+
+def checksum(key: str, value: Any) -> str:
+    """A sha256 of a key and a JSON value, the same before writing and after reading back."""
+    canonical = json.dumps([key, value], sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def text_hash(texts: list[str]) -> str:

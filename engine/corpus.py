@@ -17,24 +17,40 @@ class Document:
     title: str = ""
 
 
-def _read_utf8(path: Path) -> str:
+MAX_DOCUMENT_CHARS = 5_000_000  # play and score tokenize a document whole: longer ones are refused when read
+
+
+def _too_long(where: str) -> LmgameError:
+    return LmgameError(f"{where} holds a text of more than {MAX_DOCUMENT_CHARS:,} characters, the most one document "
+                       f"may have (it is tokenized whole): split it into a .jsonl file with one text a line")
+
+
+def _read_utf8(path: Path, max_chars: int | None = None) -> str:
+    """The file's text; with `max_chars`, a longer one is refused having read no more than 4 bytes a character."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read() if max_chars is None else handle.read(4 * max_chars + 1)
     except FileNotFoundError:
         raise LmgameError(f"file not found: {path}") from None
     except IsADirectoryError:
         raise LmgameError(f"{path} is a directory, not a text file") from None
     except OSError as error:
         raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+    if max_chars is not None and len(raw) > 4 * max_chars:  # more bytes than that many characters can take
+        raise _too_long(str(path))
     try:
-        return raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
+    if max_chars is not None and len(text) > max_chars:
+        raise _too_long(str(path))
+    return text
 
 
-def iter_jsonl(path: Path, field: str = "text") -> Iterator[Document]:
-    """Documents from a JSONL file, one object a line with a `field` string; blank lines are skipped."""
+def iter_jsonl(path: Path, field: str = "text", max_chars: int | None = None) -> Iterator[Document]:
+    """Documents from a JSONL file, one object a line with a `field` string; blank lines are skipped; with
+    `max_chars`, a longer text is refused."""
     content = _read_utf8(path)
     # split on newlines only: str.splitlines also splits at U+2028 and friends, which JSON strings may hold
     for number, line in enumerate(content.split("\n"), start=1):
@@ -46,17 +62,21 @@ def iter_jsonl(path: Path, field: str = "text") -> Iterator[Document]:
             raise LmgameError(f"{path}:{number}: not valid JSON ({error.msg}, column {error.colno})") from None
         if not isinstance(record, dict) or not isinstance(record.get(field), str):
             raise LmgameError(f'{path}:{number}: expected an object with a string "{field}" field')
+        if max_chars is not None and len(record[field]) > max_chars:
+            raise _too_long(f"{path}:{number}")
         doc_id = str(record.get("id", f"{path.stem}:{number}"))
         yield Document(doc_id, record[field], str(record.get("title", "")))
 
 
-def read_documents(path: Path | str) -> list[Document]:
-    """A .jsonl file gives one document a line; any other file is one document."""
+def read_documents(path: Path | str, whole: bool = True) -> list[Document]:
+    """A .jsonl file gives one document a line; any other file is one document. `whole`: the caller tokenizes
+    each document whole, so one over MAX_DOCUMENT_CHARS is refused (a scan cut at --max-tokens reads any)."""
     path = Path(path)
+    max_chars = MAX_DOCUMENT_CHARS if whole else None
     if path.suffix.lower() == ".jsonl":
-        docs = [doc for doc in iter_jsonl(path) if doc.text.strip()]
+        docs = [doc for doc in iter_jsonl(path, max_chars=max_chars) if doc.text.strip()]
     else:
-        text = _read_utf8(path)
+        text = _read_utf8(path, max_chars)
         docs = [Document(path.name, text, path.name)] if text.strip() else []
     if not docs:
         raise LmgameError(f"{path} has no text to play on: it is empty")

@@ -90,8 +90,11 @@ class Stepper:
         self.cache: object | None = None
         self.last_logits: torch.Tensor | None = None  # after self.cached
         self.start = 0  # first context token inside the window
-        self.trims_logits = "logits_to_keep" in inspect.signature(lm.model.forward).parameters
+        parameters = inspect.signature(lm.model.forward).parameters
+        self.trims_logits = "logits_to_keep" in parameters
         # without logits_to_keep a model computes every row and _forward slices the ones asked for
+        # transformers 5 renamed past_key_values to cache, and warns on every call that uses the old name
+        self.cache_name = "cache" if "cache" in parameters else "past_key_values"
 
     def _windowed(self, ids: list[int], reserve: int = 0) -> list[int]:
         """BOS and as much of the context as fits in the window with `reserve` positions to spare."""
@@ -113,11 +116,11 @@ class Stepper:
         input_ids = torch.tensor([new], device=self.lm.device)
         extra = {"logits_to_keep": rows} if self.trims_logits else {}
         try:
-            out = self.lm.model(input_ids=input_ids, past_key_values=self.cache, use_cache=True, **extra)
+            out = self.lm.model(input_ids=input_ids, use_cache=True, **{self.cache_name: self.cache}, **extra)
         except BaseException:
             self.cache, self.cached, self.last_logits = None, [], None  # a half-extended cache is not to be trusted
             raise
-        self.cache = out.past_key_values
+        self.cache = out.get(self.cache_name)
         self.cached = self.cached + new
         return out.logits[0, -rows:]  # [rows, vocab]
 

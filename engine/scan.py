@@ -1,6 +1,7 @@
 """Scanning a corpus: for every token, the model's probability and rank of the token the text has, the entropy
-of its prediction and its own top token. Stored compactly (20 bytes a token) in chunks of documents, so that
-a scan resumes where it stopped and a re-run reads what is there.
+of its prediction and its own top token. Stored compactly (22 bytes a token) in chunks of documents, so that
+a scan resumes where it stopped and a re-run reads what is there; each chunk carries its key and a checksum of
+its content, so a damaged or misplaced chunk is scanned again.
 
 Each document is fed in windows of the model's context (or `max_context`) that overlap by half: the first
 window scores all its tokens, each later one only its second half, so every token sees at least half a
@@ -9,6 +10,8 @@ window of context.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ class DocumentScan:
 
     ids: torch.Tensor  # int32 [n]
     starts: torch.Tensor  # int32 [n]: character offset where each token starts (it owns the gap before it)
-    logprob: torch.Tensor  # float16 [n]: log-probability of the token the text has (nan where unscored)
+    logprob: torch.Tensor  # float32 [n]: log-probability of the token the text has (nan where unscored)
     rank: torch.Tensor  # int32 [n]: 1 = the model's top token (0 where unscored)
     entropy: torch.Tensor  # float16 [n]: of the prediction, in nats
     top1: torch.Tensor  # int32 [n]: the model's top token
@@ -99,7 +102,7 @@ class Scanner:
     def _empty(ids: list[int], starts: list[int]) -> DocumentScan:
         n = len(ids)
         return DocumentScan(torch.tensor(ids, dtype=torch.int32), torch.tensor(starts, dtype=torch.int32),
-                            torch.full((n,), math.nan, dtype=torch.float16), torch.zeros(n, dtype=torch.int32),
+                            torch.full((n,), math.nan, dtype=torch.float32), torch.zeros(n, dtype=torch.int32),
                             torch.full((n,), math.nan, dtype=torch.float16), torch.full((n,), -1, dtype=torch.int32))
 
     @torch.inference_mode()
@@ -124,7 +127,8 @@ class Scanner:
             target = torch.tensor(ids[lo:end], device=step.device)
             chosen = step.gather(1, target[:, None])
             result = results[doc]
-            result.logprob[lo:end] = logprobs.gather(1, target[:, None])[:, 0].half().cpu()
+            # float32: a threshold such as p >= 0.5 is decided on what was computed, not on a rounded value
+            result.logprob[lo:end] = logprobs.gather(1, target[:, None])[:, 0].cpu()
             result.rank[lo:end] = (1 + (step > chosen).sum(dim=1)).int().cpu()
             result.entropy[lo:end] = (-(logprobs.exp() * logprobs).sum(dim=1)).half().cpu()
             result.top1[lo:end] = step.argmax(dim=1).int().cpu()
@@ -132,20 +136,39 @@ class Scanner:
         return scored
 
 
-def save_chunk(path: Path, scans: list[DocumentScan]) -> None:
-    """Write a chunk atomically: a scan stopped half-way leaves whole chunks only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def chunk_checksum(key: str, scans: list[DocumentScan]) -> str:
+    """A sha256 of the key a chunk is stored under and of every tensor in it (name, type, shape and bytes)."""
+    digest = hashlib.sha256(key.encode())
+    for scan in scans:
+        for name, tensor in scan.as_tensors().items():
+            digest.update(f"{name} {tensor.dtype} {list(tensor.shape)}\n".encode())
+            digest.update(tensor.contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save_chunk(path: Path, key: str, scans: list[DocumentScan]) -> None:
+    """Write a chunk atomically: a scan stopped half-way leaves whole chunks only. A chunk that cannot be
+    written is skipped, as the score cache skips what it cannot write."""
     temporary = path.with_suffix(".tmp")
-    torch.save([s.as_tensors() for s in scans], temporary)
-    temporary.replace(path)
+    stored = {"key": key, "checksum": chunk_checksum(key, scans), "documents": [s.as_tensors() for s in scans]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(stored, temporary)
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
-def load_chunk(path: Path) -> list[DocumentScan] | None:
+def load_chunk(path: Path, key: str) -> list[DocumentScan] | None:
+    """The chunk stored at `path` under `key`, or None where it is missing, damaged or another key's."""
     try:
         stored = torch.load(path, weights_only=True)
-        return [DocumentScan(**tensors) for tensors in stored]
+        scans = [DocumentScan(**tensors) for tensors in stored["documents"]]
+        intact = stored["key"] == key and stored["checksum"] == chunk_checksum(key, scans)
     except Exception:  # noqa: BLE001 - missing, truncated or not ours: any damage means scan it again
         return None
+    return scans if intact else None
 
 
 def limit_texts(lm: LoadedModel, texts: Sequence[str], max_tokens: int | None) -> list[str]:
@@ -156,12 +179,26 @@ def limit_texts(lm: LoadedModel, texts: Sequence[str], max_tokens: int | None) -
     for text in texts:
         if budget <= 0:
             break
-        offsets = lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        if len(offsets) > budget:
-            text = text[: offsets[budget][0]]
+        text, used = _first_tokens(lm, text, budget)
         kept.append(text)
-        budget -= min(len(offsets), budget)
+        budget -= used
     return kept
+
+
+def _first_tokens(lm: LoadedModel, text: str, budget: int) -> tuple[str, int]:
+    """The text cut before its token number `budget` (whole if it has no more), and the tokens kept. Tokenizes
+    a prefix of characters that doubles until it holds a token past the cut, so a huge text costs what the
+    kept tokens need, not what the whole text would."""
+    size = 8 * budget + 64
+    while True:
+        offsets = lm.tokenizer(text[:size], add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        # one token to spare: the prefix's last token may be a word cut short
+        if len(offsets) > budget + 1 or size >= len(text):
+            break
+        size *= 2
+    if len(offsets) > budget:
+        return text[: offsets[budget][0]], budget
+    return text, len(offsets)
 
 
 def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key: str,
@@ -175,8 +212,9 @@ def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key:
     total = sum(len(t) for t in texts)
     for first in range(0, len(texts), CHUNK_DOCUMENTS):
         chunk = list(texts[first : first + CHUNK_DOCUMENTS])
-        path = folder / f"{cache_key(key, text_hash(chunk))}.pt" if folder is not None else None
-        stored = load_chunk(path) if path is not None and path.exists() else None
+        chunk_key = cache_key(key, text_hash(chunk))
+        path = folder / f"{chunk_key}.pt" if folder is not None else None
+        stored = load_chunk(path, chunk_key) if path is not None and path.exists() else None
         if stored is None or len(stored) != len(chunk):
             done_before = sum(len(t) for t in texts[:first])
 
@@ -186,7 +224,7 @@ def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key:
 
             stored = scanner.scan(chunk, report)
             if path is not None:
-                save_chunk(path, stored)
+                save_chunk(path, chunk_key, stored)
         results.extend(stored)
         if progress:
             progress(sum(len(t) for t in texts[: first + len(chunk)]), total)

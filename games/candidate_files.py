@@ -17,6 +17,7 @@ A TOML file holds one candidate at its top level, or several as [[candidate]] ta
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -25,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.candidate_code import output_to_stderr
 from games.candidates import Candidate, Example
+from games.display import shortened
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,54 +37,70 @@ else:  # pragma: no cover - Python 3.10
 
 TOML_KEYS = {"name", "description", "tags", "finder", "predictor", "foil", "overlapped", "examples"}
 SUFFIXES = (".toml", ".py")
+MAX_FILE_BYTES = 1_000_000  # a candidate file or a finding: a few KB in practice
 
 
-def _string(table: dict[str, Any], key: str, where: str, required: bool = False) -> str | None:
+def _string_problem(table: dict[str, Any], key: str, where: str, required: bool = False) -> str | None:
     value = table.get(key)
     if value is None:
-        if required:
-            raise LmgameError(f"{where}: {key!r} is required")
-        return None
-    if not isinstance(value, str):
-        raise LmgameError(f"{where}: {key!r} must be a string")
-    return value
+        return f"{where}: {key!r} is required" if required else None
+    return None if isinstance(value, str) else f"{where}: {key!r} must be a string"
 
 
-def _examples(table: dict[str, Any], where: str) -> tuple[Example, ...]:
+def _example_problems(table: dict[str, Any], where: str) -> list[str]:
     examples = table.get("examples", [])
     if not isinstance(examples, list):
-        raise LmgameError(f"{where}: 'examples' must be an array of tables ([[examples]])")
-    result = []
+        return [f"{where}: 'examples' must be an array of tables ([[examples]])"]
+    problems = []
     for number, example in enumerate(examples, start=1):
         at = f"{where}, example {number}"
         if not isinstance(example, dict) or set(example) - {"context", "answer"}:
-            raise LmgameError(f"{at}: an example has exactly a 'context' and an 'answer'")
-        result.append(Example(_string(example, "context", at, True) or "", _string(example, "answer", at, True) or ""))
-    return tuple(result)
+            problems.append(f"{at}: an example has exactly a 'context' and an 'answer'")
+            continue
+        problems += [p for p in (_string_problem(example, key, at, True) for key in ("context", "answer")) if p]
+    return problems
+
+
+def _table_problems(table: dict[str, Any], where: str) -> list[str]:
+    """Every problem with the keys and value types of one candidate's table."""
+    problems = []
+    unknown = sorted(set(table) - TOML_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOML_KEYS))})")
+    for key, required in (("name", True), ("finder", True), ("predictor", True), ("foil", False),
+                          ("description", False)):
+        problems += [p for p in [_string_problem(table, key, where, required)] if p]
+    tags = table.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problems.append(f"{where}: 'tags' must be an array of strings")
+    if not isinstance(table.get("overlapped", False), bool):
+        problems.append(f"{where}: 'overlapped' must be true or false")
+    return problems + _example_problems(table, where)
+
+
+def _where(table: dict[str, Any], where: str) -> str:
+    """`where` with the table's name, where it has one."""
+    name = table.get("name")
+    if not isinstance(name, str):
+        return where
+    return f"{where} ({shortened(name)})"
 
 
 def candidate_from_table(table: dict[str, Any], where: str, source: str) -> Candidate:
-    unknown = sorted(set(table) - TOML_KEYS)
-    if unknown:
-        raise LmgameError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOML_KEYS))})")
-    name = _string(table, "name", where, True) or ""
-    where = f"{where} ({name})"
-    tags = table.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise LmgameError(f"{where}: 'tags' must be an array of strings")
-    overlapped = table.get("overlapped", False)
-    if not isinstance(overlapped, bool):
-        raise LmgameError(f"{where}: 'overlapped' must be true or false")
+    where = _where(table, where)
+    problems = _table_problems(table, where)
+    if problems:
+        raise LmgameError(problems[0])
     try:
         return Candidate(
-            name=name,
-            finder=_string(table, "finder", where, True) or "",
-            predictor=_string(table, "predictor", where, True),
-            foil=_string(table, "foil", where),
-            description=_string(table, "description", where) or "",
-            tags=tuple(tags),
-            examples=_examples(table, where),
-            overlapped=overlapped,
+            name=table["name"],
+            finder=table["finder"],
+            predictor=table["predictor"],
+            foil=table.get("foil"),
+            description=table.get("description", ""),
+            tags=tuple(table.get("tags", [])),
+            examples=tuple(Example(e["context"], e["answer"]) for e in table.get("examples", [])),
+            overlapped=table.get("overlapped", False),
             source=source,
             path=source if source != "built-in" else "",
             kind="toml",
@@ -91,37 +110,83 @@ def candidate_from_table(table: dict[str, Any], where: str, source: str) -> Cand
         raise LmgameError(f"{where}: {error}") from None
 
 
-def load_toml(path: Path, source: str | None = None) -> list[Candidate]:
+def read_bounded(path: Path, what: str = "a candidate file") -> bytes:
+    """The bytes of a file of at most MAX_FILE_BYTES; LmgameError for a larger or unreadable one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise LmgameError(f"{path} is over {MAX_FILE_BYTES:,} bytes: too large for {what}")
+    return data
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return read_bounded(path).decode("utf-8")
     except UnicodeDecodeError:
         raise LmgameError(f"{path} is not UTF-8 text") from None
+
+
+def _toml_tables(path: Path) -> list[tuple[dict[str, Any], str]]:
+    """Each candidate table of a TOML file, with where it is; LmgameError for a file that is not TOML, or
+    not of either shape."""
+    try:
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise LmgameError(f"{path}: not valid TOML: {error}") from None
-    source = source or str(path)
-    if "candidate" in data:
-        tables = data["candidate"]
-        if not isinstance(tables, list) or set(data) != {"candidate"}:
-            raise LmgameError(f"{path}: use either [[candidate]] tables or one candidate at the top level")
-        return [candidate_from_table(t, f"{path}: candidate {i}", source) for i, t in enumerate(tables, 1)]
-    return [candidate_from_table(data, str(path), source)]
+    except RecursionError:
+        raise LmgameError(f"{path}: nested too deeply to read") from None
+    if "candidate" not in data:
+        return [(data, str(path))]
+    tables = data["candidate"]
+    if not isinstance(tables, list) or set(data) != {"candidate"} or not all(isinstance(t, dict) for t in tables):
+        raise LmgameError(f"{path}: use either [[candidate]] tables or one candidate at the top level")
+    return [(table, f"{path}: candidate {number}") for number, table in enumerate(tables, start=1)]
+
+
+def _load_toml_tables(path: Path, source: str | None) -> tuple[list[Candidate], list[str]]:
+    """(the candidates that load, every problem of those that do not: each table's own)."""
+    candidates, problems = [], []
+    for table, where in _toml_tables(path):
+        problems_here = _table_problems(table, _where(table, where))
+        if problems_here:
+            problems += problems_here
+            continue
+        try:
+            candidates.append(candidate_from_table(table, where, source or str(path)))
+        except LmgameError as error:
+            problems.append(str(error))
+    return candidates, problems
+
+
+def load_toml(path: Path, source: str | None = None) -> list[Candidate]:
+    candidates, problems = _load_toml_tables(path, source)
+    if problems:
+        raise LmgameError(problems[0])
+    return candidates
 
 
 def load_python(path: Path, source: str | None = None) -> list[Candidate]:
-    """Run a Python candidate file (it is code: only load files you trust) and collect its candidates."""
-    text = path.read_bytes()
+    """Run a Python candidate file (it is code: only load files you trust) and collect its candidates. What it
+    prints goes to stderr; anything it raises, SystemExit included, is a one-line LmgameError."""
+    text = read_bounded(path)
     module_name = "lmgame_candidates_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise LmgameError(f"{path}: cannot load as Python")
     module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        with output_to_stderr():
+            spec.loader.exec_module(module)
     except SyntaxError as error:
         raise LmgameError(f"{path}:{error.lineno}: syntax error: {error.msg}") from None
     except LmgameError as error:
         raise LmgameError(f"{path}{_error_line(error, path)}: {error}") from None
-    except Exception as error:  # noqa: BLE001 - a user's file may raise anything at import
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a user's file may raise anything at import, even SystemExit
         line = _error_line(error, path)
         raise LmgameError(f"{path}{line}: {type(error).__name__} while loading: {error}") from None
     found = [value for value in vars(module).values() if isinstance(value, Candidate)]
@@ -157,27 +222,42 @@ def load_file(path: Path | str, source: str | None = None) -> list[Candidate]:
 
 
 def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
-    """Load a candidate file and check its examples: (candidates, problems), each problem on one line."""
+    """Load a candidate file and check its examples: (the candidates that load, every problem), each problem on
+    one line with its file and candidate: each table's own, each example's, a name used twice."""
+    path = Path(path)
     try:
-        candidates = load_file(path)
+        if path.is_file() and path.suffix == ".toml":
+            candidates, problems = _load_toml_tables(path, None)
+        else:
+            candidates, problems = load_file(path), []
     except LmgameError as error:
         return [], [str(error)]
-    problems = []
     names = [c.name for c in candidates]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{path}: the name {name!r} is used twice")
     for item in candidates:
-        if not item.examples:
-            problems.append(f"{path} ({item.name}): no examples: add one to check what it predicts")
         problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples()]
     return candidates, problems
 
 
+TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_char(char: str) -> str:
+    if char in TOML_ESCAPES:
+        return TOML_ESCAPES[char]
+    if char.isprintable():
+        return char
+    return f"\\u{ord(char):04X}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08X}"
+
+
 def _toml_string(text: str) -> str:
-    """A TOML string: literal ('...') where it can be, so that a regex keeps its backslashes as written."""
-    if "'" not in text and "\n" not in text and text.isprintable():
+    """A TOML string: literal ('...') where it can be, so that a regex keeps its backslashes as written; else a
+    basic string with every character that is not printable escaped (TOML allows no control character raw
+    but tab, DEL included)."""
+    if "'" not in text and text.isprintable():
         return f"'{text}'"
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    return '"' + "".join(_toml_char(char) for char in text) + '"'
 
 
 def candidate_table(candidate: Candidate) -> dict[str, Any]:
@@ -214,18 +294,29 @@ def candidate_toml(candidate: Candidate) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_reads_back(candidate: Candidate, path: Path) -> None:
+    loaded = load_toml(path)
+    if [candidate_table(c) for c in loaded] != [candidate_table(candidate)]:
+        raise LmgameError(f"{candidate.name} does not read back from TOML as itself: not saved")
+
+
 def save_candidate(candidate: Candidate, folder: Path, overwrite: bool = False) -> Path:
-    """Write a template candidate as `<name>.toml` in `folder` (the user's library by default); it reads back
-    as the same candidate. LmgameError if the file exists and `overwrite` is not set, or cannot be written."""
+    """Write a template candidate as `<name>.toml` in `folder` (the user's library by default), after checking
+    that the file reads back as the same candidate. LmgameError if the file exists and `overwrite` is not set,
+    or it cannot be written; no temporary file is left behind."""
     text = candidate_toml(candidate)
     path = Path(folder) / f"{candidate.name}.toml"
     if path.exists() and not overwrite:
         raise LmgameError(f"{path} exists: choose another name, or overwrite it")
+    temporary = path.with_name(f".{candidate.name}.toml.tmp")  # a dot file: never loaded as a candidate
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".toml.tmp")
         temporary.write_text(text, encoding="utf-8")
+        _check_reads_back(candidate, temporary)
         temporary.replace(path)
     except OSError as error:
         raise LmgameError(f"cannot write {path}: {error.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
     return path

@@ -25,8 +25,13 @@ from typing import Any
 import regex
 
 from engine.errors import LmgameError
+from games.candidate_code import PREDICTOR_TIMEOUT, call_with_deadline
+from games.display import shortened
+from games.finder_limits import check_finder_size
 
 ANSWER_GROUP = "answer"
+NAME_RULE = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file name too: <name>.toml
+EXAMPLE_TIMEOUT = 5.0  # seconds the finder may take on one example
 Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
 PredictFunction = Callable[[Match, str], "str | None"]
 Predictor = "str | PredictFunction"  # a template over named groups, or a function of (match, context)
@@ -121,12 +126,16 @@ def render_template(template: str, match: Match) -> str | None:
 
 
 def compile_finder(pattern: str) -> Any:
-    """The compiled finder; LmgameError naming the position of a syntax error, or a missing answer group."""
+    """The compiled finder; LmgameError naming the position of a syntax error, the limit a finder too large
+    to compile safely goes past (games.finder_limits), or a missing answer group."""
     try:
+        check_finder_size(pattern)
         compiled = regex.compile(pattern)
     except regex.error as error:
         where = f"at position {error.pos}" if error.pos is not None else ""
         raise LmgameError(f"finder is not a valid regular expression: {error.msg} {where}".strip()) from None
+    except RecursionError:
+        raise LmgameError("finder is nested too deeply") from None
     if ANSWER_GROUP not in compiled.groupindex:
         raise LmgameError("finder has no (?P<answer>...) group: it must mark the span to predict")
     return compiled
@@ -134,6 +143,24 @@ def compile_finder(pattern: str) -> Any:
 
 class DocumentTimeout(Exception):
     """The finder ran past its time limit on one text."""
+
+
+def check_name(name: str) -> None:
+    """LmgameError unless `name` can name a candidate: it names its file too (<name>.toml), so ASCII letters,
+    digits, '.', '_' and '-', starting with a letter or digit (a file starting with '.' or '_' is not loaded),
+    at most 100 characters."""
+    if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+        shown = shortened(name) if isinstance(name, str) else name
+        raise LmgameError(f"candidate name {shown!r}: use up to 100 ASCII letters, digits, '.', '_' or '-', "
+                          "starting with a letter or digit")
+
+
+def _check_text(what: str, text: str) -> None:
+    """LmgameError for text that cannot be written to a file: a lone surrogate is no character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise LmgameError(f"{what} is not valid Unicode text (a lone surrogate at position {error.start})") from None
 
 
 @dataclass
@@ -153,8 +180,10 @@ class Candidate:
     compiled: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.name or not regex.fullmatch(r"[\w.-]+", self.name):
-            raise LmgameError(f"candidate name {self.name!r}: use letters, digits, '-', '_' or '.'")
+        check_name(self.name)
+        self.tags = tuple(self.tags)
+        self.examples = tuple(e if isinstance(e, Example) else Example(*e) for e in self.examples)
+        self._check_texts()
         self.compiled = compile_finder(self.finder)
         for role, predictor in (("predictor", self.predictor), ("foil", self.foil)):
             if isinstance(predictor, str):
@@ -166,8 +195,15 @@ class Candidate:
                 raise LmgameError(f"{role} must be a template string or a function of (match, context)")
         if self.predictor is None:
             raise LmgameError(f"candidate {self.name}: a predictor is required")
-        self.tags = tuple(self.tags)
-        self.examples = tuple(e if isinstance(e, Example) else Example(*e) for e in self.examples)
+
+    def _check_texts(self) -> None:
+        texts = [("finder", self.finder), ("description", self.description), ("predictor", self.predictor),
+                 ("foil", self.foil)] + [(f"tag {n}", tag) for n, tag in enumerate(self.tags, 1)]
+        for number, example in enumerate(self.examples, start=1):
+            texts += [(f"example {number}'s context", example.context), (f"example {number}'s answer", example.answer)]
+        for what, text in texts:
+            if isinstance(text, str):
+                _check_text(what, text)
 
     @property
     def fingerprint(self) -> str:
@@ -175,39 +211,47 @@ class Candidate:
         basis = self.definition or repr((self.finder, self.predictor, self.foil, self.overlapped))
         return hashlib.sha256(f"{self.name}\0{basis}".encode()).hexdigest()[:16]
 
-    def _answer(self, predictor: Any, match: Match, context: str) -> str | None:
+    def _answer(self, predictor: Any, match: Match, context: str, seconds: float) -> str | None:
         if predictor is None:
             return None
         if isinstance(predictor, str):
             return render_template(predictor, match)
-        value = predictor(match, context)
+        if self.source == "built-in":  # ours and tested: spared the deadline's tracing, which slows it down
+            value = predictor(match, context)
+        else:
+            value = call_with_deadline(predictor, (match, context), seconds)
         if value is not None and not isinstance(value, str):
             raise TypeError(f"returned {type(value).__name__}, not a string or None")
         return value
 
     def find(self, text: str, timeout: float | None = None) -> Iterator[Found]:
-        """Every instance in `text`, in order; DocumentTimeout when the finder runs past `timeout` seconds."""
-        # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
-        matches = self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True)
-        while True:
-            try:
-                match = next(matches)
-            except StopIteration:
-                return
-            except TimeoutError:
-                raise DocumentTimeout(f"finder ran past {timeout} s") from None
-            yield self._found(match, text)
+        """Every instance in `text`, in order; DocumentTimeout when the finder runs past `timeout` seconds.
+        The finder goes through the whole text before any predictor runs, so that a predictor's time is not
+        the finder's: each call of a Python predictor gets `timeout` seconds of its own (PREDICTOR_TIMEOUT
+        without one), and one that runs past it is that instance's error."""
+        for match in self._matches(text, timeout):
+            yield self._found(match, text, timeout or PREDICTOR_TIMEOUT)
 
-    def _found(self, match: Match, text: str) -> Found:
+    def _matches(self, text: str, timeout: float | None) -> list[Match]:
+        try:
+            # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
+            return list(self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True))
+        except TimeoutError:
+            raise DocumentTimeout(f"finder ran past {timeout} s") from None
+
+    def _found(self, match: Match, text: str, predictor_seconds: float) -> Found:
         offset = match.start(ANSWER_GROUP)
         answer = match.group(ANSWER_GROUP)
         if offset < 0 or answer is None:
             return Found(max(offset, 0), "", None, error="the answer group did not take part in the match")
         context = text[:offset]
         try:
-            predicted = self._answer(self.predictor, match, context)
-            foil = self._answer(self.foil, match, context)
-        except Exception as error:  # noqa: BLE001 - a user's predictor may raise anything: record it, go on
+            predicted = self._answer(self.predictor, match, context, predictor_seconds)
+            foil = self._answer(self.foil, match, context, predictor_seconds)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a user's predictor may raise anything, even SystemExit,
+            # or run past its deadline: record it, go on
             return Found(offset, answer, None, error=f"{type(error).__name__}: {error}")
         if predicted == "":
             return Found(offset, answer, None, foil, error="the predictor gave an empty answer")
@@ -216,16 +260,20 @@ class Candidate:
     def find_example(self, example: Example) -> Found | None:
         """The instance the finder produces at the example's answer, or None if it does not match there."""
         text = example.context + example.answer
-        for found in self.find(text, timeout=5.0):
-            if found.offset == len(example.context):
-                return found
+        for match in self._matches(text, EXAMPLE_TIMEOUT):
+            if max(match.start(ANSWER_GROUP), 0) == len(example.context):  # the predictor runs only here
+                return self._found(match, text, EXAMPLE_TIMEOUT)
         return None
 
     def check_examples(self) -> list[str]:
         """Problems with the hand-written examples: each one must be found, and predicted."""
         problems = []
         for number, example in enumerate(self.examples, start=1):
-            found = self.find_example(example)
+            try:
+                found = self.find_example(example)
+            except DocumentTimeout:
+                problems.append(f"example {number}: the finder ran past {EXAMPLE_TIMEOUT:g} s on it")
+                continue
             if found is None:
                 problems.append(f"example {number}: the finder does not match with its answer group at the "
                                 f"end of the context ({example.context[-40:]!r})")

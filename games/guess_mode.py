@@ -59,6 +59,11 @@ class Tally:
     def player_accuracy(self) -> float:
         return self.player_correct / self.positions if self.positions else 0.0
 
+    def add(self, model_correct: bool, player_correct: bool) -> None:
+        self.positions += 1
+        self.model_correct += model_correct
+        self.player_correct += player_correct
+
 
 @dataclass
 class GuessGame:
@@ -66,12 +71,16 @@ class GuessGame:
     top_k: int = 10
     position: int = 0
     ranks: dict[int, int] = field(default_factory=dict)  # position -> first model's rank of the true token
-    tallies: list[Tally] = field(init=False)
+    # per model over the session: pass the previous text's game's to carry them on (new ones by default)
+    session_tallies: list[Tally] = field(default_factory=list)
+    tallies: list[Tally] = field(init=False)  # per model on this text
 
     mode = "guess"
 
     def __post_init__(self) -> None:
         self.tallies = [Tally() for _ in self.board.tracks]
+        if len(self.session_tallies) != len(self.board.tracks):
+            self.session_tallies = [Tally() for _ in self.board.tracks]
         self.position = max(self.position, self.board.first_position)
 
     @property
@@ -104,11 +113,10 @@ class GuessGame:
         outcomes = [ModelOutcome(view) if view is not None else None for view in views]
         primary = outcomes[0]
         player_correct = bool(primary and primary.guess_first and primary.guess_first.id == primary.view.true.id)
-        for tally, outcome in zip(self.tallies, outcomes):
+        for text_tally, session_tally, outcome in zip(self.tallies, self.session_tallies, outcomes):
             if outcome is not None:
-                tally.positions += 1
-                tally.model_correct += outcome.model_correct
-                tally.player_correct += player_correct
+                text_tally.add(outcome.model_correct, player_correct)
+                session_tally.add(outcome.model_correct, player_correct)
         result = GuessOutcome(self.position, self.board.positions[self.position], context, guess,
                               self.board.true_text(self.position), player_correct, elapsed_s, outcomes)
         self._advance(views)
@@ -121,6 +129,13 @@ class GuessGame:
             self._advance(self.board.views(self.position, 1))
             skipped += 1
         return skipped
+
+    def text_before(self, count: int) -> str:
+        """The text of the `count` tokens before the current position (what a skip passed over)."""
+        start = max(self.board.first_position, self.position - count)
+        if start >= self.position:
+            return ""
+        return self.board.text[self.board.positions[start] : self.board.ends[self.position - 1]]
 
     def _advance(self, views: list[ModelView | None]) -> None:
         if views and views[0] is not None:

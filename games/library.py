@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.errors import LmgameError
 from games.candidate_files import SUFFIXES, load_file
 from games.candidates import Candidate
+from games.display import printable
 from games.paths import builtin_candidates_dir, user_candidates_dir
 
 
@@ -26,7 +27,7 @@ class Library:
             old = self.candidates[candidate.name]
             if old.source == candidate.source:
                 raise LmgameError(f"{candidate.source}: two candidates are named {candidate.name!r}")
-            self.warnings.append(f"{candidate.name}: {candidate.source} replaces the one from {old.source}")
+            self.warnings.append(printable(f"{candidate.name}: {candidate.source} replaces the one from {old.source}"))
         self.candidates[candidate.name] = candidate
 
     def select(self, names: Iterable[str]) -> list[Candidate]:
@@ -44,28 +45,41 @@ class Library:
         return chosen
 
 
-def _files(folder: Path) -> list[Path]:
+def files_in(folder: Path) -> list[Path]:
+    """The candidate files of a folder, in the order they load: .toml and .py, except those whose name starts
+    with '_' or '.'."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(("_", ".")))
+
+
+def names_by_file(folder: Path) -> dict[Path, list[str] | None]:
+    """The candidate names each file of `folder` defines; None for a file that does not load."""
+    names: dict[Path, list[str] | None] = {}
+    for path in files_in(folder):
+        try:
+            names[path] = [item.name for item in load_file(path)]
+        except LmgameError:
+            names[path] = None
+    return names
 
 
 def load_library(paths: Iterable[Path | str] = (), user_dir: Path | None = None) -> Library:
     """Built-in candidates, then the user's directory (a broken file there is a warning, not a failure),
     then `paths` (files, or folders of them), whose problems are errors."""
     library = Library()
-    for path in _files(builtin_candidates_dir()):
+    for path in files_in(builtin_candidates_dir()):
         for item in load_file(path, source="built-in"):
             library.add(item)
-    for path in _files(user_dir or user_candidates_dir()):
+    for path in files_in(user_dir or user_candidates_dir()):
         try:
             for item in load_file(path):
                 library.add(item)
         except LmgameError as error:
-            library.warnings.append(f"skipped: {error}")
+            library.warnings.append(printable(f"skipped: {error}"))
     for path in paths:
         path = Path(path)
-        for file in _files(path) if path.is_dir() else [path]:
+        for file in files_in(path) if path.is_dir() else [path]:
             for item in load_file(file):
                 library.add(item)
     return library

@@ -92,16 +92,15 @@ class GuessRecord:
 
 
 class GuessLog:
-    """Opens (and on first use creates) the log at `path`; use as a context manager or call close()."""
+    """Opens (and on first use creates) the log at `path`; use as a context manager or call close().
 
-    def __init__(self, path: Path) -> None:
+    `read_only` opens it for reading only: no schema written, nothing created, so a log in a folder that cannot be
+    written to still reads (an empty or missing schema reads as no guesses)."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # each guess durable on return, even past an OS crash
-            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db = self._open_read_only() if read_only else self._open_for_writing()
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
         except (sqlite3.DatabaseError, OSError) as error:
             raise LmgameError(f"the guess log {self.path} cannot be opened: {error}") from None
@@ -110,9 +109,33 @@ class GuessLog:
                 f"the guess log {self.path} has schema version {version}; this lmgame knows up to "
                 f"{SCHEMA_VERSION}: upgrade lmgame"
             )
-        if version < SCHEMA_VERSION:
+        self.empty = version == 0
+        if version < SCHEMA_VERSION and not read_only:
             # one script, so that the tables and the version appear together or not at all
             self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
+            self.empty = False
+
+    def _open_for_writing(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")  # each guess durable on return, even past an OS crash
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10)
+        try:
+            db.execute("PRAGMA user_version").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            # a WAL log whose folder cannot be written has no -shm to read through; with no -wal file either,
+            # the database file holds every guess and can be read as it stands
+            db.close()
+            if Path(f"{self.path}-wal").exists():
+                raise
+            return sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
@@ -155,6 +178,8 @@ class GuessLog:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Every guess as a flat dict with its `models` list, oldest first."""
+        if self.empty:
+            return
         guesses = self.db.execute("SELECT * FROM guesses ORDER BY id").fetchall()
         names = [c[0] for c in self.db.execute("SELECT * FROM guesses LIMIT 0").description]
         pred_names = [c[0] for c in self.db.execute("SELECT * FROM predictions LIMIT 0").description]
@@ -172,7 +197,15 @@ class GuessLog:
                 record["models"].append(model)
             yield record
 
+    def session_sources(self) -> dict[str, str]:
+        """Session id -> what was played on."""
+        if self.empty:
+            return {}
+        return dict(self.db.execute("SELECT id, source FROM sessions").fetchall())
+
     def count(self) -> int:
+        if self.empty:
+            return 0
         return int(self.db.execute("SELECT COUNT(*) FROM guesses").fetchone()[0])
 
 

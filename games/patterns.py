@@ -7,20 +7,28 @@ name seen earlier in the context; closing punctuation or a quote; a number one m
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from engine.tokens import visible
-from games.candidates import Candidate, Example
+from games.candidates import Candidate, DocumentTimeout, Example
+from games.names import is_name
 from games.review import DISAGREEMENTS, ReviewRow
 
 WORD = re.compile(r"[A-Za-z0-9']+")
 NAME = re.compile(r"\b[A-Z][a-z]+\b")
 NUMBER = re.compile(r"\b\d+\b")
+SPACE = re.compile(r"\s+")
 CLOSING = set("\"')]}.,!?;:”’")
 EXAMPLE_TAILS = (200, 600, 2000)  # characters of context an example keeps: the shortest its finder needs
+MOST_EXAMPLES = 3
+TEXT_TIME_LIMIT = 2.0  # seconds a finder may take on one text while looking for examples (scoring's default)
+LOOKED_AT = 200  # instances in the texts looked at for examples, at most (as many as the editor previews)
+NOTE = re.compile(r"\(promoted from [^()]*\)\.?$")  # the note a proposal's description ends with
 
 
 @dataclass
@@ -33,6 +41,7 @@ class Proposal:
     predictor: str
     foil: str | None = None
     examples: list[tuple[str, str]] = field(default_factory=list)
+    origin: str = "logged guesses"  # what it was promoted from, as its description's note says
 
     def to_candidate(self) -> Candidate:
         """The candidate these fields define; LmgameError (one line) for a bad regex, template or name."""
@@ -80,26 +89,103 @@ def _gap(row: ReviewRow) -> str:
     return row.true_token[: len(row.true_token) - len(row.true_token.lstrip())]
 
 
-def _with_examples(proposal: Proposal, rows: list[ReviewRow], most: int = 3) -> Proposal:
-    """Examples from the group's own guesses that the proposal finds and predicts right (none if it cannot)."""
+def example_context(context: str, chars: int) -> str | None:
+    """The end of a context, at most `chars` characters, starting after white space (never inside a word): the
+    whole context when it is that short; None when its last `chars` characters have no white space to start
+    after."""
+    if len(context) <= chars:
+        return context
+    space = SPACE.search(context, len(context) - chars - 1)
+    if space is None or space.end() == len(context):
+        return None
+    return context[space.end() :]
+
+
+def _passes(candidate: Candidate, example: Example) -> bool:
+    """The candidate's own check on one example: found with its answer right after the context, and predicted."""
+    try:
+        found = candidate.find_example(example)
+    except DocumentTimeout:
+        return False
+    return found is not None and not found.error and found.predicted == example.answer
+
+
+def _shortest_passing(candidate: Candidate, context: str, answer: str) -> tuple[str, str] | None:
+    for chars in EXAMPLE_TAILS:
+        cut = example_context(context, chars)
+        if cut is not None and _passes(candidate, Example(cut, answer)):
+            return cut, answer
+        if cut == context:
+            return None  # longer tails are the same context
+    return None
+
+
+def passing_examples(candidate: Candidate, offered: Iterable[tuple[str, str]],
+                     most: int = MOST_EXAMPLES) -> list[tuple[str, str]]:
+    """Up to `most` distinct examples that the candidate's own check passes, from (context, answer) pairs in
+    order, each cut to the shortest end of its context the finder needs (see `example_context`)."""
+    kept: list[tuple[str, str]] = []
+    for context, answer in offered:
+        if len(kept) >= most:
+            break
+        example = _shortest_passing(candidate, context, answer)
+        if example is not None and example not in kept:
+            kept.append(example)
+    return kept
+
+
+def right_instances(candidate: Candidate, texts: Iterable[str], most: int = LOOKED_AT) -> Iterator[tuple[str, str]]:
+    """(context, answer) of each instance in the texts where the heuristic is right, lazily, in order, among the
+    first `most` instances found."""
+    looked_at = 0
+    for text in texts:
+        try:
+            for found in candidate.find(text, timeout=TEXT_TIME_LIMIT):
+                looked_at += 1
+                if not found.error and found.predicted == found.answer:
+                    yield text[: found.offset], found.answer
+                if looked_at >= most:
+                    return
+        except DocumentTimeout:
+            continue
+
+
+def _described(lead: str, origin: str) -> str:
+    return f"{lead} (promoted from {origin})."
+
+
+def saved_description(description: str, origin: str, examples: int) -> str:
+    """The description with its promotion note saying what was saved; as it is if the note was edited out."""
+    note = f"(promoted from {origin}; saved with {examples} example{'s' * (examples != 1)} that pass its check)."
+    return NOTE.sub(lambda _: note, description.rstrip(), count=1)
+
+
+def fitted(proposal: Proposal, texts: Iterable[str] = ()) -> Proposal:
+    """The proposal as it is saved: only examples its own finder and predictor pass, each once, each starting
+    at a word, topped up from where it is right in `texts`; its description's note says so. LmgameError when
+    the fields are not a valid candidate."""
+    candidate = proposal.to_candidate()
+    most = max(MOST_EXAMPLES, len(proposal.examples))
+    examples = passing_examples(candidate, chain(proposal.examples, right_instances(candidate, texts)), most)
+    return dataclasses.replace(proposal, examples=examples,
+                               description=saved_description(proposal.description, proposal.origin, len(examples)))
+
+
+def _finished(proposal: Proposal, rows: list[ReviewRow], origin: str) -> Proposal:
+    """A proposal made from `rows`: its description notes where it came from, and its examples are the rows'
+    own guesses that it finds and predicts right."""
+    offered = ((row.context + _gap(row), _answer(row)) for row in rows)
+    proposal = dataclasses.replace(proposal, description=_described(proposal.description, origin), origin=origin)
     try:
         candidate = proposal.to_candidate()
     except Exception:  # noqa: BLE001 - a proposal that does not compile just gets no examples
         return proposal
-    for row in rows:
-        if len(proposal.examples) >= most:
-            break
-        answer = _answer(row)
-        for tail in EXAMPLE_TAILS:
-            example = Example(row.context[-tail:] + _gap(row), answer)
-            try:
-                found = candidate.find_example(example)
-            except Exception:  # noqa: BLE001 - a finder that times out on an example is no example
-                break
-            if found is not None and found.predicted == answer:
-                proposal.examples.append((example.context, example.answer))
-                break
+    proposal.examples = passing_examples(candidate, offered)
     return proposal
+
+
+def _guesses(count: int) -> str:
+    return f"{count} logged guess{'es' * (count != 1)}"
 
 
 def _common_suffix_words(rows: list[ReviewRow], most: int = 3) -> list[str]:
@@ -129,7 +215,7 @@ def _constant_proposal(feature: str, key: str, rows: list[ReviewRow], words: lis
     phrase = " ".join(words)
     return Proposal(
         name=f"{feature}-{_slug(key)}",
-        description=f"After '{phrase}', predict '{answer}' (promoted from {len(rows)} logged guesses).",
+        description=f"After '{phrase}', predict '{answer}'",
         finder=_phrase_finder(words, answers), predictor=answer.replace("{", "{{").replace("}", "}}"),
         foil=foil.replace("{", "{{").replace("}", "}}") if foil else None,
     )
@@ -146,7 +232,7 @@ def _is_induction(row: ReviewRow) -> bool:
 
 def _is_earlier_name(row: ReviewRow) -> bool:
     answer = _answer(row)
-    return bool(NAME.fullmatch(answer)) and answer in NAME.findall(row.context)
+    return is_name(answer, row.context) and answer in NAME.findall(row.context)
 
 
 def _is_number_sequence(row: ReviewRow) -> bool:
@@ -162,7 +248,7 @@ def _is_closing(row: ReviewRow) -> bool:
 def _induction_proposal(rows: list[ReviewRow]) -> Proposal:
     return Proposal(
         name="induction-promoted",
-        description="Having seen 'A B' earlier, after A again predict B (promoted from logged guesses).",
+        description="Having seen 'A B' earlier, after A again predict B",
         finder=r"\b(?P<a>[A-Za-z]+) (?P<b>[A-Za-z]+)\b(?s:.{1,2000}?)\b(?P=a) (?P<answer>[A-Za-z]+)",
         predictor="{b}",
     )
@@ -171,27 +257,27 @@ def _induction_proposal(rows: list[ReviewRow]) -> Proposal:
 def _name_proposal(rows: list[ReviewRow]) -> Proposal:
     if sum("named " in row.context for row in rows) * 2 >= len(rows):
         finder = r"\bnamed (?P<name>[A-Z][a-z]+)\b(?s:.{0,300}?)[.!?]\"? (?P<answer>[A-Z][a-z]+)"
-        description = "A character introduced as 'named X' starts a later sentence: predict X."
+        description = "A character introduced as 'named X' starts a later sentence: predict X"
     else:
         finder = r"\b(?P<name>[A-Z][a-z]+)\b[^.!?\n]{0,200}[.!?] (?P<answer>[A-Z][a-z]+)"
-        description = "A name in one sentence starts the next one: predict the name."
-    return Proposal(name="earlier-name-promoted", description=description + " (promoted from logged guesses)",
-                    finder=finder, predictor="{name}", foil="She")
+        description = "A name in one sentence starts the next one: predict the name"
+    return Proposal(name="earlier-name-promoted", description=description, finder=finder, predictor="{name}",
+                    foil="She")
 
 
 def _closing_proposal(key: str, rows: list[ReviewRow]) -> Proposal:
     if key in "\"”":
         finder = r"(?<=(?:^|\s)\"[^\"\n]{0,400})[.!?,] ?(?P<answer>\"|[A-Za-z]+)"
-        description = "Inside a quotation, after a sentence's end mark, predict the closing quote."
+        description = "Inside a quotation, after a sentence's end mark, predict the closing quote"
     elif key in ")]}":
         opening = {")": r"\(", "]": r"\[", "}": r"\{"}[key]
         finder = opening + r"[^()\[\]{}\n]{1,80}?\w(?P<answer>[^\w\s])"
-        description = f"Inside brackets, after a word, predict '{key}'."
+        description = f"Inside brackets, after a word, predict '{key}'"
     else:
         finder = r"\w(?P<answer>[^\w\s])"
-        description = f"After a word, predict '{key}'."
+        description = f"After a word, predict '{key}'"
     return Proposal(name=f"closing-{_slug(key) if _slug(key) != 'x' else 'mark'}", predictor=key.replace(
-        "{", "{{").replace("}", "}}"), finder=finder, description=description + " (promoted from logged guesses)")
+        "{", "{{").replace("}", "}}"), finder=finder, description=description)
 
 
 def _number_proposal(rows: list[ReviewRow]) -> Proposal:
@@ -200,12 +286,13 @@ def _number_proposal(rows: list[ReviewRow]) -> Proposal:
     else:
         finder = r"\b(?P<n>\d+)\b(?=\D{1,200}?\b(?P<answer>\d+)\b)"
     return Proposal(name="number-sequence-promoted", finder=finder, predictor="{n|inc}", foil="{n}",
-                    description="A number one more than the last number seen (promoted from logged guesses).")
+                    description="A number one more than the last number seen")
 
 
 def _group(feature: str, key: str, title: str, rows: list[ReviewRow],
            make: Callable[[list[ReviewRow]], Proposal]) -> PatternGroup:
-    return PatternGroup(feature, key, f"{title} ({len(rows)})", rows, _with_examples(make(rows), rows))
+    return PatternGroup(feature, key, f"{title} ({len(rows)})", rows,
+                        _finished(make(rows), rows, _guesses(len(rows))))
 
 
 def mine_patterns(rows: list[ReviewRow], model: str | None = None, min_count: int = 2) -> list[PatternGroup]:
@@ -254,19 +341,22 @@ def mine_patterns(rows: list[ReviewRow], model: str | None = None, min_count: in
 def propose_for_row(row: ReviewRow) -> Proposal:
     """A proposal from one guess: the most specific feature it shows, else the words before it."""
     if _is_number_sequence(row):
-        return _with_examples(_number_proposal([row]), [row])
-    if _is_induction(row):
-        return _with_examples(_induction_proposal([row]), [row])
-    if _is_earlier_name(row):
-        return _with_examples(_name_proposal([row]), [row])
-    if _is_closing(row):
-        return _with_examples(_closing_proposal(_answer(row), [row]), [row])
-    words = _words(row.context)[-2:] or [""]
-    return _with_examples(_constant_proposal("previous-words", " ".join(words), [row], words), [row])
+        proposal = _number_proposal([row])
+    elif _is_induction(row):
+        proposal = _induction_proposal([row])
+    elif _is_earlier_name(row):
+        proposal = _name_proposal([row])
+    elif _is_closing(row):
+        proposal = _closing_proposal(_answer(row), [row])
+    else:
+        words = _words(row.context)[-2:] or [""]
+        proposal = _constant_proposal("previous-words", " ".join(words), [row], words)
+    return _finished(proposal, [row], _guesses(1))
 
 
-def propose_for_rows(feature: str, key: str, rows: list[ReviewRow]) -> Proposal:
-    """A proposal for rows that share a feature (as scan groups do): the same makers the log's groups use."""
+def propose_for_rows(feature: str, key: str, rows: list[ReviewRow], origin: str) -> Proposal:
+    """A proposal for rows that share a feature (as scan groups do), promoted from `origin` (what the
+    description's note names): the same makers the log's groups use."""
     makers: dict[str, Callable[[list[ReviewRow]], Proposal]] = {
         "induction": _induction_proposal,
         "earlier-name": _name_proposal,
@@ -274,7 +364,8 @@ def propose_for_rows(feature: str, key: str, rows: list[ReviewRow]) -> Proposal:
         "closing": lambda group: _closing_proposal(key.strip() or _answer(group[0]), group),
     }
     if feature in makers:
-        return _with_examples(makers[feature](rows), rows)
+        return _finished(makers[feature](rows), rows, origin)
     words = _common_suffix_words(rows) or _words(rows[0].context)[-2:] or [""]
-    return _with_examples(_constant_proposal("true-token" if feature == "token" else "previous-words",
-                                             " ".join(words) if feature != "token" else key, rows, words), rows)
+    proposal = _constant_proposal("true-token" if feature == "token" else "previous-words",
+                                  " ".join(words) if feature != "token" else key, rows, words)
+    return _finished(proposal, rows, origin)

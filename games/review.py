@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from games.log import GuessLog
+from games.rules import normalize_guess
 
 KINDS = {
     "model-right-player-wrong": (True, False),
@@ -67,12 +68,12 @@ class ReviewFilter:
     kind: str | None = None  # one of KINDS, or "disagreements" for any of DISAGREEMENTS
     model: str | None = None  # a label or a model name; the kind is judged for this model (default: the first)
     session: str | None = None
-    true_token: str | None = None
+    true_token: str | None = None  # as a player types a guess: "cat" finds "␣cat" after a word (see typed_token)
 
     def keeps(self, row: ReviewRow) -> bool:
         if self.session and row.session != self.session:
             return False
-        if self.true_token is not None and row.true_token != self.true_token:
+        if self.true_token is not None and not typed_token(row, self.true_token):
             return False
         if self.model and row.verdict(self.model) is None:
             return False
@@ -82,9 +83,15 @@ class ReviewFilter:
         return kind in DISAGREEMENTS if self.kind == "disagreements" else kind == self.kind
 
 
+def typed_token(row: ReviewRow, typed: str) -> bool:
+    """Whether `typed` is the row's true token: as typed, or as a guess typed so is read in the row's context
+    (games.rules: a word after a word gets its space, "+" glues, a leading space is kept)."""
+    return row.true_token in (typed, normalize_guess(row.context, typed))
+
+
 def read_review(log: GuessLog, keep: ReviewFilter | None = None) -> list[ReviewRow]:
     """Every guess-mode guess in the log that `keep` keeps, oldest first."""
-    sources = dict(log.db.execute("SELECT id, source FROM sessions").fetchall())
+    sources = log.session_sources()
     rows = []
     for record in log.rows():
         if record["mode"] != "guess":

@@ -20,10 +20,13 @@ from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
 from games.candidates import Candidate, DocumentTimeout
+from games.names import FUNCTION_WORDS, NAME, capitalised_mid_sentence
 from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
 
-NAME = re.compile(r"[A-Z][a-z]+")
+# the order that decides the one group a position is shown under; a position with none of these goes under its
+# token or its previous token, whichever group is the larger
+PRECEDENCE = ("earlier-name", "formula", "induction", "closing")
 CLOSING = set("\"')]}.,!?;:”’")
 FORMULAS = ("Once upon a time", "One day", "From that day on", "happily ever after", "The end", "Once upon a",
             "lived happily", "There once was", "Long ago")
@@ -108,6 +111,7 @@ class Features:
         self.scan = scan
         self.tokenizer = scan.lm.tokenizer
         self.formula_spans = [[m.span() for m in FORMULA.finditer(d.text)] for d in scan.documents]
+        self.names: dict[tuple[int, str], bool] = {}
 
     def text(self, token_id: int) -> str:
         return token_text(self.tokenizer, token_id)
@@ -127,7 +131,7 @@ class Features:
         start = int(result.starts[index])
         word = text.strip()
         full = self.scan.documents[document].text
-        if NAME.fullmatch(word) and re.search(rf"\b{re.escape(word)}\b", full[:start]):
+        if self.is_name(document, word) and re.compile(rf"\b{re.escape(word)}\b").search(full, 0, start):
             features.append(("earlier-name", "a name seen earlier"))
         if word and word in CLOSING and not text[:1].isspace():  # ␣" opens a quote, it does not close one
             features.append(("closing", visible(word)))
@@ -138,19 +142,35 @@ class Features:
                 break
         return features
 
+    def is_name(self, document: int, word: str) -> bool:
+        """A capitalised word not in FUNCTION_WORDS, or one the document also capitalises mid-sentence."""
+        if not NAME.fullmatch(word):
+            return False
+        if word not in FUNCTION_WORDS:
+            return True
+        if (document, word) not in self.names:
+            self.names[document, word] = capitalised_mid_sentence(word, self.scan.documents[document].text)
+        return self.names[document, word]
+
 
 def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: Bigram | None,
                     most: int | None = MAX_GROUPS) -> list[Group]:
+    """Each position under one group (see PRECEDENCE), so the counts add up to the positions; largest first."""
     features = Features(scan)
+    found = [dict(features.of(document, index)) for document, index in positions]
+    generic = Counter((feature, key) for by_feature in found for feature, key in by_feature.items()
+                      if feature in ("token", "previous-token"))
     groups: dict[tuple[str, str], Group] = {}
-    for document, index in positions:
+    for (document, index), by_feature in zip(positions, found):
         ids = scan.scans[document].ids
-        token = int(ids[index])
-        by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == token
-        for feature, key in features.of(document, index):
-            group = groups.setdefault((feature, key), Group(feature, key))
-            group.positions.append((document, index))
-            group.ngram += by_bigram
+        by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == int(ids[index])
+        chosen = next(((f, by_feature[f]) for f in PRECEDENCE if f in by_feature), None)
+        if chosen is None:
+            options = [(f, by_feature[f]) for f in ("token", "previous-token") if f in by_feature]
+            chosen = max(options, key=lambda option: generic[option])  # a tie goes to the token
+        group = groups.setdefault(chosen, Group(*chosen))
+        group.positions.append((document, index))
+        group.ngram += by_bigram
     return sorted(groups.values(), key=lambda g: (-g.count, g.feature, g.key))[:most]
 
 
@@ -317,4 +337,5 @@ def group_rows(scan: ModelScan, positions: list[tuple[int, int]]) -> list[Review
 
 
 def promote_group(scan: ModelScan, group: Group) -> Proposal:
-    return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions))
+    return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions),
+                            f"a scan group of {group.count} positions")

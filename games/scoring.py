@@ -8,7 +8,7 @@ heuristic (both judged against the text), and a bigram baseline fitted on the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,9 +78,10 @@ def examples_corpus(candidates: Sequence[Candidate]) -> Corpus:
 
 
 def find_instances(
-    candidate: Candidate, corpus: Corpus, options: ScoreOptions, progress: StageProgress | None = None
+    candidate: Candidate, corpus: Corpus, options: ScoreOptions, documents_done: Callable[[int], None] | None = None
 ) -> tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]:
-    """(instances with a prediction, instances whose predictor failed, statistics), in corpus order."""
+    """(instances with a prediction, instances whose predictor failed, statistics), in corpus order;
+    `documents_done` hears how many documents have been searched."""
     instances: list[tuple[int, Found]] = []
     failed: list[tuple[int, Found]] = []
     stats = FindStats()
@@ -112,8 +113,8 @@ def find_instances(
                 stats.abstained += 1
             elif options.limit is None or len(instances) < options.limit:
                 instances.append(item)
-        if progress:
-            progress(f"finding {candidate.name}", number + 1, len(corpus.documents))
+        if documents_done:
+            documents_done(number + 1)
     return instances, failed, stats
 
 
@@ -240,23 +241,32 @@ def summarize(name: str, lm: LoadedModel, rows: list[dict[str, Any]], stats: Fin
 FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
 
 
-def score_candidate(
-    candidate: Candidate,
-    lm: LoadedModel,
-    corpus: Corpus,
-    options: ScoreOptions,
-    baselines: Baselines,
-    cache: ResultCache,
-    progress: StageProgress | None = None,
-    find: Callable[[], FindResult] | None = None,
-) -> CandidateResult:
-    """One candidate on one model: from the cache when nothing it depends on has changed."""
+def _stored_result(stored: Any) -> tuple[list[dict[str, Any]], FindStats] | None:
+    """What score_each stored (rows, stats), or None where an entry is not of that shape: a miss."""
+    rows, stats = (stored.get("rows"), stored.get("stats")) if isinstance(stored, dict) else (None, None)
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows) or not isinstance(stats, dict):
+        return None
+    try:
+        return rows, FindStats(**stats)
+    except TypeError:
+        return None
+
+
+def cached_result(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
+                  cache: ResultCache) -> tuple[str, CandidateResult | None]:
+    """(the cache key of one candidate on one model, its stored result or None)."""
     key = cache_key("score", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint,
                     corpus.fingerprint(candidate.name), options.key())
-    stored = cache.get(key)
-    if isinstance(stored, dict) and "rows" in stored and "stats" in stored:
-        return CandidateResult(candidate, lm, corpus, stored["rows"], FindStats(**stored["stats"]), cached=True)
-    instances, failed, stats = find() if find else find_instances(candidate, corpus, options, progress)
+    stored = _stored_result(cache.get(key))
+    if stored is not None:
+        return key, CandidateResult(candidate, lm, corpus, *stored, cached=True)
+    return key, None
+
+
+def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions, found: FindResult,
+                bigram: Bigram | None, report: Callable[[int, int], None] | None = None) -> CandidateResult:
+    """One candidate on one model, from the instances its finder found; `report` gets (done, total) of them."""
+    instances, failed, stats = found
     by_document: dict[int, list[int]] = {}
     for position, (number, _) in enumerate(instances):
         by_document.setdefault(number, []).append(position)
@@ -266,23 +276,82 @@ def score_candidate(
                       for i in positions))
         for number, positions in by_document.items()
     ]
-
-    def report(done: int, total: int) -> None:
-        if progress:
-            progress(f"scoring {candidate.name} on {lm.identity.name}", done, total)
-
     scores: list[Score | None] = [None] * len(instances)
-    for positions, request_scores in zip(by_document.values(),
-                                         score_requests(lm, requests, options.max_context, report, options.batch_tokens)):
+    scored = score_requests(lm, requests, options.max_context, report, options.batch_tokens)
+    for positions, request_scores in zip(by_document.values(), scored):
         for position, score in zip(positions, request_scores):
             scores[position] = score
-    bigram = baselines.for_model(lm, progress) if instances else None
     entries = [(number, found, score) for (number, found), score in zip(instances, scores)]
     entries += [(number, found, None) for number, found in failed]
     entries.sort(key=lambda entry: (entry[0], entry[1].offset))
     rows = [_row(candidate, lm, corpus.documents[number], found, score, bigram) for number, found, score in entries]
-    cache.put(key, {"rows": rows, "stats": stats.__dict__})
     return CandidateResult(candidate, lm, corpus, rows, stats)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def score_each(
+    candidates: Sequence[Candidate],
+    models: Sequence[LoadedModel],
+    corpus: Corpus,
+    options: ScoreOptions,
+    cache: ResultCache,
+    progress: StageProgress | None = None,
+) -> Iterator[CandidateResult]:
+    """Every candidate on every model, each result as soon as it is ready: the cached ones first, then the rest
+    candidate by candidate. A caller that stops (a progress callback that raises) keeps what it was given.
+
+    Progress comes in stages that each count the whole run: finding the instances (documents, for every
+    candidate not all cached), fitting the bigram baseline (per tokenizer), then scoring (every instance of
+    every candidate on every model still to score): one bar with an honest total."""
+    pending: list[tuple[Candidate, LoadedModel, str]] = []
+    for candidate in candidates:
+        for lm in models:
+            key, stored = cached_result(candidate, lm, corpus, options, cache)
+            if stored is None:
+                pending.append((candidate, lm, key))
+            else:
+                yield stored
+    if not pending:
+        return
+    unique = list({id(candidate): candidate for candidate, _, _ in pending}.values())
+    found = _find_all(unique, corpus, options, progress)
+    baselines = Baselines(corpus)
+    bigrams = {id(lm): baselines.for_model(lm, progress) for candidate, lm, _ in pending if found[id(candidate)][0]}
+    total = sum(len(found[id(candidate)][0]) for candidate, _, _ in pending)
+    stage = (f"scoring {_plural(len(unique), 'candidate')} on "
+             f"{_plural(len({id(lm) for _, lm, _ in pending}), 'model')}")
+    done = 0
+
+    def report(done_here: int, _: int = 0) -> None:
+        if progress:
+            progress(stage, done + done_here, total)
+
+    report(0)
+    for candidate, lm, key in pending:
+        result = score_found(candidate, lm, corpus, options, found[id(candidate)], bigrams.get(id(lm)), report)
+        done += len(found[id(candidate)][0])
+        report(0)
+        cache.put(key, {"rows": result.rows, "stats": result.stats.__dict__})
+        yield result
+
+
+def _find_all(candidates: list[Candidate], corpus: Corpus, options: ScoreOptions,
+              progress: StageProgress | None) -> dict[int, FindResult]:
+    """Each candidate's instances, the stage counted over every candidate's pass through the corpus."""
+    documents = len(corpus.documents)
+    total = documents * len(candidates)
+    found: dict[int, FindResult] = {}  # by id(candidate)
+    for number, candidate in enumerate(candidates):
+        def report(done: int, base: int = number * documents) -> None:
+            if progress:
+                progress(f"finding the instances of {_plural(len(candidates), 'candidate')}", base + done, total)
+
+        found[id(candidate)] = find_instances(candidate, corpus, options, report)
+        report(documents)
+    return found
 
 
 def score_all(
@@ -293,17 +362,13 @@ def score_all(
     cache: ResultCache,
     progress: StageProgress | None = None,
 ) -> list[CandidateResult]:
-    """Every candidate on every model; a candidate's instances are found once, for all models."""
-    baselines = Baselines(corpus)
-    results = []
-    for candidate in candidates:
-        memo: list[FindResult] = []
+    """Every candidate on every model, in that order (candidate by candidate, each on every model)."""
+    return in_run_order(score_each(candidates, models, corpus, options, cache, progress), candidates, models)
 
-        def find_once(candidate: Candidate = candidate, memo: list[FindResult] = memo) -> FindResult:
-            if not memo:
-                memo.append(find_instances(candidate, corpus, options, progress))
-            return memo[0]
 
-        for lm in models:
-            results.append(score_candidate(candidate, lm, corpus, options, baselines, cache, progress, find_once))
-    return results
+def in_run_order(results: Iterable[CandidateResult], candidates: Sequence[Candidate],
+                 models: Sequence[LoadedModel]) -> list[CandidateResult]:
+    """Results (all of a run's, or those finished before it stopped) candidate by candidate, each on every model
+    in the order given."""
+    order = {(id(c), id(lm)): n for n, (c, lm) in enumerate((c, lm) for c in candidates for lm in models)}
+    return sorted(results, key=lambda r: order[(id(r.candidate), id(r.lm))])

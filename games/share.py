@@ -11,8 +11,11 @@ from typing import Any
 
 from engine.errors import LmgameError
 from engine.tokens import visible
-from games.candidate_files import candidate_from_table, candidate_table, save_candidate
+from games.candidate_files import candidate_from_table, candidate_table, read_bounded, save_candidate
 from games.candidates import Candidate
+from games.display import shortened
+from games.library import load_library, names_by_file
+from games.numbers import probability
 from games.scoring import CandidateResult
 
 FINDING_VERSION = 1
@@ -60,6 +63,10 @@ def _number(value: Any, pattern: str = "{:.3f}") -> str:
     return pattern.format(value) if isinstance(value, (int, float)) else "-"
 
 
+def _probability(value: Any) -> str:
+    return probability(value) if isinstance(value, (int, float)) else "-"
+
+
 def finding_markdown(data: dict[str, Any]) -> str:
     record = data["candidate"]
     table = record.get("table", record)
@@ -76,11 +83,11 @@ def finding_markdown(data: dict[str, Any]) -> str:
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for score in data["scores"]:
         interval = score.get("ci", {}).get("mean_prob")
-        ci = f" ({interval[0]:.3f}-{interval[1]:.3f})" if interval else ""
+        ci = f" ({probability(interval[0])} to {probability(interval[1])})" if interval else ""
         lines.append(f"| {score['model']} | {score['n']} | {_number(score.get('heuristic_accuracy'))} | "
-                     f"{_number(score.get('mean_prob'))}{ci} | {_number(score.get('top1'))} | "
+                     f"{_probability(score.get('mean_prob'))}{ci} | {_number(score.get('top1'))} | "
                      f"{_number(score.get('median_rank'), '{:g}')} | {_number(score.get('mean_logit_diff'), '{:.2f}')} "
-                     f"| {_number(score.get('baseline_mean_prob'))} |")
+                     f"| {_probability(score.get('baseline_mean_prob'))} |")
     lines += ["", "Models:", ""]
     for score in data["scores"]:
         identity = score.get("model_identity", {})
@@ -90,7 +97,7 @@ def finding_markdown(data: dict[str, Any]) -> str:
         for which in ("best", "worst"):
             lines += ["", f"## {which.capitalize()} instances for {label}", ""]
             for row in shown[which]:
-                lines.append(f"- p={_number(row['prob'])} rank {row['rank']}: …{visible(row['context'][-80:])}"
+                lines.append(f"- p={_probability(row['prob'])} rank {row['rank']}: …{visible(row['context'][-80:])}"
                              f"⟨{visible(row['answer'])}⟩ predicted `{row['predicted']}`")
     if record["kind"] == "python" and record.get("source"):
         lines += ["", "## The candidate's code", "", "```python", record["source"].rstrip(), "```"]
@@ -111,35 +118,69 @@ def write_finding(data: dict[str, Any], out: Path) -> tuple[Path, Path]:
 
 
 def read_finding(path: Path) -> dict[str, Any]:
+    path = Path(path)
+    if path.is_dir():
+        raise LmgameError(f"{path} is a folder: give the finding's .json file")
+    if not path.exists():
+        raise LmgameError(f"file not found: {path}")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LmgameError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise LmgameError(f"{path} is a folder: give the finding's .json file") from None
-    except OSError as error:
-        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(read_bounded(path, "a finding").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: not JSON, or a number too long to read
         raise LmgameError(f"{path} is not a finding (not JSON: {error})".splitlines()[0]) from None
+    except RecursionError:
+        raise LmgameError(f"{path} is not a finding (nested too deeply)") from None
     if not isinstance(data, dict) or "lmgame_finding" not in data or not isinstance(data.get("candidate"), dict):
         raise LmgameError(f"{path} is not an lmgame finding (made by lmgame share)")
     if data["lmgame_finding"] != FINDING_VERSION:
-        raise LmgameError(f"{path} is a finding of version {data['lmgame_finding']}; this lmgame reads version "
-                          f"{FINDING_VERSION}")
+        version = shortened(repr(data["lmgame_finding"]))
+        raise LmgameError(f"{path} is a finding of version {version}; this lmgame reads version {FINDING_VERSION}")
     return data
 
 
+def _check_room(name: str, target: Path, folder: Path, overwrite: bool) -> None:
+    """LmgameError unless `target` can take the candidate `name` and the library will load it from there:
+    no other file of the user's defines that name (it would shadow it, or be shadowed), and a file it
+    replaces (--force) holds that candidate alone."""
+    files = names_by_file(folder)
+    elsewhere = [path for path, names in files.items() if path != target and names and name in names]
+    if elsewhere:
+        raise LmgameError(f"your library already has {name}, in {elsewhere[0]}: rename or remove that one first "
+                          "(--force replaces only a file of the same name)")
+    if target.exists() and not overwrite:
+        raise LmgameError(f"your library already has {name} ({target}): --force replaces it")
+    if target.exists() and files.get(target) != [name]:
+        held = "does not load" if files.get(target) is None else f"holds {', '.join(files[target] or [])}"
+        raise LmgameError(f"{target} {held}: --force replaces only a file that holds {name} alone; move it first")
+
+
+def _check_loads_back(candidate: Candidate, saved: Path, folder: Path, previous: bytes | None) -> None:
+    """The library loads the saved file's candidate under its name, as itself; else the file is put back
+    as it was (removed, or its previous content) and LmgameError says so."""
+    loaded = load_library(user_dir=folder).candidates.get(candidate.name)
+    if loaded is not None and loaded.path == str(saved) and candidate_table(loaded) == candidate_table(candidate):
+        return
+    if previous is None:
+        saved.unlink(missing_ok=True)
+    else:
+        saved.write_bytes(previous)
+    raise LmgameError(f"{candidate.name} did not load back from {saved} as itself: not imported")
+
+
 def import_finding(path: Path, folder: Path, overwrite: bool = False) -> tuple[Candidate, Path]:
-    """Add the finding's candidate to the library in `folder` as a TOML file. Never runs code."""
+    """Add the finding's candidate to the library in `folder` as a TOML file, and check that the library loads
+    it back as itself. Never runs the finding's code (a Python candidate is refused)."""
     record = read_finding(path)["candidate"]
     if record.get("kind") != "toml":
-        raise LmgameError(f"{path}: the candidate {record.get('name', '')!r} is Python code, and importing never "
-                          "runs code; read its code in the finding's Markdown and copy it by hand if you trust it")
+        name = shortened(repr(record.get("name", "")))
+        raise LmgameError(f"{path}: the candidate {name} is Python code, and importing never runs code; read its "
+                          "code in the finding's Markdown and copy it by hand if you trust it")
     table = record.get("table")
     if not isinstance(table, dict):
         raise LmgameError(f"{path}: the finding has no candidate table")
     candidate = candidate_from_table(table, str(path), source=str(path))
-    if (folder / f"{candidate.name}.toml").exists() and not overwrite:
-        raise LmgameError(f"your library already has {candidate.name} ({folder / f'{candidate.name}.toml'}): "
-                          "--force replaces it")
-    return candidate, save_candidate(candidate, folder, overwrite=overwrite)
+    target = folder / f"{candidate.name}.toml"
+    _check_room(candidate.name, target, folder, overwrite)
+    previous = target.read_bytes() if target.exists() else None
+    saved = save_candidate(candidate, folder, overwrite=overwrite)
+    _check_loads_back(candidate, saved, folder, previous)
+    return candidate, saved

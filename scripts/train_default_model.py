@@ -193,7 +193,8 @@ def main() -> None:
     warmup = 100
     start, step, tokens_seen = time.time(), 0, 0
     model.train()
-    while (elapsed := time.time() - start) < budget if not args.steps else step < args.steps:
+    while step < args.steps if args.steps else time.time() - start < budget:
+        elapsed = time.time() - start
         progress = step / args.steps if args.steps else elapsed / budget
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:

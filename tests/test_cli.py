@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -128,9 +129,79 @@ def test_the_installed_entry_point_runs(tmp_path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["top_k"]) == 1
+    assert result.stderr.splitlines() == ["lmgame: loading the embedded default model..."]  # no warnings
 
 
 def test_dataset_without_the_datasets_package(capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "datasets", None)  # as on a machine without it installed
     code, _, err = run(capsys, "play", "--dataset", "roneneldan/TinyStories")
     assert code == 2 and "--dataset needs the datasets package: pip install datasets" in err
+
+
+# --- the command line itself: one line for every problem argparse or the shell hands over
+
+
+def test_an_unknown_command_is_named(capsys) -> None:
+    code, out, err = run(capsys, "bogus")
+    assert code == 2 and out == ""
+    assert err.splitlines() == ["lmgame: error: unknown command 'bogus' (commands: play, predict, models, log, score, "
+                                "candidates, share, import, scan, review, workbench)"]
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["score", "--bogus"], "--bogus"),
+    (["predict", "--bogus"], "--bogus"),
+    (["scan", "--no-such-option", "x"], "--no-such-option x"),
+    (["--text", "hi", "--bogus"], "--bogus"),
+    (["score", "--x\x1b]0;title\x07"], "--x\\x1b]0;title\\x07"),  # a terminal escape is shown, not obeyed
+])
+def test_an_unknown_option_comes_before_a_missing_one(capsys, argv: list[str], named: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("lmgame: error: ") and f"unrecognized arguments: {named}" in err
+    assert "required" not in err and "\x1b" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["score"], "score: one of the arguments --corpus --dataset --examples is required"),
+    (["predict"], "predict: the following arguments are required: TEXT"),
+    (["log"], "log: the following arguments are required: ACTION"),
+    (["log", "bogus"], "log: argument ACTION: invalid choice: 'bogus'"),
+    (["candidates", "check"], "candidates check: the following arguments are required: PATH"),
+    (["score", "--examples", "--format", "xml"], "score: argument --format: invalid choice: 'xml'"),
+    (["score", "--corpus", "a", "--dataset", "b"], "score: argument --dataset: not allowed with argument --corpus"),
+    (["scan", "--corpus", "x", "--threshold", "high"], "scan: argument --threshold: invalid float value: 'high'"),
+    (["play", "--top-k", "\x1b[2J"], "play: argument --top-k: invalid int value: '\\x1b[2J'"),
+])
+def test_every_argparse_problem_is_one_line(capsys, argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.splitlines() == [f"lmgame: error: {message}" + err.split(message, 1)[1].rstrip("\n")], err
+    assert "\x1b" not in err and "usage:" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["predict", "abc\udcff"], "argument 'abc\\xff' is not UTF-8 (byte 0xff)"),
+    (["--text", "caf\udce9"], "argument 'caf\\xe9' (after --text) is not UTF-8 (byte 0xe9)"),
+    (["predict", "hi", "--answer", "\udcc3x"], "argument '\\xc3x' (after --answer) is not UTF-8 (byte 0xc3)"),
+])
+def test_arguments_that_are_not_utf8_are_refused_by_name(capsys, argv: list[str], message: str) -> None:
+    # what Python makes of argv bytes that are not UTF-8 (surrogateescape): lone surrogates
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.splitlines() == [f"lmgame: error: {message}: give text, names and paths in UTF-8"]
+
+
+def test_predict_uses_no_deprecated_transformers_call(capsys) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # transformers deprecations are FutureWarnings
+        code, out, _ = run(capsys, "predict", "Once upon a", "--top-k", "2", "--answer", " time")
+    assert code == 0 and out.startswith("model: ")
+
+
+def test_help_still_shows_what_is_required(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["score", "--help"])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 0 and err == ""
+    assert "(--corpus PATH | --dataset NAME | --examples)" in out  # required, not shown as optional

@@ -10,7 +10,7 @@ import torch
 from engine.corpus import Document
 from games.board import Board
 from games.guess_mode import GuessGame
-from games.which_mode import ANSWER_KEYS, WhichGame
+from games.which_mode import ANSWERS, WhichGame, nearest_answer
 
 STORY = Document("t1", "Once upon a time, there was a little dog named Max. Max liked to run in the park.", "test")
 
@@ -91,7 +91,7 @@ def test_which_mode_scoring(default_lm) -> None:
     question = game.question()
     assert question.view.true.id in (question.first_id, question.second_id)
     assert question.first_id != question.second_id
-    outcome = game.answer(ANSWER_KEYS["7"])
+    outcome = game.answer(0.7)
     p_true = 0.7 if question.true_is_first else 0.3
     assert outcome.player_bits == pytest.approx(-math.log2(p_true))
     dist = question.view.distribution
@@ -112,6 +112,27 @@ def test_which_mode_perplexity_estimate_is_exact_for_a_player_who_answers_like_t
         game.answer(min(max(p1 / (p1 + p2), 1e-9), 1 - 1e-9))
     assert game.player_perplexity() == pytest.approx(game.model_perplexity(), rel=1e-4)
     assert game.player_mean_bits() == pytest.approx(game.model_mean_bits(), rel=1e-6)
+
+
+def test_which_mode_scores_the_model_answering_the_same_way(default_lm) -> None:
+    """The model's comparable figure is the same estimator on its own odds rounded to the allowed answers: a
+    player who answers as the model would, with the same answers, scores exactly that, and every answer the
+    screen offers (1% to 99%) is scored and logged as given."""
+    game = WhichGame(Board(STORY, [default_lm]), seed=5)
+    for _ in range(10):
+        question = game.question()
+        dist = question.view.distribution
+        p1, p2 = dist.prob(question.first_id), dist.prob(question.second_id)
+        outcome = game.answer(nearest_answer(p1 / (p1 + p2)))
+        assert outcome.model_answer == outcome.player_first and outcome.model_answer in ANSWERS
+    assert game.player_perplexity() == pytest.approx(game.model_answer_perplexity(), rel=1e-12)
+    assert game.model_perplexity() == pytest.approx(math.exp(sum(s.model_nats for s in game.scores) / 10))
+    for answer in (0.01, 0.05, 0.95, 0.99):
+        outcome = game.answer(answer)
+        record = game.record(outcome, "s")
+        assert float(record.guess) == answer and record.extra["player_first"] == answer
+        p_true = answer if outcome.question.true_is_first else 1 - answer
+        assert outcome.player_bits == pytest.approx(-math.log2(p_true))
 
 
 def test_which_mode_is_seeded(default_lm) -> None:

@@ -10,13 +10,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from engine.errors import LmgameError
 from games.log import SCHEMA_VERSION, GuessLog, GuessRecord, ModelRecord, export
+from games.paths import guess_log_path
 
 ROOT = Path(__file__).resolve().parents[1]
 IDENTITY = {"name": "m", "source": "/x", "revision": "abc123", "architecture": "GPT2LMHeadModel", "dtype": "float32"}
@@ -118,3 +122,57 @@ def test_kill_9_while_writing_keeps_every_committed_guess(tmp_path: Path) -> Non
         before = log.count()
         log.add(_record(log.start_session("guess", [], "demo"), before))
         assert log.count() == before + 1
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """The folder and its files made unwritable: by chmod, or for root (whom chmod does not stop) by chattr +i."""
+    paths = [str(p) for p in (folder, *folder.iterdir())]
+    if os.geteuid() == 0:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", *paths], capture_output=True).returncode:
+            pytest.skip("running as root, where chmod does not stop writes, and chattr +i is not available")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *paths], check=True)
+        return
+    modes = {path: os.stat(path).st_mode for path in paths}
+    for path in paths:
+        os.chmod(path, 0o555 if os.path.isdir(path) else 0o444)
+    try:
+        yield
+    finally:
+        for path, mode in modes.items():
+            os.chmod(path, mode)
+
+
+@pytest.mark.parametrize("mode", ["closed", "mid-transaction"])
+def test_a_log_in_a_read_only_folder_exports(mode: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Closed cleanly (the database file alone) or killed mid-write (a -wal and -shm beside it): both export."""
+    from tui.cli import main
+
+    path = guess_log_path()
+    if mode == "closed":
+        with GuessLog(path) as log:
+            session = log.start_session("guess", [], "demo")
+            for n in range(4):
+                log.add(_record(session, n))
+    else:
+        script = WRITER.format(root=str(ROOT), path=str(path), committed=4, mode=mode)
+        subprocess.run([sys.executable, "-c", script], capture_output=True, check=False, timeout=60)
+    files = sorted(p.name for p in path.parent.iterdir())
+    assert files == (["guesses.sqlite3"] if mode == "closed" else
+                     ["guesses.sqlite3", "guesses.sqlite3-shm", "guesses.sqlite3-wal"])
+    with read_only(path.parent):
+        assert main(["log", "export", "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["offset"] for row in rows] == [0, 1, 2, 3]
+    assert sorted(p.name for p in path.parent.iterdir()) == files
+
+
+def test_reading_writes_no_schema(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    path.touch()
+    with GuessLog(path, read_only=True) as log:
+        assert list(log.rows()) == [] and log.count() == 0 and log.session_sources() == {}
+    assert path.stat().st_size == 0 and [p.name for p in tmp_path.iterdir()] == ["log.sqlite3"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from games.candidate_files import load_file, save_candidate
 from games.log import GuessLog, GuessRecord, ModelRecord
-from games.patterns import mine_patterns, propose_for_row
+from games.patterns import example_context, fitted, mine_patterns, propose_for_row
 from games.review import ModelVerdict, ReviewFilter, ReviewRow, read_review
 
 SMALL = {"name": "small", "source": "/s", "revision": "aaaa1111", "architecture": "GPT2LMHeadModel",
@@ -65,6 +66,13 @@ def test_names_numbers_and_closing_marks() -> None:
     assert quotes.count == 2 and quotes.proposal.predictor == '"' and len(quotes.proposal.examples) == 2
 
 
+def test_a_pronoun_that_starts_sentences_is_not_an_earlier_name() -> None:
+    rows = [row("Tom had a ball. He threw it. Then", " He", " Tom"), row("The cat ran. The dog sat. Then", " The", " A"),
+            row("Will went home. She saw Will, and", " Will", " Sue"), row("Ben saw Ann. Later", " Ben", " Ann")]
+    names = groups_by_feature(rows)[("earlier-name", "earlier-name")]
+    assert [r.true_token for r in names.rows] == [" Will", " Ben"]  # "Will" is capitalised mid-sentence there
+
+
 def test_min_count_and_order() -> None:
     rows = [row(f"Story {i}. Once upon a", " time", " day") for i in range(4)] + [row("A big", " dog", " cat")]
     groups = mine_patterns(rows, min_count=2)
@@ -114,6 +122,8 @@ def test_read_review_and_filters(tmp_path: Path) -> None:
         assert offsets(kind="disagreements") == [1, 2, 3]
         assert offsets(session=second) == [3, 4]
         assert offsets(true_token=" cat") == [3, 4]
+        assert offsets(true_token="cat") == [3, 4]  # as a guess is typed: a word after a word gets its space
+        assert offsets(true_token="+cat") == []  # glued to the word before: "A bigcat"
         assert offsets(model="nobody") == []
 
 
@@ -122,3 +132,32 @@ def test_guesses_at_the_start_of_texts_and_opening_quotes() -> None:
     groups = groups_by_feature(rows)
     assert groups[("true-token", "Once")].count == 2 and groups[("true-token", "Once")].proposal is not None
     assert not any(feature == "closing" for feature, _ in groups)  # ␣" opens a quote
+
+
+def test_examples_are_distinct_and_start_at_a_word() -> None:
+    filler = " ".join(f"word{i}" for i in range(60))  # longer than the shortest context an example keeps
+    rows = [row(f"{filler}. Once upon a", " time", " day", number=n) for n in range(2)]  # one guess, logged twice
+    rows.append(row(f"A tale: {filler}. Once upon a", " time", " hill"))
+    proposal = groups_by_feature(rows)[("true-token", " time")].proposal
+    assert proposal.examples and len(set(proposal.examples)) == len(proposal.examples)
+    for context, answer in proposal.examples:
+        whole = next(r.context + " " for r in rows if (r.context + " ").endswith(context))
+        start = len(whole) - len(context)
+        assert start == 0 or (whole[start - 1].isspace() and not context[0].isspace())
+    assert proposal.to_candidate().check_examples() == []
+    assert example_context("abc def ghi", 5) == "ghi" and example_context("abc def ghi", 7) == "def ghi"
+    assert example_context("abcdefghi", 3) is None and example_context("abcdefghi", 9) == "abcdefghi"
+
+
+def test_a_fitted_proposal_keeps_what_its_check_passes_and_says_so() -> None:
+    rows = [row("There was a dog named Max.", " Max", " He"), row("A cat was named Tom.", " Tom", " It")]
+    proposal = groups_by_feature(rows)[("earlier-name", "earlier-name")].proposal
+    assert len(proposal.examples) == 2 and proposal.description.endswith("(promoted from 2 logged guesses).")
+    proposal.finder = proposal.finder.replace("(?P<name>[A-Z][a-z]+)", "(?P<name>Tom)")
+    saved = fitted(proposal, ["Tom the cat was named Tom. Tom sat. A dog named Rex. Rex ran."])
+    assert saved.to_candidate().check_examples() == []
+    assert [answer for _, answer in saved.examples] == ["Tom", "Tom"]  # one from the guesses, one from the text
+    assert saved.description.endswith("(promoted from 2 logged guesses; saved with 2 examples that pass its check).")
+    assert fitted(saved).description == saved.description  # saved again: the note is replaced, not repeated
+    edited = fitted(dataclasses.replace(proposal, description="My own words."))
+    assert edited.description == "My own words."

@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 from conftest import shared
 
 from engine.corpus import Document, read_documents
-from engine.scan import Scanner, _windows, scan_corpus
+from engine.models import LoadedModel
+from engine.scan import Scanner, _windows, load_chunk, save_chunk, scan_corpus
 from games.candidates import Candidate
-from games.scanning import ScanOptions, catalogue, compare, group_positions, scan_model
+from engine.tokens import visible
+from games.scanning import (PRECEDENCE, Features, Group, ModelScan, ScanOptions, catalogue, compare, compare_positions,
+                            group_positions, scan_model)
 from tui.cli import main
 
 STORY = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
@@ -81,10 +86,10 @@ def test_confident_correct_and_coverage_by_hand(default_lm) -> None:
     assert result["confident_correct"] == len(expected)
     assert result["explained"] == len(named_tokens & set(expected))
     assert result["coverage"] == pytest.approx(result["explained"] / len(expected))
-    assert result["tokens"] == len(ids) and result["bytes_per_token"] == 20
+    assert result["tokens"] == len(ids) and result["bytes_per_token"] == 22
     left = [(0, i) for i in expected if i not in named_tokens]
     groups = group_positions(scan, left, None, most=None)
-    assert sum(g.count for g in groups if g.feature == "token") == len(left)  # each has its token's group
+    assert sorted(p for g in groups for p in g.positions) == left  # each position under one group
     assert [g["count"] for g in result["groups"]] == sorted((g.count for g in groups), reverse=True)[:30]
     for group in result["groups"]:
         assert 0 <= group["ngram_share"] <= 1 and len(group["examples"]) <= 5
@@ -99,7 +104,8 @@ def test_compare_two_different_models(default_lm, stories260k) -> None:
     mask_a, mask_b = a.confident_correct(0.4), b.confident_correct(0.4)
     assert result["model_only"] + result["both"] <= sum(int(m.sum()) for m in mask_a)
     assert result["other_only"] + result["both"] <= sum(int(m.sum()) for m in mask_b)
-    assert sum(g["count"] for g in result["model_only_groups"] if g["feature"] == "token") == result["model_only"]
+    a_only = [(d, i) for d, i, _ in compare_positions(a, b, options)[1]]
+    assert len(a_only) == result["model_only"] == sum(g.count for g in group_positions(a, a_only, None, most=None))
     diff = result["logprob_diff"]
     assert diff["p5"] <= diff["p50"] <= diff["p95"]
 
@@ -147,8 +153,7 @@ def test_a_scan_group_promotes_to_a_working_candidate(default_lm) -> None:
     scan = scan_model(default_lm, [Document("a", text)], ScanOptions(), None)
     starts = scan.scans[0].starts.tolist()
     times = [starts.index(m.start()) for m in re.finditer(" time", text)]
-    (group,) = [g for g in group_positions(scan, [(0, i) for i in times], None) if g.feature == "token"]
-    proposal = promote_group(scan, group)
+    proposal = promote_group(scan, Group("token", visible(" time"), [(0, i) for i in times]))
     candidate = proposal.to_candidate()
     assert proposal.predictor == "time" and candidate.check_examples() == [] and proposal.examples
     assert [f.predicted for f in candidate.find(text)] == ["time"] * 4
@@ -163,3 +168,78 @@ def test_compare_with_a_token_budget_scans_the_same_texts(capsys, tmp_path: Path
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["tokens"] == 300 and result["compare"]["aligned"] > 50
     assert result["compare"]["logprob_diff"]["mean"] is not None
+
+
+class EvenOdds:
+    """A stand-in model: at every position token `top` has probability p, tokens `top + 1` and `top + 2` half
+    of the rest each."""
+
+    def __init__(self, vocabulary: int, top: int, p: float) -> None:
+        self.config = SimpleNamespace(n_positions=64)
+        self.row = torch.full((vocabulary,), -1e4)
+        self.row[top] = 0.0
+        self.row[top + 1 : top + 3] = math.log((1 - p) / 2 / p)
+
+    def __call__(self, input_ids: torch.Tensor, use_cache: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(logits=self.row.expand(*input_ids.shape, -1))
+
+
+@pytest.mark.parametrize("p, counted", [(0.5000007, True), (0.4999993, False)])
+def test_the_threshold_is_decided_on_unrounded_probabilities(default_lm, tmp_path: Path, p: float,
+                                                             counted: bool) -> None:
+    """A token at p = 0.5000007 is confident at 0.5, one at 0.4999993 is not, before and after storing."""
+    top = 100
+    lm = LoadedModel(default_lm.identity, EvenOdds(len(default_lm.tokenizer), top, p), default_lm.tokenizer,
+                     torch.device("cpu"))
+    scanner = Scanner(lm)
+    scanner.tokenize = lambda text: ([top] * len(text), list(range(len(text))))
+    scans = scanner.scan(["abcdef"])
+    save_chunk(tmp_path / "chunk.pt", "key", scans)
+    for stored in (scans, load_chunk(tmp_path / "chunk.pt", "key")):
+        scan = ModelScan(lm, [Document("d", "abcdef")], stored)
+        assert stored[0].rank.tolist() == [1] * 6
+        assert scan.confident_correct(0.5)[0].tolist() == [counted] * 6
+
+
+def test_each_position_is_shown_under_one_group(default_lm) -> None:
+    """The first feature it has in PRECEDENCE, else the larger of its token's and its previous token's group."""
+    texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:4]]
+    scan = scan_model(default_lm, [Document(str(n), t) for n, t in enumerate(texts)], ScanOptions(), None)
+    positions = [(d, i) for d, s in enumerate(scan.scans) for i in range(1, len(s.ids))]
+    groups = group_positions(scan, positions, None, most=None)
+    assert sorted(p for g in groups for p in g.positions) == positions
+    features = Features(scan)
+    found = {position: dict(features.of(*position)) for position in positions}
+    generic = Counter((f, key) for by_feature in found.values() for f, key in by_feature.items()
+                      if f in ("token", "previous-token"))
+    shown = {(g.feature, g.key) for g in groups}
+    assert ("closing", ".") in shown and ("token", ".") not in shown  # once, not twice under two names
+    for group in groups:
+        for position in group.positions:
+            by_feature = found[position]
+            assert by_feature[group.feature] == group.key
+            first = next((f for f in PRECEDENCE if f in by_feature), None)
+            if first is not None:
+                assert group.feature == first
+            else:  # the larger of its two generic groups, counted over all the positions; a tie goes to the token
+                token = generic["token", by_feature["token"]]
+                previous = generic["previous-token", by_feature["previous-token"]]
+                assert group.feature == ("token" if token >= previous else "previous-token")
+
+
+def test_a_name_seen_earlier_is_not_a_pronoun(default_lm) -> None:
+    text = ("Tim saw a dog. He was happy. He ran to Tim. The dog ran. The end. Tom was sad. Tom ran. "
+            "Will went out. She saw Will there. She smiled. Once it rained. Once it snowed.")
+    scan = scan_model(default_lm, [Document("d", text)], ScanOptions(), None)
+    features = Features(scan)
+    assert [features.is_name(0, w) for w in ("Tim", "Tom", "Will", "He", "She", "The", "Once", "the")] == [
+        True, True, True, False, False, False, False, False]  # Will: capitalised mid-sentence ("saw Will")
+    starts = scan.scans[0].starts.tolist()
+
+    def earlier_name(word_at: int) -> bool:
+        index = max(i for i, start in enumerate(starts) if start <= word_at)
+        return ("earlier-name", "a name seen earlier") in features.of(0, index)
+
+    assert earlier_name(text.rindex("Tim")) and not earlier_name(text.index("Tim"))
+    assert not earlier_name(text.rindex("He ")) and not earlier_name(text.rindex("She "))
+    assert not earlier_name(text.rindex("The "))

@@ -12,7 +12,7 @@ from engine.corpus import Document
 from engine.scoring import Request, Target, score_requests
 from games.candidates import Candidate
 from games.library import load_library
-from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
+from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all, score_each
 from tui.cli import main
 
 DOCS = [
@@ -163,6 +163,10 @@ def test_score_json_csv_and_out(capsys, tmp_path: Path) -> None:
     ({}, ["--examples", "--limit", "0"], "--limit must be at least 1"),
     ({}, ["--examples", "--max-context", "1"], "--max-context must be at least 2"),
     ({}, ["--examples", "--regex-timeout", "0"], "--regex-timeout must be more than 0"),
+    ({}, ["--examples", "--regex-timeout", "inf"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "nan"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "1e400"], "--regex-timeout must be more than 0 and at most 600 seconds"),
+    ({}, ["--examples", "--regex-timeout", "601"], "--regex-timeout must be more than 0 and at most 600 seconds"),
     ({}, ["--examples", "--model", str(Path("no-such-model-dir"))], "no-such-model-dir"),
 ])
 def test_score_bad_input_is_one_line(capsys, tmp_path: Path, monkeypatch, files: dict, argv: list[str],
@@ -203,3 +207,45 @@ def test_examples_are_cached_per_candidate(default_lm, tmp_path: Path) -> None:
     again = score_all([dog, owl], [default_lm], examples_corpus([dog, owl]), ScoreOptions(), cache)
     assert [r.cached for r in first] == [False, False] and [r.cached for r in again] == [True, False]
     assert [r.summary()["n"] for r in again] == [1, 1]
+
+
+def test_one_progress_total_over_every_instance_of_every_candidate_and_model(default_lm, stories260k,
+                                                                             tmp_path: Path) -> None:
+    other = Candidate(name="was-after-name", finder=r"(?:Max|Tom|Bo)(?P<answer> was)", predictor=" was")
+    cache = ResultCache(tmp_path / "cache")
+    reports: list[tuple[str, int, int]] = []
+    results = score_all([DOG, other], [default_lm, stories260k], Corpus("d", DOCS), ScoreOptions(), cache,
+                        lambda stage, done, total: reports.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in reports))
+    assert stages == ["finding the instances of 2 candidates", "fitting the bigram baseline",
+                      "scoring 2 candidates on 2 models"]
+    finding = [(done, total) for stage, done, total in reports if stage == stages[0]]
+    assert {total for _, total in finding} == {2 * len(DOCS)} and finding[-1] == (2 * len(DOCS), 2 * len(DOCS))
+    scoring = [(done, total) for stage, done, total in reports if stage == stages[2]]
+    instances = sum(r.summary()["n"] for r in results)
+    assert instances == 2 * (4 + 2)  # Max, Tom, Pip, Bo; Tom was, Bo was: on both models
+    assert {total for _, total in scoring} == {instances}  # one total, the whole run's, from the first report
+    assert scoring[0] == (0, instances) and scoring[-1] == (instances, instances)
+    assert [done for done, _ in scoring] == sorted(done for done, _ in scoring)
+    # what is cached is not counted again: the edited candidate alone, on both models
+    edited = Candidate(name="named-next", finder=DOG.finder, predictor="{name}", foil="A")
+    reports.clear()
+    score_all([edited, other], [default_lm, stories260k], Corpus("d", DOCS), ScoreOptions(), cache,
+              lambda stage, done, total: reports.append((stage, done, total)))
+    assert reports[-1] == ("scoring 1 candidate on 2 models", 2 * 4, 2 * 4)
+    assert {stage for stage, _, _ in reports if stage.startswith("finding")} == {"finding the instances of 1 candidate"}
+
+
+def test_a_run_that_stops_keeps_the_results_it_finished(default_lm) -> None:
+    other = Candidate(name="was-after-name", finder=r"(?:Max|Tom|Bo)(?P<answer> was)", predictor=" was")
+    finished = []
+
+    def stop_in_the_second(stage: str, done: int, total: int) -> None:
+        if stage.startswith("scoring") and done > 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        for result in score_each([DOG, other], [default_lm], Corpus("d", DOCS), ScoreOptions(), ResultCache(None),
+                                 stop_in_the_second):
+            finished.append(result)
+    assert [r.candidate.name for r in finished] == ["named-next"] and finished[0].summary()["n"] == 4

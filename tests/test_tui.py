@@ -28,11 +28,11 @@ from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
 from tui.screens.too_small import TooSmall
 from tui.screens.which import WhichScreen
-from tui.widgets.predictions import PredictionsPanel, RevealArea, token_cell
+from tui.widgets.predictions import PredictionsPanel, RevealArea, prob_text, token_cell
 from tui.widgets.preview import TokenPreview, preview_line
 from tui.widgets.reading import CURSOR, ReadingPane
 from tui.widgets.scoreboard import GuessScoreboard, WhichScoreboard
-from tui.widgets.which import AnswerCard, QuestionCard
+from tui.widgets.which import ANSWER_KEYS, AnswerCard, QuestionCard, answers_line
 
 SIZE = (120, 40)
 KEY_NAMES = {" ": "space", "+": "plus", ".": "full_stop", ",": "comma", "?": "question_mark"}
@@ -106,7 +106,9 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
         assert ("right" if expected.player_correct else "wrong") in verdict
         tally = screen.game.tallies[0]
         assert tally.positions == 1
-        assert screen.query_one(GuessScoreboard).plain.startswith(f"you {int(expected.player_correct)}/1 ")
+        board = screen.query_one(GuessScoreboard).plain.splitlines()
+        you = f"you {int(expected.player_correct)}/1 "
+        assert board[0].startswith(f"this text  {you}") and board[1].startswith(f"session    {you}")
         assert screen.query_one(ReadingPane).plain == docs[0].text[: reference.board.positions[1]] + CURSOR
         assert f"token 2/{n}" in screen.sub_title
         assert screen.query_one("#guess").value == ""
@@ -141,6 +143,64 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
     assert model["guess_rank"] == expected.models[0].guess_first.rank
     assert model["guess_logprob"] == pytest.approx(expected.models[0].guess_logprob, abs=1e-4)
     assert sessions(home) == [("guess", [default_lm.identity.as_dict()], "demo")]
+
+
+def test_a_skip_says_what_it_skipped(default_lm: LoadedModel, home: Path) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo"))
+    board = Board(doc, [default_lm])
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        reveal = screen.query_one(RevealArea)
+        await type_text(pilot, "zzz")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "you guessed" in reveal.plain_verdict and all(p.judged for p in reveal.panels)
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        # the last guess's result is gone: the panel says what was passed over instead
+        skipped = doc.text[board.positions[1] : board.ends[10]]
+        assert reveal.plain_verdict == f"skipped 10 tokens without guessing: {visible(skipped)}"
+        assert not any(p.judged for p in reveal.panels)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert reveal.plain_verdict == f"skipped 1 token without guessing: {visible(board.true_text(11))}"
+
+    run(app, script)
+
+
+def test_the_session_score_goes_on_across_texts(default_lm: LoadedModel, home: Path) -> None:
+    docs = demo_documents()[:2]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=docs, source="demo"))
+
+    async def guess(pilot: Pilot, raw: str) -> None:
+        await type_text(pilot, raw)
+        await pilot.press("enter")
+        await settle(app, pilot)
+
+    def lines(screen: GuessScreen) -> list[str]:
+        return screen.query_one(GuessScoreboard).plain.splitlines()
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        await guess(pilot, "zzz")
+        await guess(pilot, "zzz")
+        first = screen.game.tallies[0]
+        assert first.positions == 2 and lines(screen)[1] == lines(screen)[0].replace("this text", "session  ")
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert screen.game.board.document == docs[1]
+        assert screen.game.tallies[0].positions == 0 and screen.game.session_tallies[0].positions == 2
+        assert lines(screen)[0].startswith("this text  you 0/0 ")
+        assert lines(screen)[1].startswith(f"session    you {first.player_correct}/2 ")
+        await guess(pilot, "zzz")
+        session = screen.game.session_tallies[0]
+        assert screen.game.tallies[0].positions == 1 and session.positions == 3
+        assert session.model_correct == first.model_correct + screen.game.tallies[0].model_correct
+        assert lines(screen)[1].endswith(f" {session.model_correct}/3 ({session.model_accuracy:.0%})")
+
+    run(app, script)
 
 
 def reference_preview(doc: Document, lm: LoadedModel, raw: str) -> tuple[str, list[str]]:
@@ -251,7 +311,8 @@ def test_which_mode_answer_skip_and_log(default_lm: LoadedModel, home: Path) -> 
         board = screen.query_one(WhichScoreboard).plain
         assert f"1 answer   mean log loss: you {expected.player_bits:.2f} bits" in board
         assert f"perplexity: you ≈ {reference.player_perplexity():.1f}" in board
-        assert f"model {reference.model_perplexity():.1f}" in board
+        assert f"model ≈ {reference.model_answer_perplexity():.1f} with the same answers" in board
+        assert f"({reference.model_perplexity():.1f} exact)" in board
         assert "token 2/" in screen.sub_title
 
         await pilot.press("n")
@@ -265,6 +326,58 @@ def test_which_mode_answer_skip_and_log(default_lm: LoadedModel, home: Path) -> 
     assert row["extra"]["first"] == question.first and row["extra"]["second"] == question.second
     assert row["models"][0]["identity"] == default_lm.identity.as_dict()
     assert sessions(home) == [("which", [default_lm.identity.as_dict()], "demo")]
+
+
+def test_which_mode_answers_from_1_to_99_percent_by_key(default_lm: LoadedModel, home: Path) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo", mode="which", seed=3))
+    keys = {"q": 0.01, "w": 0.05, "1": 0.1, "5": 0.5, "9": 0.9, "o": 0.95, "p": 0.99}
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, WhichScreen)
+        assert answers_line() == "q 1%  w 5%  1…9 10%…90%  o 95%  p 99%"
+        assert answers_line() in screen.query_one(QuestionCard).plain
+        for key in keys:
+            await pilot.press(key)
+            await settle(app, pilot)
+        assert screen.game.answered == len(keys)
+
+    run(app, script)
+    assert [float(row["guess"]) for row in rows(home)] == list(keys.values())
+    assert {key: ANSWER_KEYS[key] for key in keys} == keys
+
+
+@pytest.mark.parametrize("top_k", [10, 3])
+def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, home: Path, top_k: int) -> None:
+    doc = demo_documents()[0]
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="demo", mode="which", seed=3,
+                              top_k=top_k))
+    reference = WhichGame(Board(doc, [default_lm]), top_k=top_k, seed=3)
+    reference.question()
+    view = reference.answer(0.7).question.view
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, WhichScreen)
+        await pilot.press("7")
+        await settle(app, pilot)
+        card = screen.query_one(AnswerCard)
+        lines = card.plain.splitlines()
+        assert lines[2].startswith(f"model's top {top_k} (true token: rank {view.true.rank}):")
+        cells = [cell for line in lines[2:] for cell in line.split("  ")][1:]
+        if cells[-1].startswith("+"):
+            assert cells.pop() == f"+{top_k - len(cells)} more"
+        expected = [f"{token_cell(entry.token)} {prob_text(entry.prob)}" + (" ◀" if entry.id == view.true.id else "")
+                    for entry in view.top_k]
+        assert cells == expected[: len(cells)] and len(cells) >= min(top_k, 6)
+        assert len(lines) <= 4 and all(len(line) <= card.content_size.width for line in lines)
+        # everything fits: each widget inside the screen, and the text pane keeps lines to read
+        for widget in (screen.query_one(QuestionCard), card, screen.query_one(WhichScoreboard)):
+            assert widget.region.bottom <= 23
+        assert screen.query_one("#reading-scroll").region.height >= 3
+
+    run(app, script, size=(80, 24))
 
 
 def test_terminal_too_small_and_restored(default_lm: LoadedModel, home: Path) -> None:

@@ -83,7 +83,7 @@ def test_guess_mode_shows_the_whole_top_k_and_the_counter(default_lm: LoadedMode
     run(app, script)
 
 
-def test_guess_mode_with_two_models_says_how_many_it_leaves_out(default_lm: LoadedModel,
+def test_guess_mode_with_two_models_says_how_many_it_leaves_out_and_keeps_the_counter(default_lm: LoadedModel,
                                                                  stories260k: LoadedModel, home: Path) -> None:
     app = LmgameApp(PlaySetup(models=[default_lm, stories260k], documents=demo_documents()[:1], source="demo"))
 
@@ -94,6 +94,8 @@ def test_guess_mode_with_two_models_says_how_many_it_leaves_out(default_lm: Load
         await pilot.press("x", "enter")
         await settle(app, pilot)
         shown = screen_text(app)
+        n = len(screen.game.board)
+        assert f"token {screen.game.position + 1}/{n} · text 1/1" in shown  # two labels crowd the header out
         for panel in screen.query(PredictionsPanel):
             if panel.outcome is None:
                 continue

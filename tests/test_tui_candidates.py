@@ -3,7 +3,7 @@ instances worst first and one opened in play; the plot's drawing; `lmgame review
 
 from __future__ import annotations
 
-import threading
+import re
 from pathlib import Path
 
 import pytest
@@ -12,16 +12,19 @@ from textual.widgets import DataTable
 
 from engine.corpus import Document, read_documents
 from engine.models import LoadedModel
+from games.candidates import Candidate
 from games.demo import demo_documents
+from games.library import load_library
 from games.score_history import history_path, last_scores
+from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find_instances
 from tests.conftest import shared
 from tests.test_tui_review import run, settle
 from tui.app import LmgameApp, PlaySetup
-from tui.cli import parse_args
+from tui.cli import ArgumentProblem, parse_args
 from tui.model_lock import SCORING
 from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
-from tui.screens.candidates import CHOSEN, CandidatesScreen, _Cancelled
-from tui.screens.instances import InstancesScreen, worst_first
+from tui.screens.candidates import CHOSEN, CandidatesScreen, ScoringRun, _Cancelled, kept_and_cancelled
+from tui.screens.instances import ALL, HEURISTIC_RIGHT, InstancesScreen, ordered, worst_first
 from tui.screens.replay import ReplayScreen
 from tui.widgets.score_plot import ScorePlot
 
@@ -53,11 +56,11 @@ def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedMo
                 break
         assert screen.running and "(c cancels)" in screen.status
         await pilot.press("c")
-        assert not screen.running and screen.status.startswith("cancelled")  # at once, before the run stops
+        assert not screen.running and screen.status.startswith("cancel")  # at once, whether or not the run stopped
         await settle(app, pilot)
-        assert screen.status == "cancelled: nothing recorded from this run"
+        assert screen.status == "cancelled: nothing was finished; not scored: once-upon-a-time, pronoun-for-named"
         assert not SCORING.locked()
-        assert screen.results == [] and not history_path().exists()  # nothing recorded from a cancelled run
+        assert screen.results == [] and not history_path().exists()  # nothing finished, nothing recorded
         library = screen.query_one("#library", DataTable)
         library.focus()
         before = library.cursor_row
@@ -68,6 +71,67 @@ def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedMo
         assert app.is_running
 
     run(app, script)
+
+
+def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedModel, home: Path) -> None:
+    stories = read_documents(shared("tinystories", "stories.jsonl"))
+    app = workbench(default_lm, stories, source="stories.jsonl")
+    few = len(find_instances(next(c for c in load_library().candidates.values() if c.name == "agreement-was-were"),
+                             Corpus("s", stories), ScoreOptions())[0])  # tens of instances, then thousands
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "agreement-was-were", "once-upon-a-time")
+        await pilot.press("s")
+        total = None
+        for _ in range(3000):  # until the run is scoring the second candidate
+            await pilot.pause(0.02)
+            progress = re.match(r"scoring 2 candidates on 1 model: (\d+)/(\d+)", screen.status)
+            if progress and int(progress[1]) > few:
+                total = int(progress[2])
+                break
+        assert total is not None and total > few  # one bar over both candidates' instances
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert screen.status == "cancelled: kept agreement-was-were; not scored: once-upon-a-time"
+        assert [s["candidate"] for s in screen.summaries] == ["agreement-was-were"]
+        assert screen.summaries[0]["n"] == few and screen.query_one("#results", DataTable).row_count == 1
+        assert set(last_scores()) == {("agreement-was-were", default_lm.identity.label)}  # recorded
+        library = screen.query_one("#library", DataTable)
+        assert f"{screen.summaries[0]['mean_prob']:.3f}" in library.get_row("agreement-was-were")
+
+    run(app, script)
+
+
+def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
+    from games import scoring
+
+    def fails_after_the_first(*args, **kwargs):  # the first result, then a failure
+        yield next(scoring.score_each(*args, **kwargs))
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tui.screens.candidates.score_each", fails_after_the_first)
+    app = workbench(default_lm, demo_documents())
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "once-upon-a-time", "named-next-sentence")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.status == "the run failed: RuntimeError: boom (kept: once-upon-a-time)"
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label)}
+
+    run(app, script)
+
+
+def test_what_a_cancelled_run_says_it_kept() -> None:
+    first, second, third = (Candidate(name=n, finder="(?P<answer>x)", predictor="x") for n in ("a", "b", "c"))
+    results = [CandidateResult(candidate, object(), Corpus("d", []), [], FindStats())  # type: ignore[arg-type]
+               for candidate in (first, first, second)]
+    assert kept_and_cancelled([first, second, third], 2, results) == \
+        "cancelled: kept a, b (1 of 2 models); not scored: c"
+    assert kept_and_cancelled([first], 1, []) == "cancelled: nothing was finished; not scored: a"
 
 
 def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(default_lm: LoadedModel,
@@ -90,17 +154,17 @@ def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(defau
 
 def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
     screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
-    cancel = threading.Event()
+    run_ = ScoringRun([])
     posted: list[object] = []
     screen.post_message = posted.append  # type: ignore[method-assign]
     clock = iter([100.0, 100.01, 100.02, 100.03])  # a fixed clock: the test does not race a busy machine
     monkeypatch.setattr("tui.screens.candidates.time.monotonic", lambda: next(clock))
-    hook = screen.progress_hook(cancel)
+    hook = screen.progress_hook(run_)
     hook("finding x", 1, 10)
     hook("finding x", 2, 10)  # within PROGRESS_EVERY: not posted
     hook("finding x", 10, 10)  # the end of a stage always is
-    assert [(m.run, m.done, m.total) for m in posted] == [(cancel, 1, 10), (cancel, 10, 10)]  # type: ignore
-    cancel.set()
+    assert [(m.run, m.done, m.total) for m in posted] == [(run_, 1, 10), (run_, 10, 10)]  # type: ignore
+    run_.cancel.set()
     with pytest.raises(_Cancelled):
         hook("finding x", 3, 10)
 
@@ -134,14 +198,29 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         plot = screen.query_one(ScorePlot).plain
         assert "mean probability" in plot and "once-upon-a-time" in plot and f"{first['mean_prob']:.3f}" in plot
         await pilot.press("v")
-        # the instances of the second result, worst first, and the worst opened in play
+        # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
         results.move_cursor(row=1)
         await pilot.press("d")
         await settle(app, pilot)
         instances = app.screen
         assert isinstance(instances, InstancesScreen)
-        assert instances.rows == worst_first(screen.results[1].rows)
+        every = screen.results[1].rows
+        right = [r for r in every if r["heuristic_right"]]
+        assert 0 < len(right) < len(every)  # the demo texts have both: the two orders differ
+        assert instances.rows == worst_first(right) and instances.order == HEURISTIC_RIGHT
+        assert f"{len(right)} of {len(every)} instances where the heuristic is right" in instances.sub_title
+        table = instances.query_one("#instances", DataTable)
+        assert table.row_count == len(right)
+        table.move_cursor(row=1)
+        kept = instances.current
+        await pilot.press("o")
+        assert instances.rows == worst_first(every) and table.row_count == len(every)
+        assert instances.order == ALL and f"{len(every)} of {len(every)} instances all" in instances.sub_title
+        assert instances.current is kept  # the highlighted instance stays highlighted
+        await pilot.press("o")
+        assert instances.rows == worst_first(right) and instances.current is kept
+        table.move_cursor(row=0)
         worst = instances.rows[0]
         await pilot.press("p")
         await settle(app, pilot)
@@ -178,6 +257,13 @@ def test_worst_first_puts_unscored_rows_last() -> None:
     assert worst_first(rows) == [{"prob": 0.1}, {"prob": 0.5}, {"prob": 0.9}, {"error": "boom"}]
 
 
+def test_the_two_orders_of_instances() -> None:
+    rows = [{"prob": 0.5, "heuristic_right": True}, {"prob": 0.01, "heuristic_right": False},
+            {"error": "boom", "heuristic_right": False}, {"prob": 0.2, "heuristic_right": True}]
+    assert ordered(rows, HEURISTIC_RIGHT) == [rows[3], rows[0]]  # the heuristic's misses do not come first
+    assert ordered(rows, ALL) == [rows[1], rows[3], rows[0], rows[2]]
+
+
 def test_bars_and_whiskers() -> None:
     assert bar_cells(Bar("a", 0.5, 0.3, 0.7), 0.0, 1.0, 10) == "███├█──┤  "
     assert bar_cells(Bar("a", 0.0), 0.0, 1.0, 4) == "    "  # nothing to draw: the figure beside says 0
@@ -208,7 +294,7 @@ def test_review_and_workbench_commands() -> None:
     bench = parse_args(["workbench", "--corpus", "x.jsonl"])
     assert (bench.command, bench.corpus, bench.examples, bench.dtype) == ("workbench", "x.jsonl", False, "fast")
     assert parse_args(["workbench", "--examples"]).examples
-    with pytest.raises(SystemExit):
+    with pytest.raises(ArgumentProblem, match="not allowed with argument --corpus"):
         parse_args(["workbench", "--corpus", "x", "--examples"])
 
 

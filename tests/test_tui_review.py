@@ -248,6 +248,26 @@ def test_filters_by_true_token_and_kind(default_lm: LoadedModel, home: Path) -> 
     run(app, script)
 
 
+def test_the_true_token_filter_reads_a_token_as_a_guess_is_read(default_lm: LoadedModel, home: Path) -> None:
+    log_guesses(default_lm, demo_documents()[1], ["zzz"] * 30)
+    rows = logged()
+    # a word after a word: the true token is "␣word", and a player types "word"
+    token = next(r.true_token for r in rows if r.true_token[:1] == " " and r.true_token[1:].isalpha()
+                 and r.context[-1:].isalpha())
+    app = review_app(default_lm)
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        for typed in (token[1:], token.replace(" ", "␣"), token):
+            screen.query_one("#filter-token", Input).value = typed
+            await settle(app, pilot)
+            shown = [r.id for r in screen.rows]
+            assert shown and set(shown) >= {r.id for r in rows if r.true_token == token and r.context[-1].isalpha()}
+            assert all(r.true_token in (token, token[1:]) for r in screen.rows)
+
+    run(app, script)
+
+
 def test_token_filter_reads_visible_spaces() -> None:
     assert token_filter("␣time") == " time"
     assert token_filter("⏎") == "\n"

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.errors import LmgameError
+from games.display import printable
 from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
@@ -19,6 +20,41 @@ from tui.cli_study import run_review, run_workbench
 SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan", "review",
                "workbench")
 MAX_MODELS = 3
+
+
+class ArgumentProblem(LmgameError):
+    """What is wrong with the command line itself (argparse's findings among it), said on one line by `main`."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with each problem raised as an ArgumentProblem instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("lmgame").strip()
+        raise ArgumentProblem(f"{command}: {message}" if command else message)
+
+
+class LenientParser(Parser):
+    """The same commands with nothing required: parsing with it finds the options nobody knows before
+    argparse would complain about a missing one. Its -h only takes the place of the strict parser's, which prints
+    the help."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{**options, "add_help": False})
+        self.add_argument("-h", "--help", action="store_true")
+
+    def add_argument(self, *names: Any, **options: Any) -> argparse.Action:
+        if names and not names[0].startswith("-"):
+            options["nargs"] = {None: "?", "+": "*"}.get(options.get("nargs"), options.get("nargs"))
+        elif options.get("required"):
+            options["required"] = False
+        return super().add_argument(*names, **options)
+
+    def add_mutually_exclusive_group(self, *, required: bool = False) -> Any:
+        return super().add_mutually_exclusive_group(required=False)
+
+    def add_subparsers(self, **options: Any) -> Any:
+        return super().add_subparsers(**{**options, "required": False})
 
 
 def _add_model_options(parser: argparse.ArgumentParser, repeatable: bool, dtype_default: str = "auto") -> None:
@@ -33,8 +69,8 @@ def _add_model_options(parser: argparse.ArgumentParser, repeatable: bool, dtype_
                              f"bfloat16 or float16 (default: {dtype_default})")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(parser_class: type[Parser] = Parser) -> Parser:
+    parser = parser_class(
         prog="lmgame",
         description="Play the language-modelling game against small language models. With no command: play.",
     )
@@ -73,10 +109,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line, `play` when it names no command. Problems raise ArgumentProblem, an option nobody
+    knows before a missing one."""
     argv = list(argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+    _check_utf8(argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:
+        raise ArgumentProblem(f"unknown command {argv[0]!r} (commands: {', '.join(SUBCOMMANDS)})")
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help"):
         argv = ["play", *argv]
+    _, unknown = build_parser(LenientParser).parse_known_args(argv)
+    if unknown:
+        command = argv[0]
+        raise ArgumentProblem(f"{command}: unrecognized arguments: {' '.join(unknown)} "
+                              f"(lmgame {command} --help lists the options)")
     return build_parser().parse_args(argv)
+
+
+def _check_utf8(argv: list[str]) -> None:
+    """Arguments that are not UTF-8 reach Python as lone surrogates (surrogateescape), which the tokenizers,
+    the JSON writers and the terminal all refuse later: refuse them here, naming the one."""
+    for position, argument in enumerate(argv):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raw = argument.encode("utf-8", "surrogateescape")
+            shown = raw.decode("utf-8", "backslashreplace")
+            after = f" (after {argv[position - 1]})" if position and argv[position - 1].startswith("-") else ""
+            byte = ord(argument[error.start]) - 0xDC00
+            raise ArgumentProblem(f"argument '{shown}'{after} is not UTF-8 (byte 0x{byte:02x}): give text, names "
+                                  "and paths in UTF-8") from None
 
 
 def _load_models(names: list[str] | None, device: str, dtype: str, limit: int = MAX_MODELS) -> list[Any]:
@@ -179,13 +240,12 @@ def run_log(args: argparse.Namespace) -> int:
         return 0
     if not path.exists():
         return 0  # an empty log exports as nothing
-    with GuessLog(path) as log:
+    with GuessLog(path, read_only=True) as log:
         sys.stdout.write(export(log, args.format))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
     runners = {"play": run_play, "predict": run_predict, "models": run_models, "log": run_log,
                "score": lambda a: run_score(a, _load_models), "candidates": run_candidates,
                "review": lambda a: run_review(a, _load_models),
@@ -193,9 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                "share": lambda a: run_share(a, _load_models), "import": run_import,
                "scan": lambda a: run_scan(a, _load_models)}
     try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
         return runners[args.command](args)
     except LmgameError as error:
-        print(f"lmgame: error: {error}", file=sys.stderr)
+        print(f"lmgame: error: {printable(str(error))}", file=sys.stderr)  # it may quote a file: no escapes
         return 2
     except KeyboardInterrupt:
         print("\nlmgame: interrupted", file=sys.stderr)

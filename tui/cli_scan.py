@@ -47,7 +47,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--max-context must be at least 2 tokens")
     library = load_library_warning(args.candidates)
     if args.corpus:
-        documents = read_documents(args.corpus)
+        documents = read_documents(args.corpus, whole=args.max_tokens is None)  # cut below, whatever its size
     else:
         documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model

@@ -8,24 +8,27 @@ import io
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.numbers import probability
 
 MAX_SCORE_MODELS = 8
+MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
 DATASET_DOCUMENTS = 1000
-TABLE_COLUMNS = (  # (key, heading, format)
+TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", "{:.3f}"),
+    ("mean_prob", "mean p", probability),
     ("mean_logprob", "mean logp", "{:.2f}"),
     ("top1", "top1", "{:.3f}"),
     ("median_rank", "med.rank", "{:g}"),
     ("top10", "top10", "{:.3f}"),
     ("mean_logit_diff", "logit diff", "{:.2f}"),
     ("logit_diff_positive", "diff>0", "{:.3f}"),
-    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+    ("baseline_mean_prob", "bigram p", probability),
 )
 CSV_COLUMNS = ("candidate", "model", "corpus", "n", "documents", "instances_per_million_chars", "abstained", "errors",
                "skipped_documents", "heuristic_accuracy", "mean_prob", "mean_logprob", "top1", "median_rank", "top10",
@@ -48,7 +51,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     score.add_argument("--out", metavar="DIR", help="write results.json and instances.jsonl (every instance) here")
     score.add_argument("--no-cache", action="store_true", help="recompute even what is cached")
     score.add_argument("--regex-timeout", type=float, default=2.0, metavar="S",
-                       help="seconds a finder may run on one document before it is skipped (default 2)")
+                       help="seconds a finder may run on one document before it is skipped (default 2, at most "
+                            f"{MAX_REGEX_TIMEOUT})")
     score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals")
 
     candidates = commands.add_parser("candidates", help="the heuristic candidate library")
@@ -63,7 +67,7 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     show.add_argument("--limit", type=int, default=10, metavar="N", help="matches to show (default 10)")
     show.add_argument("--json", action="store_true")
     check = actions.add_parser("check", help="validate candidate files: every problem with its location")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="PATH", help="a candidate file, or a folder of them")
     actions.add_parser("path", help="print the folder your own candidates load from")
 
     share = commands.add_parser("share", help="write a finding: a candidate, its scores and instances (.md, .json)")
@@ -114,41 +118,62 @@ def candidate_record(candidate: Any) -> dict[str, Any]:
 
 
 def run_candidates(args: argparse.Namespace) -> int:
+    from games.display import printable, printable_json
+
     if args.candidates_command == "check":
         return _check(args.files)
     if args.candidates_command == "path":
         from games.paths import user_candidates_dir
 
-        print(user_candidates_dir())
+        print(printable(str(user_candidates_dir())))
         return 0
     library = load_library_warning(args.candidates)
     if args.candidates_command == "list":
         records = [candidate_record(c) for c in library.candidates.values()]
         if args.json:
-            print(json.dumps({"candidates": records}, ensure_ascii=False))
+            print(printable_json({"candidates": records}))
             return 0
         width = max((len(r["name"]) for r in records), default=4)
         for record in records:
-            source = record["source"] if len(record["source"]) <= 30 else "…" + record["source"][-29:]
-            print(f"{record['name']:<{width}}  {record['kind']:<6}  {source:<30}  {','.join(record['tags'])}")
+            source = printable(record["source"])
+            source = source if len(source) <= 30 else "…" + source[-29:]
+            tags = printable(",".join(record["tags"]))
+            print(f"{record['name']:<{width}}  {record['kind']:<6}  {source:<30}  {tags}")
         return 0
     (candidate,) = library.select([args.name])
     return _show(candidate, args)
 
 
-def _check(files: list[str]) -> int:
+def _check_paths(paths: list[str]) -> list[tuple[Path, str | None]]:
+    """Each file to check: the files named, and the candidate files of each folder named; (folder, problem)
+    for a folder that holds none."""
+    from games.library import files_in
+
+    files: list[tuple[Path, str | None]] = []
+    for name in paths:
+        path = Path(name)
+        inside = files_in(path) if path.is_dir() else [path]
+        files += [(file, None) for file in inside] or [(path, f"{path}: no candidate files (.toml or .py) here")]
+    return files
+
+
+def _check(paths: list[str]) -> int:
     from games.candidate_files import check_file
+    from games.display import printable
 
     failed = False
-    for file in files:
-        candidates, problems = check_file(file)
+    for file, empty in _check_paths(paths):
+        candidates, problems = check_file(file) if empty is None else ([], [empty])
         for problem in problems:
-            print(problem)
+            print(printable(problem))
+        for item in candidates:
+            if not item.examples:
+                print(printable(f"{file} ({item.name}): note: no examples (optional; one checks what it predicts)"))
         if problems:
             failed = True
         else:
             names = ", ".join(c.name for c in candidates)
-            print(f"{file}: ok ({len(candidates)} candidate{'s' * (len(candidates) != 1)}: {names})")
+            print(printable(f"{file}: ok ({len(candidates)} candidate{'s' * (len(candidates) != 1)}: {names})"))
     return 1 if failed else 0
 
 
@@ -157,6 +182,7 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
     from engine.tokens import visible
     from games.candidates import DocumentTimeout
     from games.demo import demo_documents
+    from games.display import printable, printable_json
 
     documents = read_documents(args.corpus) if args.corpus else demo_documents()
     matches = []
@@ -175,18 +201,20 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
             continue
     record = candidate_record(candidate)
     if args.json:
-        print(json.dumps({"candidate": record, "matches": matches}, ensure_ascii=False))
+        print(printable_json({"candidate": record, "matches": matches}))
         return 0
     for key in ("name", "kind", "source", "tags", "description", "finder", "predictor", "foil"):
         if record[key] not in (None, "", []):
-            print(f"{key + ':':<13}{', '.join(record[key]) if key == 'tags' else record[key]}")
+            print(f"{key + ':':<13}{printable(', '.join(record[key]) if key == 'tags' else record[key])}")
     for example in candidate.examples:
-        print(f"{'example:':<13}…{visible(example.context[-60:])} → {visible(example.answer)}")
-    print(f"\nfirst matches in {args.corpus or 'the demo texts'}:")
+        context, answer = printable(visible(example.context[-60:])), printable(visible(example.answer))
+        print(f"{'example:':<13}…{context} → {answer}")
+    print(f"\nfirst matches in {printable(args.corpus or 'the demo texts')}:")
     for match in matches:
         mark = "✓" if match["predicted"] == match["answer"] else ("!" if match["error"] else "✗")
         said = match["error"] or f"predicts {match['predicted']!r}, text says {match['answer']!r}"
-        print(f"  {mark} …{visible(match['context'][-50:])}⟨{visible(match['answer'])}⟩  {said}")
+        context, answer = visible(match["context"][-50:]), visible(match["answer"])
+        print(printable(f"  {mark} …{context}⟨{answer}⟩  {said}"))
     if not matches:
         print("  (none)")
     return 0
@@ -217,8 +245,8 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         raise LmgameError("--limit must be at least 1")
     if args.max_context is not None and args.max_context < 2:
         raise LmgameError("--max-context must be at least 2 tokens")
-    if not args.regex_timeout > 0:
-        raise LmgameError("--regex-timeout must be more than 0 seconds")
+    if not 0 < args.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
+        raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
@@ -269,11 +297,11 @@ def _write_out(folder: Path, summaries: list[dict[str, Any]], results: list[Any]
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _cell(summary: dict[str, Any], key: str, pattern: str) -> str:
+def _cell(summary: dict[str, Any], key: str, pattern: str | Callable[[float], str]) -> str:
     value = summary.get(key)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return pattern.format(value)
+    return pattern(value) if callable(pattern) else pattern.format(value)
 
 
 def format_results(summaries: list[dict[str, Any]], form: str) -> str:
@@ -290,8 +318,8 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in [header, *lines])
-    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{s['ci']['mean_prob'][0]:.3f}, "
-                 f"{s['ci']['mean_prob'][1]:.3f}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
+    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{probability(s['ci']['mean_prob'][0])}, "
+                 f"{probability(s['ci']['mean_prob'][1])}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
     return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
 
 
@@ -331,6 +359,8 @@ def run_import(args: argparse.Namespace) -> int:
     from games.paths import user_candidates_dir
     from games.share import import_finding
 
+    from games.display import printable
+
     candidate, path = import_finding(Path(args.file), user_candidates_dir(), overwrite=args.force)
-    print(f"imported {candidate.name} into {path}")
+    print(printable(f"imported {candidate.name} into {path}"))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -9,7 +10,7 @@ from textual.message import Message
 from engine.corpus import Document
 from games.candidates import Candidate
 from games.guess_mode import GuessGame, GuessOutcome
-from games.patterns import PatternGroup
+from games.patterns import PatternGroup, Proposal
 from games.review import ReviewRow
 from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
@@ -118,6 +119,16 @@ class QuickScored(Message):
     def __init__(self, summaries: list[dict[str, Any]], error: str | None = None) -> None:
         super().__init__()
         self.summaries = summaries
+        self.error = error
+
+
+class CandidateSaved(Message):
+    """The promote editor's save: the proposal as saved (its examples checked) and where, or why not."""
+
+    def __init__(self, proposal: Proposal | None, path: Path | None, error: str | None = None) -> None:
+        super().__init__()
+        self.proposal = proposal
+        self.path = path
         self.error = error
 
 

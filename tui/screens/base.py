@@ -22,6 +22,7 @@ from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
+from tui.widgets.reading import ReadingPane
 
 
 def start_position(board: Board, offset: int) -> int:
@@ -101,8 +102,10 @@ class GameScreen(LmgameScreen[None]):
         where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
         texts = len(self.setup.documents)
         name = printable(self.document.title or self.document.id)
-        # the counter first: a narrow header cuts the end of the line, the title of the text
-        self.sub_title = f"{where} · text {self.text_index + 1}/{texts} · {name}"
+        counter = f"{where} · text {self.text_index + 1}/{texts}"
+        self.sub_title = f"{counter} · {name}"  # the counter first: a narrow header cuts the line's end
+        # and on the text pane's border too, which no model label crowds
+        self.query_one(ReadingPane).border_title = counter
 
     def action_next_text(self) -> None:
         if self.busy:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,11 +22,12 @@ from games.candidates import Candidate
 from games.library import load_library
 from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
-from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, score_all
+from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import clipped, literal, printable
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
+from tui.progress import StageClock, time_left
 from tui.screens.instances import InstancesScreen
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -52,6 +54,29 @@ CANDIDATE_MIN = 12  # the fewest cells for a candidate's name in the results
 
 class _Cancelled(Exception):
     """Raised from the progress callback when the user cancels: it unwinds the scoring run."""
+
+
+@dataclass(eq=False)
+class ScoringRun:
+    """One scoring run started from the screen: its candidates, and the event that cancels it. Its messages
+    carry it, so that those of a cancelled run are told from the current one's."""
+
+    candidates: list[Candidate]
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+def kept_and_cancelled(candidates: list[Candidate], models: int, results: list[CandidateResult]) -> str:
+    """What a cancelled run kept (finished on every model, or on some) and what it did not score."""
+    done: dict[str, int] = {}
+    for result in results:
+        done[result.candidate.name] = done.get(result.candidate.name, 0) + 1
+    kept = [c.name for c in candidates if done.get(c.name, 0) == models]
+    partly = [f"{c.name} ({done[c.name]} of {models} models)" for c in candidates if 0 < done.get(c.name, 0) < models]
+    cancelled = [c.name for c in candidates if c.name not in done]
+    parts = [f"kept {', '.join(kept + partly)}"] if kept or partly else ["nothing was finished"]
+    if cancelled:
+        parts.append(f"not scored: {', '.join(cancelled)}")
+    return "cancelled: " + "; ".join(parts)
 
 
 def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
@@ -92,7 +117,8 @@ class CandidatesScreen(LmgameScreen[None]):
         self.chosen: set[str] = set()
         self.results: list[CandidateResult] = []
         self.summaries: list[dict[str, Any]] = []
-        self.cancel_event: threading.Event | None = None
+        self.scoring_run: ScoringRun | None = None
+        self.stage_clock = StageClock()
         self.warned: set[str] = set()
         self.status = ""
         label = "demo" if setup.source == "demo" else setup.source
@@ -100,7 +126,7 @@ class CandidatesScreen(LmgameScreen[None]):
 
     @property
     def running(self) -> bool:
-        return self.cancel_event is not None
+        return self.scoring_run is not None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -253,88 +279,108 @@ class CandidatesScreen(LmgameScreen[None]):
         if not corpus.documents:
             self.notify("none of these candidates has examples to score", severity="warning")
             return
-        self.cancel_event = threading.Event()
+        self.scoring_run, self.stage_clock = ScoringRun(chosen), StageClock()
         bar = self.query_one("#run-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         names = ", ".join(c.name for c in chosen)
         self._say(f"scoring {names} on {len(self.setup.models)} model{'s' * (len(self.setup.models) != 1)}…")
-        self._run(chosen, corpus, self.cancel_event)
+        self._run(self.scoring_run, corpus)
 
     def action_cancel(self) -> None:
-        """The screen is free at once; the run itself stops at its next step (finding or scoring a batch)."""
-        if self.cancel_event is None:
+        """The screen is free at once; the run itself stops at its next step (finding or scoring a batch), and
+        what it finished before is kept."""
+        if self.scoring_run is None:
             self.notify("no run to cancel", severity="information")
             return
-        self.cancel_event.set()
-        self.cancel_event = None
+        self.scoring_run.cancel.set()
+        self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
-        self._say("cancelled: the run stops at its next step; nothing from it is recorded")
+        self._say("cancelling: the run stops at its next step; what it has finished is kept")
 
-    def progress_hook(self, cancel: threading.Event) -> Any:
-        """The callback `score_all` reports through (in the worker thread): it raises once cancel is set, and
-        posts at most one message every PROGRESS_EVERY seconds, and the end of each stage."""
+    def progress_hook(self, run: ScoringRun) -> Any:
+        """The callback `score_each` reports through (in the worker thread): it raises once the run is cancelled,
+        and posts at most one message every PROGRESS_EVERY seconds, and the end of each stage."""
         last = [0.0, ""]
 
         def progress(stage: str, done: int, total: int) -> None:
-            if cancel.is_set():
+            if run.cancel.is_set():
                 raise _Cancelled
             now = time.monotonic()
             if stage == last[1] and done < total and now - float(last[0]) < PROGRESS_EVERY:
                 return
             last[0], last[1] = now, stage
-            self.post_message(ScoreProgress(cancel, stage, done, total))
+            self.post_message(ScoreProgress(run, stage, done, total))
 
         return progress
 
     @work(thread=True, group="scoring")
-    def _run(self, candidates: list[Candidate], corpus: Corpus, cancel: threading.Event) -> None:
+    def _run(self, run: ScoringRun, corpus: Corpus) -> None:
         if not SCORING.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
-            self.post_message(ScoreProgress(cancel, "waiting for the models (a run is stopping)", 0, 0))
+            self.post_message(ScoreProgress(run, "waiting for the models (a run is stopping)", 0, 0))
             SCORING.acquire()
         try:
-            if cancel.is_set():
-                raise _Cancelled
-            results = score_all(candidates, self.setup.models, corpus, ScoreOptions(),
-                                ResultCache(score_cache_dir()), self.progress_hook(cancel))
+            finished, error = self._score(run, corpus)
+            results = in_run_order(finished, run.candidates, self.setup.models)
             summaries = [r.summary() for r in results]
-            if cancel.is_set():
-                raise _Cancelled
-            record_scores(summaries)
-            self.post_message(ScoringFinished(cancel, results, summaries))
-        except _Cancelled:
-            self.post_message(ScoringFinished(cancel, [], [], cancelled=True))
-        except LmgameError as error:
-            self.post_message(ScoringFinished(cancel, [], [], error=str(error)))
-        except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
-            self.post_message(ScoringFinished(cancel, [], [], error=f"{type(error).__name__}: {error}"))
+            if summaries:  # what finished is kept, whether the run ended, was cancelled or failed
+                record_scores(summaries)
+        except Exception as failure:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
+            results, summaries, error = [], [], f"{type(failure).__name__}: {failure}"
         finally:
             SCORING.release()
+        self.post_message(ScoringFinished(run, results, summaries, cancelled=run.cancel.is_set(), error=error))
+
+    def _score(self, run: ScoringRun, corpus: Corpus) -> tuple[list[CandidateResult], str | None]:
+        """The results the run finished, and what stopped it if it failed (a cancel is no failure)."""
+        finished: list[CandidateResult] = []
+        try:
+            if not run.cancel.is_set():
+                for result in score_each(run.candidates, self.setup.models, corpus, ScoreOptions(),
+                                         ResultCache(score_cache_dir()), self.progress_hook(run)):
+                    finished.append(result)
+        except _Cancelled:
+            pass
+        except LmgameError as failure:
+            return finished, str(failure)
+        except Exception as failure:  # noqa: BLE001 - a candidate's code may raise anything
+            return finished, f"{type(failure).__name__}: {failure}"
+        return finished, None
 
     def on_score_progress(self, message: ScoreProgress) -> None:
-        if message.run is not self.cancel_event:
+        if message.run is not self.scoring_run:
             return  # from a cancelled run
         self.query_one("#run-progress", ProgressBar).update(total=message.total or None, progress=message.done)
         counts = f": {message.done}/{message.total}" if message.total else "…"
-        self._say(f"{message.stage}{counts}   (c cancels)")
+        left = self.stage_clock.seconds_left(message.stage, message.done, message.total)
+        eta = f", {time_left(left)}" if left is not None else ""
+        self._say(f"{message.stage}{counts}{eta}   (c cancels)")
 
     def on_scoring_finished(self, message: ScoringFinished) -> None:
-        if message.run is not self.cancel_event:  # a cancelled run has stopped
-            if self.cancel_event is None:
-                self._say("cancelled: nothing recorded from this run")
+        if message.run is not self.scoring_run:  # a cancelled run has stopped
+            if self.scoring_run is None and isinstance(message.run, ScoringRun):
+                self._show_results(message)
+                self._say(kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results))
             return
-        self.cancel_event = None
+        self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
+        self._show_results(message)
         if message.error:
-            self._say(f"the run failed: {message.error}", error=True)
+            kept = f" (kept: {', '.join(sorted({r.candidate.name for r in message.results}))})" \
+                if message.results else ""
+            self._say(f"the run failed: {message.error}{kept}", error=True)
             return
-        self.results, self.summaries = message.results, message.summaries
-        self._fill_results()
-        self.query_one(ScorePlot).show(self.summaries)
         cached = sum(1 for r in self.results if r.cached)
         note = f" ({cached} from the cache)" if cached else ""
         self._say(f"done: {len(self.results)} result{'s' * (len(self.results) != 1)}{note} · d opens the "
                   "instances of the highlighted result, v the plot")
+
+    def _show_results(self, message: ScoringFinished) -> None:
+        if not message.results:
+            return  # the last results stay on screen
+        self.results, self.summaries = message.results, message.summaries
+        self._fill_results()
+        self.query_one(ScorePlot).show(self.summaries)
         self._load_library()  # the last scores column
 
     def _fill_results(self) -> None:

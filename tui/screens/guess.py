@@ -8,10 +8,12 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from rich.text import Text
 from textual.widgets import Footer, Header, Input
 
 from games.board import Board
 from games.guess_mode import GuessGame
+from tui.literal import token_shown
 from tui.messages import Revealed, Skipped, TextLoaded
 from tui.model_lock import SCORING
 from tui.screens.base import GameScreen, start_position
@@ -23,6 +25,7 @@ from tui.widgets.reading import ReadingPane
 from tui.widgets.scoreboard import GuessScoreboard
 
 FINISHED = "The text is finished: press Ctrl+T for the next text."
+SKIPPED_CHARS = 200  # of the skipped text shown, its end
 
 
 class GuessScreen(GameScreen):
@@ -63,12 +66,14 @@ class GuessScreen(GameScreen):
     def prepare(self, index: int, offset: int | None = None) -> TextLoaded:
         board = Board(self.setup.documents[index], self.models)
         position = start_position(board, offset) if offset is not None else 0
-        return TextLoaded(GuessGame(board, top_k=self.setup.top_k, position=position), index)
+        session = self.game.session_tallies if isinstance(self.game, GuessGame) else []  # carried across texts
+        return TextLoaded(GuessGame(board, top_k=self.setup.top_k, position=position, session_tallies=session),
+                          index)
 
     def on_text_loaded(self, message: TextLoaded) -> None:
         self.accept_text(message)
         self.query_one(RevealArea).clear("Type your guess for the next token and press Enter.")
-        self.query_one(GuessScoreboard).show(self.game.tallies)
+        self.query_one(GuessScoreboard).show(self.game.tallies, self.game.session_tallies)
         self.query_one("#guess", Input).clear()
         self._ready()
 
@@ -128,7 +133,7 @@ class GuessScreen(GameScreen):
     def on_revealed(self, message: Revealed) -> None:
         self.write_log(message.game.record(message.outcome, self.session))
         self.query_one(RevealArea).show(message.outcome)
-        self.query_one(GuessScoreboard).show(message.game.tallies)
+        self.query_one(GuessScoreboard).show(message.game.tallies, message.game.session_tallies)
         self.query_one("#guess", Input).clear()
         self._ready()
 
@@ -143,4 +148,9 @@ class GuessScreen(GameScreen):
         self.report(lambda: Skipped(game, game.skip(count)))
 
     def on_skipped(self, message: Skipped) -> None:
+        skipped = token_shown(message.game.text_before(message.count))
+        if len(skipped) > SKIPPED_CHARS:
+            skipped = "…" + skipped[-SKIPPED_CHARS:]
+        tokens = f"{message.count} token{'s' * (message.count != 1)}"
+        self.query_one(RevealArea).clear(Text(f"skipped {tokens} without guessing: {skipped}"))
         self._ready()

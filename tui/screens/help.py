@@ -19,7 +19,7 @@ GUESS_HELP = """\
 
 [b]Keys[/b]
   Enter     reveal: judge your guess and show each model's top predictions
-  Ctrl+N    skip 1 token without guessing
+  Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
   Ctrl+F    skip 10 tokens without guessing
   Ctrl+T    next text
   F1        this help
@@ -41,6 +41,9 @@ GUESS_HELP = """\
   the top-k next tokens with bars (◀ true, ◀ you, ◀ both).
   A model whose tokens do not start where the game's do is not judged there.
 
+[b]Score[/b]: your top-1 accuracy beside each model's on the same positions, on this text
+  and over the session.
+
 [b]Colours[/b]: each token read so far is coloured by the rank the first model gave it
   (top 1 green, top 10 yellow, top 100 red, beyond purple), as GLTR does.
 """
@@ -50,31 +53,39 @@ WHICH_HELP = """\
 from the model. Say how likely it is that the FIRST is the true next token.
 
 [b]Keys[/b]
-  1 … 9     10% … 90% that the first is the true token
+  q, w      1%, 5% that the first is the true token
+  1 … 9     10% … 90%
+  o, p      95%, 99%
   n, Space  skip this token
   Ctrl+T    next text
   F1, ?     this help
   Ctrl+Q    quit
 
+After each answer: the model's odds, and its top-k (--top-k) with the true token marked ◀.
+
 [b]Score[/b]: log loss in bits, yours beside the model's (from its own two probabilities).
 Your perplexity is estimated by importance sampling: the other candidate is drawn from
 the model, so your odds on it stand in for your whole distribution over next tokens.
+Beside it, the model's: the same estimate from its own odds given as the nearest of the
+same answers, and its exact perplexity. README gives the estimate's bias.
 """
 
 
 INTRODUCTIONS = {
     "review": "[b]Review[/b]: your logged guesses, filtered by kind (the model right and you wrong, ...), model,\n"
-              "session and true token; the Patterns view groups the disagreements and proposes a candidate\n"
-              "for each group.",
+              "session and true token (typed as a guess: cat finds ␣cat after a word); the Patterns view\n"
+              "groups the disagreements and proposes a candidate for each group.",
     "promote": "[b]Promote[/b]: edit the proposed candidate. The finder is a regular expression whose group\n"
                "(?P<answer>...) marks what the model predicts; the predictor and the foil are templates over\n"
                "its groups ({name}, {n|inc}, {phrase|initials}). Matches on the texts update as you type:\n"
-               "✓ where the prediction is what the text says.",
+               "✓ where the prediction is what the text says. Saving keeps only the examples the saved\n"
+               "candidate's own check passes.",
     "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model. Select candidates,\n"
                  "score them (cached, so a re-run is instant), read the results as a table or a plot, and\n"
-                 "drill into the instances, lowest probability first.",
-    "instances": "[b]Instances[/b] of a result, the lowest probability first: where the model does not follow\n"
-                 "the heuristic.",
+                 "drill into the instances: the model's worst where the heuristic is right, or all of them.",
+    "instances": "[b]Instances[/b] of a result. Where the heuristic is right, the model's worst first: where\n"
+                 "the model does not follow a heuristic that holds. Or all of them, the lowest probability on the\n"
+                 "heuristic's answer first (its own misses come first there).",
     "scan": "[b]Scan[/b]: the text coloured by the rank each model gave its tokens (or by two models'\n"
             "log-probability difference), the groups of confident-correct positions no candidate explains,\n"
             "and each model's top predictions at the selected token.",

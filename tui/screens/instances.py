@@ -1,5 +1,6 @@
-"""A scoring result's instances, the model's worst first (lowest probability on the heuristic's answer), to
-red-team the heuristic; any of them opens in play where it stands."""
+"""A scoring result's instances in one of two orders: the model's worst where the heuristic is right (the text
+says what the heuristic says, and the model gives it the lowest probability), or all of them by the model's
+probability on the heuristic's answer; any of them opens in play where it stands."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
+from games.numbers import probability
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import context_cell, printable, token_shown
@@ -25,6 +27,11 @@ CONTEXT_MIN = 16  # cells of context the table keeps; columns are left out to le
 INSTANCE_COLUMNS = (  # (key, heading, drop: left out on a narrow terminal, highest first)
     ("p", "p", 0), ("rank", "rank", 2), ("heur", "heur", 0), ("says", "text says", 0), ("predicted", "predicted", 0),
     ("top1", "model top1", 1), ("logp", "log p", 3))  # the context comes after "heur"
+HEURISTIC_RIGHT, ALL = "heuristic-right", "all"
+ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
+    HEURISTIC_RIGHT: ("where the heuristic is right, the model's worst first", "o: heuristic right only"),
+    ALL: ("all, lowest probability on the heuristic's answer first", "o: all instances"),
+}
 
 
 def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,11 +39,10 @@ def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r.get("prob") is None, r.get("prob") or 0.0))
 
 
-def probability(prob: float | None) -> str:
-    """Three decimals, or two significant digits below 0.001, so that the worst instances still sort visibly."""
-    if prob is None:
-        return "-"
-    return f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}"
+def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """The rows an order shows: where the heuristic is right (the probability is then the model's on what the
+    text says), or all of them; lowest probability first either way."""
+    return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
 
 
 def token(text: str | None, width: int = 14) -> Text:
@@ -48,6 +54,7 @@ class InstancesScreen(LmgameScreen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
+        Binding("o", "switch_order", "Heuristic right / all", id="instances-order"),
         Binding("escape", "back", "Back", id="instances-back"),
     ]
 
@@ -55,7 +62,8 @@ class InstancesScreen(LmgameScreen[None]):
         super().__init__()
         self.setup = setup
         self.result = result
-        self.rows = worst_first(result.rows)
+        self.order = HEURISTIC_RIGHT
+        self.rows = ordered(result.rows, self.order)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -64,13 +72,30 @@ class InstancesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        summary = f"{self.result.candidate.name} on {self.result.lm.identity.label}"
-        self.title = printable(f"instances · {summary}")
-        self.sub_title = f"{len(self.rows)} instance{'s' * (len(self.rows) != 1)}, the model's worst first"
-        self._fill_table()
-        if not self.rows:
-            self.query_one("#instance-detail", Static).update("no instances: the finder found nothing here")
+        self.title = printable(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
+        self._fill()
         self.query_one("#instances", DataTable).focus()
+
+    def action_switch_order(self) -> None:
+        current = self.current
+        self.order = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
+        self.rows = ordered(self.result.rows, self.order)
+        self._fill()
+        if current is not None and any(row is current for row in self.rows):
+            index = next(i for i, row in enumerate(self.rows) if row is current)
+            self.query_one("#instances", DataTable).move_cursor(row=index, animate=False)
+
+    def _fill(self) -> None:
+        total, shown = len(self.result.rows), len(self.rows)
+        other = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
+        self.sub_title = (f"{shown} of {total} instance{'s' * (total != 1)} {ORDER_LABELS[self.order][0]} · "
+                          f"{ORDER_LABELS[other][1]}")
+        self._fill_table()
+        detail = self.query_one("#instance-detail", Static)
+        if not total:
+            detail.update("no instances: the finder found nothing here")
+        elif not shown:
+            detail.update(f"the heuristic is right on none of the {total} instances: o shows them all")
         self._show_detail()
 
     def _fill_table(self) -> None:

@@ -22,12 +22,12 @@ from engine.errors import LmgameError
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
 from games.paths import user_candidates_dir
-from games.patterns import Proposal
+from games.patterns import Proposal, fitted
 from games.review import ReviewRow
 from games.scoring import Corpus, ScoreOptions, score_all
 from tui.documents import documents_for_rows
 from tui.literal import ControlPictures, context_cell, literal, token_shown
-from tui.messages import CorpusReady, PreviewReady, QuickScored
+from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
 from tui.model_lock import BUSY, SCORING
 from tui.preview_matches import Preview, preview
 from tui.screens.confirm import ConfirmScreen
@@ -83,6 +83,7 @@ class PromoteScreen(LmgameScreen[None]):
         self.preview: Preview | None = None
         self.error: str | None = None
         self.saved_path: Path | None = None
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -105,7 +106,7 @@ class PromoteScreen(LmgameScreen[None]):
     def on_mount(self) -> None:
         self.title = "promote · a pattern to a candidate"
         count = len(self.proposal.examples)
-        self.sub_title = f"{count} example{'s' * (count != 1)} from the log go{'es' * (count == 1)} with it"
+        self.sub_title = f"{count} example{'s' * (count != 1)} from {self.proposal.origin}"
         self.query_one("#promote-matches", DataTable).add_columns("", "context", "text says", "predicted")
         self.query_one("#promote-scores", Static).update(
             Text("ctrl+r: quick score on the first 50 instances, per model · ctrl+s: save", "dim"))
@@ -235,34 +236,58 @@ class PromoteScreen(LmgameScreen[None]):
     # save
 
     def action_save(self) -> None:
+        if self.saving:
+            return
+        proposal = self.edited()
         try:
-            candidate = self.edited().to_candidate()
+            name = proposal.to_candidate().name
         except LmgameError as error:
             self._say(f"✗ not saved: {error}", error=True)
             return
         folder = user_candidates_dir()
-        if (folder / f"{candidate.name}.toml").exists():
+        if (folder / f"{name}.toml").exists():
             def answer(overwrite: bool | None) -> None:
                 if overwrite:
-                    self._save(candidate, folder, True)
+                    self._save(proposal, folder, True)
                 else:
-                    self._say(f"not saved: {candidate.name}.toml exists; change the name, or save again and "
-                              "overwrite it", error=True)
+                    self._say(f"not saved: {name}.toml exists; change the name, or save again and overwrite it",
+                              error=True)
 
-            self.app.push_screen(ConfirmScreen(f"{folder / (candidate.name + '.toml')} exists. Overwrite it?"),
-                                 answer)
+            self.app.push_screen(ConfirmScreen(f"{folder / (name + '.toml')} exists. Overwrite it?"), answer)
             return
-        self._save(candidate, folder, False)
+        self._save(proposal, folder, False)
 
-    def _save(self, candidate: Candidate, folder: Path, overwrite: bool) -> None:
+    def _save(self, proposal: Proposal, folder: Path, overwrite: bool) -> None:
+        self.saving = True
+        self._say("saving: checking its examples…")
+        self._fit_and_save(proposal, [d.text for d in self.documents or []], folder, overwrite)
+
+    @work(thread=True, exclusive=True, group="promote-save")
+    def _fit_and_save(self, proposal: Proposal, texts: list[str], folder: Path, overwrite: bool) -> None:
+        """Keep the examples the edited candidate passes (topped up from the texts), then write it."""
         try:
-            path = save_candidate(candidate, folder, overwrite=overwrite)
+            saved = fitted(proposal, texts)
+            path = save_candidate(saved.to_candidate(), folder, overwrite=overwrite)
         except LmgameError as error:
-            self._say(f"✗ not saved: {error}", error=True)
+            self.post_message(CandidateSaved(None, None, str(error)))
+        except Exception as error:  # noqa: BLE001 - a failed save is a line on the screen, never a crash
+            self.post_message(CandidateSaved(None, None, f"{type(error).__name__}: {error}"))
+        else:
+            self.post_message(CandidateSaved(saved, path))
+
+    def on_candidate_saved(self, message: CandidateSaved) -> None:
+        self.saving = False
+        if message.error or message.proposal is None or message.path is None:
+            self._say(f"✗ not saved: {message.error}", error=True)
             return
-        self.saved_path = path
-        self._say(f"✓ saved to {path} · it is in the workbench's library (F3)")
-        self.notify(f"saved {candidate.name} to {path}", title="candidate saved")
+        description = self.query_one("#field-description", Input)
+        with description.prevent(Input.Changed):  # what was saved, without marking the editor as changed
+            description.value = message.proposal.description
+        count = len(message.proposal.examples)
+        self.sub_title = f"saved with {count} example{'s' * (count != 1)} that pass its check"
+        self.saved_path = message.path
+        self._say(f"✓ saved to {message.path} · it is in the workbench's library (F3)")
+        self.notify(f"saved {message.proposal.name} to {message.path}", title="candidate saved")
 
     def _say(self, line: str, error: bool = False) -> None:
         message = self.query_one("#promote-message", Static)

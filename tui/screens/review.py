@@ -20,8 +20,8 @@ from games.log import GuessLog
 from games.paths import guess_log_path
 from games.patterns import PatternGroup, Proposal, mine_patterns, propose_for_row
 from games.review import ReviewFilter, ReviewRow, model_labels, read_review, sessions
-from tui.documents import document_for_row
 from tui.columns import Column, fit, set_columns, widest
+from tui.documents import document_for_row
 from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, printable
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING
@@ -56,7 +56,8 @@ MINE_DELAY = 0.3  # seconds of quiet after a filter change before the patterns a
 
 
 def token_filter(typed: str) -> str | None:
-    """The true-token filter as typed: ␣ and ⏎ stand for a space and a line break; empty means any."""
+    """The true-token filter as typed: ␣ and ⏎ stand for a space and a line break; empty means any. The rest
+    is read as a guess is (games.review.typed_token)."""
     return typed.replace("␣", " ").replace("⏎", "\n") or None
 
 
@@ -84,7 +85,7 @@ class ReviewScreen(LmgameScreen[None]):
             yield Select(KINDS, value="all", allow_blank=False, id="filter-kind")
             yield Select([("first model", ANY)], value=ANY, allow_blank=False, id="filter-model")
             yield Select([("all sessions", ANY)], value=ANY, allow_blank=False, id="filter-session")
-            yield Input(placeholder="true token (␣ = space)", id="filter-token", highlighter=ControlPictures())
+            yield Input(placeholder="true token (as a guess)", id="filter-token", highlighter=ControlPictures())
         with TabbedContent(id="review-tabs", initial="guesses"):
             with TabPane("Guesses", id="guesses"):
                 yield Static("reading the guess log…", id="review-message")
@@ -112,7 +113,7 @@ class ReviewScreen(LmgameScreen[None]):
             if not path.exists():
                 self.post_message(ReviewLoaded([]))
                 return
-            with GuessLog(path) as log:
+            with GuessLog(path, read_only=True) as log:
                 rows = read_review(log)
         except (LmgameError, sqlite3.Error) as error:
             self.post_message(ReviewLoaded([], f"cannot read the guess log: {error}"))

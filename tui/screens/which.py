@@ -12,13 +12,13 @@ from textual.widgets import Footer, Header
 
 from engine.models import LoadedModel
 from games.board import Board
-from games.which_mode import ANSWER_KEYS, WhichGame, WhichQuestion
+from games.which_mode import WhichGame, WhichQuestion
 from tui.messages import Answered, Skipped, TextLoaded
 from tui.screens.base import GameScreen, start_position
 from tui.setup import PlaySetup
 from tui.widgets.reading import ReadingPane
 from tui.widgets.scoreboard import WhichScoreboard
-from tui.widgets.which import AnswerCard, QuestionCard
+from tui.widgets.which import ANSWER_KEYS, AnswerCard, QuestionCard
 
 
 def _next_question(game: WhichGame) -> WhichQuestion | None:
@@ -28,8 +28,9 @@ def _next_question(game: WhichGame) -> WhichQuestion | None:
 class WhichScreen(GameScreen):
     MODE = "which"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "answer('1')", "Answer 10%…90% first", key_display="1-9", id="answer"),
-        *(Binding(key, f"answer('{key}')", f"{ANSWER_KEYS[key]:.0%} first", show=False) for key in "23456789"),
+        Binding("1", "answer('1')", "Answer 1%…99%", key_display="q w 1-9 o p", id="answer"),
+        *(Binding(key, f"answer('{key}')", f"{ANSWER_KEYS[key]:.0%} first", show=False)
+          for key in ANSWER_KEYS if key != "1"),
         Binding("n,space", "skip", "Skip", key_display="n/space", id="skip"),
         Binding("ctrl+t", "next_text", "Next text", id="next-text"),
         Binding("question_mark", "app.help", "Help", show=False),

@@ -180,8 +180,8 @@ class RevealArea(Vertical):
         for panel, model in zip(self.panels, outcome.models):
             panel.show(model)
 
-    def clear(self, message: str) -> None:
-        self.plain_verdict = message
-        self.query_one("#verdict", Static).update(Text(message))
+    def clear(self, message: str | Text) -> None:
+        self.plain_verdict = str(message)
+        self.query_one("#verdict", Static).update(Text(message) if isinstance(message, str) else message)
         for panel in self.panels:
             panel.clear()

@@ -1,0 +1,90 @@
+"""Huge inputs: a scan cut at --max-tokens tokenizes only a prefix of a long text, and a document too long to
+tokenize whole is refused with one line where it would be (play, score, a scan without --max-tokens). The limit
+is patched down so the files stay small."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine.corpus
+import tui.cli
+from engine.corpus import read_documents
+from engine.errors import LmgameError
+from engine.models import LoadedModel
+from engine.scan import limit_texts
+from tui.cli import main
+
+STORY = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
+         "One day, Lily saw a big dog named Max. Max wanted to play with Lily. ")
+
+
+class RecordingTokenizer:
+    """The model's tokenizer, noting the length of every text it is asked to tokenize."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.lengths: list[int] = []
+
+    def __call__(self, text: str, **options: Any) -> Any:
+        self.lengths.append(len(text))
+        return self.tokenizer(text, **options)
+
+
+def test_a_token_budget_tokenizes_a_prefix_only(default_lm: LoadedModel) -> None:
+    text = STORY * 20_000  # 3.4 million characters
+    recording = RecordingTokenizer(default_lm.tokenizer)
+    lm = LoadedModel(default_lm.identity, default_lm.model, recording, default_lm.device)
+    (cut,) = limit_texts(lm, [text], 1000)
+    assert max(recording.lengths) < 50_000
+    offsets = default_lm.tokenizer(text[:50_000], add_special_tokens=False, return_offsets_mapping=True)
+    assert cut == text[: offsets["offset_mapping"][1000][0]]  # where cutting the whole text would cut it
+    assert len(default_lm.tokenizer(cut, add_special_tokens=False)["input_ids"]) == 1000
+    texts = ["Short.", STORY * 3, STORY]
+    kept = limit_texts(lm, texts, 30)  # whole texts, then the one that reaches the budget cut
+    counts = [len(default_lm.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in kept]
+    assert kept[0] == texts[0] and len(kept) == 2 and texts[1].startswith(kept[1]) and sum(counts) == 30
+
+
+@pytest.fixture()
+def small_limit(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(engine.corpus, "MAX_DOCUMENT_CHARS", 1000)
+    return 1000
+
+
+@pytest.mark.parametrize("size", [1001, 5000])  # within and past 4 bytes a character of the limit
+def test_play_refuses_a_document_over_the_limit_in_one_line(small_limit: int, tmp_path: Path, size: int,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the document was accepted: play would tokenize it whole")
+
+    monkeypatch.setattr(tui.cli, "_load_models", no_model)
+    path = tmp_path / "big.txt"
+    path.write_text((STORY * 100)[:size])
+    assert main(["--file", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("lmgame: error:") and "1,000 characters" in line and ".jsonl" in line
+    path.write_text(STORY)
+    assert [d.text for d in read_documents(path)] == [STORY]  # under the limit: read as before
+
+
+def test_a_jsonl_text_over_the_limit_names_its_line(small_limit: int, tmp_path: Path) -> None:
+    path = tmp_path / "texts.jsonl"
+    path.write_text("\n".join(json.dumps({"text": t}) for t in (STORY, STORY * 10)) + "\n")
+    with pytest.raises(LmgameError, match=r"texts\.jsonl:2 holds a text of more than 1,000 characters"):
+        read_documents(path)
+    assert len(read_documents(path, whole=False)) == 2
+
+
+def test_a_scan_cut_at_max_tokens_reads_a_long_document(small_limit: int, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text(STORY * 100)
+    assert main(["scan", "--corpus", str(path), "--max-tokens", "40", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == 40
+    assert main(["scan", "--corpus", str(path), "--format", "json"]) == 2  # without a cut it is tokenized whole
+    assert "more than 1,000 characters" in capsys.readouterr().err

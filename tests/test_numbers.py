@@ -1,0 +1,48 @@
+"""One way to write a probability, on the screens and in a shared finding: small values never read as 0.000."""
+
+from __future__ import annotations
+
+import pytest
+
+from games.numbers import probability
+from games.share import finding_markdown
+
+
+@pytest.mark.parametrize("value, written", [(0.5, "0.500"), (0.001, "0.001"), (9.6e-05, "9.6e-05"),
+                                            (0.00099949, "1.0e-03"), (None, "-")])
+def test_probability(value: float | None, written: str) -> None:
+    assert probability(value) == written
+
+
+def test_the_instances_screen_uses_the_same_function() -> None:
+    from tui.screens import instances
+
+    assert instances.probability is probability
+
+
+def test_a_finding_with_small_probabilities_shows_them() -> None:
+    row = {"document": "d", "offset": 3, "context": "abc", "answer": " x", "predicted": " x", "foil": None,
+           "prob": 9.6e-05, "rank": 812, "logprob": -9.2, "model_top1": " y"}
+    data = {
+        "candidate": {"kind": "toml", "table": {"name": "tiny", "finder": "(?P<answer>x)", "predictor": "x"}},
+        "created": "2026-01-01T00:00:00+00:00", "corpus": "demo",
+        "scores": [{"model": "m@1", "n": 1, "heuristic_accuracy": 1.0, "mean_prob": 9.6e-05,
+                    "ci": {"mean_prob": [4.1e-05, 0.00021]}, "top1": 0.0, "median_rank": 812,
+                    "mean_logit_diff": None, "baseline_mean_prob": 2.5e-06}],
+        "instances": {"m@1": {"best": [row], "worst": [row]}},
+    }
+    markdown = finding_markdown(data)
+    assert "| 9.6e-05 (4.1e-05 to 2.1e-04) |" in markdown and "| 2.5e-06 |" in markdown
+    assert markdown.count("- p=9.6e-05 rank 812") == 2
+    assert "0.000 (0.000-0.000)" not in markdown and "p=0.000" not in markdown
+
+
+def test_the_score_table_shows_small_probabilities() -> None:
+    from tui.cli_scoring import format_results
+
+    summary = {"candidate": "tiny", "model": "m@1", "n": 3, "mean_prob": 9.6e-05, "baseline_mean_prob": 0.25,
+               "ci": {"mean_prob": [4.1e-05, 0.00021]}}
+    table = format_results([summary], "table")
+    assert table.splitlines()[1].split()[:4] == ["tiny", "m@1", "3", "-"]
+    assert "9.6e-05" in table.splitlines()[1] and "0.250" in table.splitlines()[1]
+    assert table.splitlines()[2] == "tiny on m@1: mean p 95% CI [4.1e-05, 2.1e-04]"
