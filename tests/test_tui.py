@@ -22,10 +22,11 @@ from games.demo import demo_documents
 from games.guess_mode import GuessGame
 from games.log import GuessLog
 from games.which_mode import WhichGame
+from tests.screen_text import screen_text
 from tui.app import LmgameApp, PlaySetup
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
-from tui.screens.too_small import TooSmallScreen
+from tui.screens.too_small import TooSmall
 from tui.screens.which import WhichScreen
 from tui.widgets.predictions import PredictionsPanel, RevealArea, prob_text, token_cell
 from tui.widgets.preview import TokenPreview, preview_line
@@ -382,16 +383,24 @@ def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, hom
 def test_terminal_too_small_and_restored(default_lm: LoadedModel, home: Path) -> None:
     app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents()[:1], source="demo"))
 
+    def guard() -> TooSmall:
+        return app.screen.query_one(TooSmall)
+
     async def script(pilot: Pilot) -> None:
-        assert isinstance(app.screen, TooSmallScreen)
-        assert app.screen.message_text == "terminal too small: lmgame needs at least 80x24, this one is 60x20"
+        assert isinstance(app.screen, GuessScreen) and guard().display
+        assert guard().region.size == app.size  # it covers the screen
+        assert guard().plain == "terminal too small: lmgame needs at least 80x24, this one is 60x20"
+        assert guard().plain in " ".join(screen_text(app).split())  # wrapped to the width
         await pilot.resize_terminal(100, 22)
         await pilot.pause()
-        assert isinstance(app.screen, TooSmallScreen) and app.screen.message_text.endswith("this one is 100x22")
-        await pilot.resize_terminal(*SIZE)
+        assert guard().display and guard().plain.endswith("this one is 100x22")
+        await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert isinstance(app.screen, GuessScreen)
+        assert not guard().display and "terminal too small" not in screen_text(app)
         assert app.screen.game is not None and app.focused is app.screen.query_one("#guess")
+        await pilot.resize_terminal(79, 40)
+        await pilot.pause()
+        assert guard().display and isinstance(app.screen, GuessScreen)
 
     run(app, script, size=(60, 20))
 

@@ -183,7 +183,7 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         assert results.row_count == 2
         first = screen.summaries[0]
         row = results.get_row_at(0)
-        assert row[:3] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
+        assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
         low, high = first["ci"]["mean_prob"]
         assert f"[{low:.3f}, {high:.3f}]" in row
         # the history keeps them, and the library shows them as the last scores

@@ -1,5 +1,6 @@
 """Snapshots: the guess screen after one reveal, on a short fixed text; the review screen, the promote editor
-and the workbench's results and plot, on guesses logged in a session with a fixed id and on the demo texts.
+and the workbench's results and plot, on guesses logged in a session with a fixed id and on the demo texts;
+the guess screen, the review and the workbench's results again at 80x24, the smallest terminal lmgame fits.
 
 The default model will be retrained: regenerate the SVGs then with
 `pytest tests/test_tui_snapshots.py --snapshot-update`, and look at them before committing.
@@ -18,9 +19,9 @@ from tui.widgets.guess_input import GuessInput
 TEXT = "Once upon a time, there was a little dog named Max. Max liked to run."
 
 
-def test_guess_screen_after_one_reveal(snap_compare, default_lm: LoadedModel) -> None:
+def _guess_revealed(lm: LoadedModel) -> tuple[LmgameApp, object]:
     doc = Document("snapshot-max", TEXT, "Max the dog")
-    app = LmgameApp(PlaySetup(models=[default_lm], documents=[doc], source="test"))
+    app = LmgameApp(PlaySetup(models=[lm], documents=[doc], source="test"))
 
     async def run_before(pilot: Pilot) -> None:
         await app.workers.wait_for_complete()
@@ -34,7 +35,17 @@ def test_guess_screen_after_one_reveal(snap_compare, default_lm: LoadedModel) ->
         await pilot.pause()
         await pilot.pause()
 
+    return app, run_before
+
+
+def test_guess_screen_after_one_reveal(snap_compare, default_lm: LoadedModel) -> None:
+    app, run_before = _guess_revealed(default_lm)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_guess_screen_at_80x24(snap_compare, default_lm: LoadedModel) -> None:
+    app, run_before = _guess_revealed(default_lm)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def _fixed_log(lm: LoadedModel, monkeypatch) -> None:
@@ -58,13 +69,13 @@ async def _settle(app, pilot: Pilot, wait: float = 0.0) -> None:
     await pilot.pause(0.1)
 
 
-def test_review_screen(snap_compare, default_lm: LoadedModel, monkeypatch) -> None:
+def _review(lm: LoadedModel, monkeypatch) -> tuple[LmgameApp, object]:
     from textual.widgets import DataTable, Input
 
     from games.demo import demo_documents
 
-    _fixed_log(default_lm, monkeypatch)
-    app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo", start="review"))
+    _fixed_log(lm, monkeypatch)
+    app = LmgameApp(PlaySetup(models=[lm], documents=demo_documents(), source="demo", start="review"))
 
     async def run_before(pilot: Pilot) -> None:
         await _settle(app, pilot, 1.0)
@@ -72,7 +83,17 @@ def test_review_screen(snap_compare, default_lm: LoadedModel, monkeypatch) -> No
         app.screen.query_one("#review-table", DataTable).move_cursor(row=8)
         await _settle(app, pilot)
 
+    return app, run_before
+
+
+def test_review_screen(snap_compare, default_lm: LoadedModel, monkeypatch) -> None:
+    app, run_before = _review(default_lm, monkeypatch)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_review_screen_at_80x24(snap_compare, default_lm: LoadedModel, monkeypatch) -> None:
+    app, run_before = _review(default_lm, monkeypatch)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def test_promote_editor(snap_compare, default_lm: LoadedModel, monkeypatch) -> None:
@@ -120,6 +141,11 @@ def _workbench_scored(lm: LoadedModel) -> tuple[LmgameApp, object]:
 def test_workbench_results(snap_compare, default_lm: LoadedModel) -> None:
     app, scored = _workbench_scored(default_lm)
     assert snap_compare(app, terminal_size=(120, 40), run_before=scored)
+
+
+def test_workbench_results_at_80x24(snap_compare, default_lm: LoadedModel) -> None:
+    app, scored = _workbench_scored(default_lm)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scored)
 
 
 def test_workbench_plot(snap_compare, default_lm: LoadedModel) -> None:

@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from textual import work
 from textual.message import Message
-from textual.screen import Screen
 
 from engine.corpus import Document
 from engine.errors import LmgameError
@@ -18,9 +17,12 @@ from games.guess_mode import GuessGame
 from games.log import GuessLog, GuessRecord
 from games.paths import guess_log_path
 from games.which_mode import WhichGame
+from tui.literal import printable
 from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
+from tui.widgets.reading import ReadingPane
 
 
 def start_position(board: Board, offset: int) -> int:
@@ -34,7 +36,7 @@ def start_position(board: Board, offset: int) -> int:
     return position
 
 
-class GameScreen(Screen[None]):
+class GameScreen(LmgameScreen[None]):
     MODE: ClassVar[str]
 
     def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
@@ -58,7 +60,7 @@ class GameScreen(Screen[None]):
         return self.setup.documents[self.text_index]
 
     def on_mount(self) -> None:
-        self.title = f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models)
+        self.title = printable(f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models))
         self._open_log()
         self.set_busy(True)
         self._load_text(0, self.start_offset)
@@ -99,7 +101,11 @@ class GameScreen(Screen[None]):
         n, position = len(self.game.board), self.game.position
         where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
         texts = len(self.setup.documents)
-        self.sub_title = f"{self.document.title or self.document.id} · {where} · text {self.text_index + 1}/{texts}"
+        name = printable(self.document.title or self.document.id)
+        counter = f"{where} · text {self.text_index + 1}/{texts}"
+        self.sub_title = f"{counter} · {name}"  # the counter first: a narrow header cuts the line's end
+        # and on the text pane's border too, which no model label crowds
+        self.query_one(ReadingPane).border_title = counter
 
     def action_next_text(self) -> None:
         if self.busy:

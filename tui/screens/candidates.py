@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 
 from engine.cache import ResultCache
@@ -24,10 +23,13 @@ from games.library import load_library
 from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
+from tui.columns import Column, fit, set_columns, widest
+from tui.literal import clipped, literal, printable
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
 from tui.progress import StageClock, time_left
 from tui.screens.instances import InstancesScreen
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 from tui.widgets.score_plot import ScorePlot
 
@@ -42,8 +44,12 @@ RESULT_COLUMNS = (  # (summary key, heading, format)
     ("mean_logit_diff", "logit diff", "{:.2f}"),
     ("baseline_mean_prob", "bigram p", "{:.3f}"),
 )
+RESULT_DROPS = {"baseline_mean_prob": 3, "median_rank": 2, "mean_logit_diff": 1}  # on a narrow terminal, highest first
 CHOSEN = "●"
 SCORE_WIDTH = 5  # "0.123"
+NAME_CELLS = 32  # the most a candidate's name takes in the library
+TAGS_MIN = 4
+CANDIDATE_MIN = 12  # the fewest cells for a candidate's name in the results
 
 
 class _Cancelled(Exception):
@@ -90,16 +96,16 @@ def model_heading(models: int, number: int) -> str:
     return "" if models == 1 else f" m{number}"
 
 
-class CandidatesScreen(Screen[None]):
+class CandidatesScreen(LmgameScreen[None]):
     HELP_MODE = "workbench"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle", "Select", id="workbench-toggle"),
-        Binding("a", "toggle_all", "All/none", id="workbench-all"),
+        Binding("a", "toggle_all", "All/none", id="workbench-all", show=False),  # F1 lists them all
         Binding("s", "score", "Score", id="workbench-score"),
-        Binding("c", "cancel", "Cancel", id="workbench-cancel"),
+        Binding("c", "cancel", "Cancel", id="workbench-cancel", show=False),  # the run's line says "c cancels"
         Binding("d", "drill", "Instances", id="workbench-drill"),
         Binding("v", "switch_view", "Table/Plot", id="workbench-view"),
-        Binding("r", "reload", "Reload", id="workbench-reload"),
+        Binding("r", "reload", "Reload", id="workbench-reload", show=False),
         Binding("f2", "app.open('review')", "Review", id="open-review"),
     ]
 
@@ -136,16 +142,12 @@ class CandidatesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "candidates · " + " | ".join(self.setup.labels)
+        self.title = printable("candidates · " + " | ".join(self.setup.labels))
         where = "each candidate's own examples" if self.setup.score_on_examples else \
             f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
-        self.sub_title = f"corpus: {where}"
-        results = self.query_one("#results", DataTable)
-        results.add_column("candidate", key="candidate")
-        results.add_column("model", key="model")
-        for key, heading, _ in RESULT_COLUMNS:
-            results.add_column(heading, key=key)
-        self._library_columns()
+        self.sub_title = printable(f"corpus: {where}")
+        self._fill_library()
+        self._fill_results()
         self.query_one("#run-progress", ProgressBar).display = False
         self._say("space selects, s scores the selected candidates (or the highlighted one)")
         self.query_one("#library", DataTable).focus()
@@ -188,17 +190,23 @@ class CandidatesScreen(Screen[None]):
         else:
             self._fill_library()
 
-    def _library_columns(self) -> None:
-        table = self.query_one("#library", DataTable)
-        table.add_column(" ", key="chosen", width=1)
-        for key in ("name", "kind", "source", "tags"):
-            table.add_column(key, key=key)
+    def _library_layout(self) -> list[Column]:
+        """The library's columns at the terminal's width: the tags take what the others leave; where that is
+        too little, the source and then the kind are left out."""
+        columns = [Column("chosen", " ", 1),
+                   Column("name", "name", widest([c.name for c in self.candidates], "name", NAME_CELLS)),
+                   Column("kind", "kind", widest([c.kind for c in self.candidates], "kind"), drop=2),
+                   Column("source", "source", widest([short_source(c.source) for c in self.candidates], "source"),
+                          drop=1),
+                   Column("tags", "tags", TAGS_MIN, most=widest([",".join(c.tags) for c in self.candidates],
+                                                                "tags"))]
         labels = self.setup.labels
         for number, label in enumerate(labels, start=1):
             suffix = model_heading(len(labels), number)
             # fixed widths: these cells change in place after a run, and a table re-measures such cells late
             for heading, key in ((f"last p{suffix}", f"p-{label}"), (f"top1{suffix}", f"top1-{label}")):
-                table.add_column(heading, key=key, width=max(len(heading), SCORE_WIDTH))
+                columns.append(Column(key, heading, max(len(heading), SCORE_WIDTH)))
+        return fit(columns, self.size.width, "tags")
 
     def _last_scores(self, name: str) -> list[str]:
         cells = []
@@ -218,11 +226,16 @@ class CandidatesScreen(Screen[None]):
     def _fill_library(self) -> None:
         table = self.query_one("#library", DataTable)
         current = self.current_candidate
-        table.clear()
+        columns = self._library_layout()
+        set_columns(table, columns)
+        width = {column.key: column.width for column in columns}
+        scores = [key for label in self.setup.labels for key in (f"p-{label}", f"top1-{label}")]
         for item in self.candidates:
-            cells: list[str] = [CHOSEN if item.name in self.chosen else "", item.name, item.kind,
-                                short_source(item.source), ",".join(item.tags)]
-            table.add_row(*cells, *self._last_scores(item.name), key=item.name)
+            cells: dict[str, str | Text] = {
+                "chosen": CHOSEN if item.name in self.chosen else "", "name": clipped(item.name, width["name"]),
+                "kind": literal(item.kind), "source": literal(short_source(item.source)),
+                "tags": clipped(",".join(item.tags), width["tags"]), **dict(zip(scores, self._last_scores(item.name)))}
+            table.add_row(*(cells[column.key] for column in columns), key=item.name)
         if current is not None:
             names = [c.name for c in self.candidates]
             if current.name in names:
@@ -371,19 +384,41 @@ class CandidatesScreen(Screen[None]):
         self._load_library()  # the last scores column
 
     def _fill_results(self) -> None:
+        """The results table at the terminal's width: the candidate's name takes what the others leave; where
+        that is too little, the columns of RESULT_DROPS are left out (the model's too, with one model)."""
         table = self.query_one("#results", DataTable)
-        table.clear()
         names = [label.split("@")[0] for label in self.setup.labels]
         short = len(set(names)) == len(names)  # the title gives each model's revision
-        for number, summary in enumerate(self.summaries):
-            model = summary["model"].split("@")[0] if short else summary["model"]
-            table.add_row(summary["candidate"], model,
-                          *(figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS), key=str(number))
+        rows = [{"candidate": summary["candidate"],
+                 "model": summary["model"].split("@")[0] if short else summary["model"],
+                 **{key: figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS}}
+                for summary in self.summaries]
+        one_model = len(self.setup.labels) == 1
+        columns = [Column("candidate", "candidate", CANDIDATE_MIN,
+                          most=widest([r["candidate"] for r in rows], "candidate")),
+                   Column("model", "model", widest([r["model"] for r in rows], "model"), drop=4 * one_model)]
+        columns += [Column(key, heading, widest([r[key] for r in rows], heading), RESULT_DROPS.get(key, 0))
+                    for key, heading, _ in RESULT_COLUMNS]
+        columns = fit(columns, self.size.width, "candidate")
+        set_columns(table, columns)
+        for number, row in enumerate(rows):
+            cells = {**row, "candidate": clipped(row["candidate"], columns[0].width), "model": literal(row["model"])}
+            table.add_row(*(cells[column.key] for column in columns), key=str(number))
+
+    def fit_width(self, width: int) -> None:
+        if not self.is_mounted:
+            return
+        self._fill_library()
+        results = self.query_one("#results", DataTable)
+        cursor = results.cursor_row
+        self._fill_results()
+        if self.summaries:
+            results.move_cursor(row=min(cursor, len(self.summaries) - 1), animate=False)
 
     def _say(self, line: str, error: bool = False) -> None:
         self.status = line
         status = self.query_one("#run-status", Static)
-        status.update(Text(line, "bold red" if error else ""))
+        status.update(literal(line, "bold red" if error else ""))
 
     # results
 

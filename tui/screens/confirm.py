@@ -10,8 +10,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.literal import literal
+from tui.screens.lmgame_screen import LmgameScreen
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(LmgameScreen[bool], ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
@@ -23,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(literal(self.question), id="confirm-question")  # it quotes a path
             yield Static("[b]y[/b] yes   [b]n[/b] or [b]Esc[/b] no", id="confirm-keys", markup=True)
 
     def action_answer(self, yes: bool) -> None:

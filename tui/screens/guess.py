@@ -11,9 +11,9 @@ from textual.binding import Binding, BindingType
 from rich.text import Text
 from textual.widgets import Footer, Header, Input
 
-from engine.tokens import visible
 from games.board import Board
 from games.guess_mode import GuessGame
+from tui.literal import token_shown
 from tui.messages import Revealed, Skipped, TextLoaded
 from tui.model_lock import SCORING
 from tui.screens.base import GameScreen, start_position
@@ -148,7 +148,7 @@ class GuessScreen(GameScreen):
         self.report(lambda: Skipped(game, game.skip(count)))
 
     def on_skipped(self, message: Skipped) -> None:
-        skipped = visible(message.game.text_before(message.count))
+        skipped = token_shown(message.game.text_before(message.count))
         if len(skipped) > SKIPPED_CHARS:
             skipped = "…" + skipped[-SKIPPED_CHARS:]
         tokens = f"{message.count} token{'s' * (message.count != 1)}"

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.lmgame_screen import LmgameScreen
+
 GUESS_HELP = """\
 [b]Guess mode[/b]: type what you think the next token is, then see what the models predicted.
 
@@ -91,12 +93,13 @@ INTRODUCTIONS = {
 
 
 def keys_help(mode: str, bindings: Sequence[BindingType]) -> str:
-    """A screen's introduction and its keys, read from its bindings so that the help stays true."""
+    """A screen's introduction and its keys, read from its bindings so that the help stays true: those the
+    footer leaves out for room too, each with its longer wording where the footer shows a short one."""
     lines = [INTRODUCTIONS.get(mode, ""), "", "[b]Keys[/b]"]
     for binding in bindings:
-        if isinstance(binding, Binding) and binding.show:
+        if isinstance(binding, Binding) and binding.description:
             keys = ", ".join(_key_name(k) for k in binding.key.split(","))
-            lines.append(f"  {escape(keys):<14}{escape(binding.description)}")
+            lines.append(f"  {escape(keys):<14}{escape(binding.tooltip or binding.description)}")
     lines += ["  F1            this help", "  Ctrl+Q        quit"]
     return "\n".join(lines)
 
@@ -113,7 +116,7 @@ def _key_name(key: str) -> str:
     return key.upper() if key.startswith("f") and key[1:].isdigit() else key
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LmgameScreen[None], ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help")]
 
     def __init__(self, mode: str, bindings: Sequence[BindingType] = ()) -> None:

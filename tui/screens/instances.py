@@ -10,19 +10,23 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
-from engine.tokens import visible
 from games.numbers import probability
 from games.scoring import CandidateResult
+from tui.columns import Column, fit, set_columns, widest
+from tui.literal import context_cell, printable, token_shown
 from tui.model_lock import BUSY, SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
 
-CONTEXT_CHARS = 40
 DETAIL_CHARS = 300
+CONTEXT_MIN = 16  # cells of context the table keeps; columns are left out to leave them
+INSTANCE_COLUMNS = (  # (key, heading, drop: left out on a narrow terminal, highest first)
+    ("p", "p", 0), ("rank", "rank", 2), ("heur", "heur", 0), ("says", "text says", 0), ("predicted", "predicted", 0),
+    ("top1", "model top1", 1), ("logp", "log p", 3))  # the context comes after "heur"
 HEURISTIC_RIGHT, ALL = "heuristic-right", "all"
 ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
     HEURISTIC_RIGHT: ("where the heuristic is right, the model's worst first", "o: heuristic right only"),
@@ -41,14 +45,12 @@ def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
     return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
 
 
-def token(text: str | None, width: int = 14) -> str:
-    if text is None:
-        return "-"
-    shown = visible(text)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+def token(text: str | None, width: int = 14) -> Text:
+    """A token (or a predictor's error) for a cell, as it is."""
+    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
 
 
-class InstancesScreen(Screen[None]):
+class InstancesScreen(LmgameScreen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
@@ -70,9 +72,7 @@ class InstancesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}"
-        self.query_one("#instances", DataTable).add_columns("p", "rank", "heur", "context", "text says",
-                                                             "predicted", "model top1", "log p")
+        self.title = printable(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
         self._fill()
         self.query_one("#instances", DataTable).focus()
 
@@ -90,28 +90,48 @@ class InstancesScreen(Screen[None]):
         other = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
         self.sub_title = (f"{shown} of {total} instance{'s' * (total != 1)} {ORDER_LABELS[self.order][0]} · "
                           f"{ORDER_LABELS[other][1]}")
-        table = self.query_one("#instances", DataTable)
-        table.clear()
-        for number, row in enumerate(self.rows):
-            prob = row.get("prob")
-            mark = Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red")
-            table.add_row(
-                probability(prob),
-                str(row.get("rank", "-")),
-                mark,
-                Text("…" + visible(row.get("context", "")[-CONTEXT_CHARS:]), no_wrap=True),
-                token(row.get("answer")),
-                token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
-                token(row.get("model_top1")),
-                f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
-                key=str(number),
-            )
+        self._fill_table()
         detail = self.query_one("#instance-detail", Static)
         if not total:
             detail.update("no instances: the finder found nothing here")
         elif not shown:
             detail.update(f"the heuristic is right on none of the {total} instances: o shows them all")
         self._show_detail()
+
+    def _fill_table(self) -> None:
+        """The instances at the terminal's width: the context takes what the other columns leave; where that
+        is too little, the log p, then the rank, then the model's top token are left out."""
+        table = self.query_one("#instances", DataTable)
+        cursor = table.cursor_row
+        cells = [self._cells(row) for row in self.rows]
+        columns = [Column(key, heading, widest([str(c[key]) for c in cells], heading), drop)
+                   for key, heading, drop in INSTANCE_COLUMNS if key != "context"]
+        columns.insert(3, Column("context", "context", CONTEXT_MIN))
+        columns = fit(columns, self.size.width, "context")
+        set_columns(table, columns)
+        context = next(column.width for column in columns if column.key == "context")
+        for number, (row, row_cells) in enumerate(zip(self.rows, cells)):
+            row_cells["context"] = context_cell(row.get("context", ""), context - 1)
+            table.add_row(*(row_cells[column.key] for column in columns), key=str(number))
+        if self.rows:
+            table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
+
+    @staticmethod
+    def _cells(row: dict[str, Any]) -> dict[str, str | Text]:
+        """An instance's cells but its context, by column key."""
+        return {
+            "p": probability(row.get("prob")),
+            "rank": str(row.get("rank", "-")),
+            "heur": Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red"),
+            "says": token(row.get("answer")),
+            "predicted": token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
+            "top1": token(row.get("model_top1")),
+            "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
+        }
+
+    def fit_width(self, width: int) -> None:
+        if self.is_mounted:
+            self._fill_table()
 
     @property
     def current(self) -> dict[str, Any] | None:
@@ -124,11 +144,11 @@ class InstancesScreen(Screen[None]):
         if row is None:
             return
         context = row.get("context", "")
-        text = Text("…" + context[-DETAIL_CHARS:].replace("\n", "⏎ "))
-        text.append(f"⟨{visible(row.get('answer', ''))}⟩", "bold reverse")
-        said = row.get("error") or f"the heuristic says {visible(row.get('predicted') or '')}"
-        text.append(f"\n{said} · the model's top token {visible(row.get('model_top1') or '-')} · "
-                    f"text {row.get('document')} @ {row.get('offset')}", "dim")
+        text = Text("…" + printable(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
+        text.append(f"⟨{token_shown(row.get('answer', ''))}⟩", "bold reverse")
+        said = printable(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
+        text.append(f"\n{said} · the model's top token {token_shown(row.get('model_top1') or '-')} · "
+                    f"text {printable(str(row.get('document')))} @ {row.get('offset')}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: dict[str, Any]) -> Document | None:

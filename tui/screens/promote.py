@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
@@ -20,7 +19,6 @@ from textual.worker import get_current_worker
 from engine.cache import ResultCache
 from engine.corpus import Document
 from engine.errors import LmgameError
-from engine.tokens import visible
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
 from games.paths import user_candidates_dir
@@ -28,10 +26,12 @@ from games.patterns import Proposal, fitted
 from games.review import ReviewRow
 from games.scoring import Corpus, ScoreOptions, score_all
 from tui.documents import documents_for_rows
+from tui.literal import ControlPictures, context_cell, literal, token_shown
 from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
 from tui.model_lock import BUSY, SCORING
 from tui.preview_matches import Preview, preview
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
 FIELDS = (  # (id, label, placeholder)
@@ -44,6 +44,7 @@ FIELDS = (  # (id, label, placeholder)
 PREVIEW_DELAY = 0.3  # seconds of quiet typing before the preview runs
 QUICK_LIMIT = 50  # instances a quick score looks at
 SHOWN_MATCHES = 100
+MATCH_CONTEXT_CHARS = 48
 
 
 def proposal_copy(proposal: Proposal) -> Proposal:
@@ -62,7 +63,7 @@ def quick_line(summary: dict[str, Any]) -> str:
             f" · logit diff {figure(summary, 'mean_logit_diff', '{:.2f}')}")
 
 
-class PromoteScreen(Screen[None]):
+class PromoteScreen(LmgameScreen[None]):
     HELP_MODE = "promote"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "quick_score", "Quick score", id="promote-score"),
@@ -91,7 +92,7 @@ class PromoteScreen(Screen[None]):
                 with Horizontal(classes="promote-field"):
                     yield Label(label, classes="promote-label")
                     yield Input(self._field_value(key), placeholder=placeholder, id=f"field-{key}",
-                                select_on_focus=False)
+                                select_on_focus=False, highlighter=ControlPictures())
         yield Static(id="promote-message")
         yield Static("finding the texts to preview on…", id="promote-count")
         yield DataTable(id="promote-matches", cursor_type="row", zebra_stripes=True)
@@ -178,7 +179,7 @@ class PromoteScreen(Screen[None]):
         count = self.query_one("#promote-count", Static)
         table = self.query_one("#promote-matches", DataTable)
         if message.error or message.preview is None:
-            line.update(Text(f"✗ {message.error}", "bold red"))
+            line.update(literal(f"✗ {message.error}", "bold red"))
             line.set_class(True, "-error")
             count.update(Text("no preview until the candidate is valid", "dim"))
             table.clear()
@@ -186,14 +187,14 @@ class PromoteScreen(Screen[None]):
         line.set_class(False, "-error")
         if self.saved_path is None:
             line.update(Text("✓ a valid candidate", "green"))
-        count.update(f"{message.preview.count_line()} · in {self.corpus_label}")
+        count.update(literal(f"{message.preview.count_line()} · in {self.corpus_label}"))
         table.clear()
         for match in message.preview.matches[:SHOWN_MATCHES]:
             mark = Text("!", "bold yellow") if match.error else Text("✓", "bold green") if match.right else \
                 Text("✗", "bold red")
-            predicted = match.error or ("(abstains)" if match.predicted is None else visible(match.predicted))
-            table.add_row(mark, Text("…" + visible(match.context[-48:]), no_wrap=True), visible(match.answer),
-                          predicted)
+            predicted = match.error or ("(abstains)" if match.predicted is None else token_shown(match.predicted))
+            table.add_row(mark, context_cell(match.context, MATCH_CONTEXT_CHARS), Text(token_shown(match.answer)),
+                          literal(predicted))
 
     # quick score
 
@@ -227,10 +228,10 @@ class PromoteScreen(Screen[None]):
     def on_quick_scored(self, message: QuickScored) -> None:
         scores = self.query_one("#promote-scores", Static)
         if message.error:
-            scores.update(Text(f"quick score failed: {message.error}", "red"))
+            scores.update(literal(f"quick score failed: {message.error}", "red"))
             return
         lines = [quick_line(s) for s in message.summaries]
-        scores.update("\n".join(lines) or "nothing scored")
+        scores.update(literal("\n".join(lines) or "nothing scored", keep="\n"))
 
     # save
 
@@ -290,5 +291,5 @@ class PromoteScreen(Screen[None]):
 
     def _say(self, line: str, error: bool = False) -> None:
         message = self.query_one("#promote-message", Static)
-        message.update(Text(line, "bold red" if error else "bold green"))
+        message.update(literal(line, "bold red" if error else "bold green"))
         message.set_class(error, "-error")

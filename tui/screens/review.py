@@ -11,24 +11,25 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
 from engine.corpus import Document
 from engine.errors import LmgameError
-from engine.tokens import visible
 from games.log import GuessLog
 from games.paths import guess_log_path
 from games.patterns import PatternGroup, Proposal, mine_patterns, propose_for_row
 from games.review import ReviewFilter, ReviewRow, model_labels, read_review, sessions
+from tui.columns import Column, fit, set_columns, widest
 from tui.documents import document_for_row
+from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, printable
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.promote import PromoteScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
-from tui.widgets.patterns_pane import PatternsPane, cell
+from tui.widgets.patterns_pane import PatternsPane
 from tui.widgets.review_detail import ReviewDetail
 
 KINDS = [
@@ -49,7 +50,8 @@ ANY = ""  # the Select value for "no filter"
 EMPTY_LOG = ("The guess log is empty: play a few guesses first (lmgame play; every guess is logged), "
              "then come back here with lmgame review.")
 NO_MATCH = "No logged guess matches these filters."
-CONTEXT_CHARS = 36
+CONTEXT_MIN = 20  # cells of context the table keeps; the token columns narrow to leave them
+TOKEN_CELLS = (CELL_CHARS, 8)  # cells a token may take in the table, then on a narrow terminal
 MINE_DELAY = 0.3  # seconds of quiet after a filter change before the patterns are mined again
 
 
@@ -59,13 +61,13 @@ def token_filter(typed: str) -> str | None:
     return typed.replace("␣", " ").replace("⏎", "\n") or None
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(LmgameScreen[None]):
     HELP_MODE = "review"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="review-play"),
         Binding("m", "promote", "Promote", id="review-promote"),
         Binding("v", "switch_view", "Guesses/Patterns", id="review-view"),
-        Binding("r", "reload", "Reload log", id="review-reload"),
+        Binding("r", "reload", "Reload log", id="review-reload", show=False),  # F1 lists it; the footer has no room
         Binding("f3", "app.open('workbench')", "Candidates", id="open-workbench"),
     ]
 
@@ -83,7 +85,7 @@ class ReviewScreen(Screen[None]):
             yield Select(KINDS, value="all", allow_blank=False, id="filter-kind")
             yield Select([("first model", ANY)], value=ANY, allow_blank=False, id="filter-model")
             yield Select([("all sessions", ANY)], value=ANY, allow_blank=False, id="filter-session")
-            yield Input(placeholder="true token (as a guess)", id="filter-token")
+            yield Input(placeholder="true token (as a guess)", id="filter-token", highlighter=ControlPictures())
         with TabbedContent(id="review-tabs", initial="guesses"):
             with TabPane("Guesses", id="guesses"):
                 yield Static("reading the guess log…", id="review-message")
@@ -94,7 +96,7 @@ class ReviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = "review · " + " | ".join(self.setup.labels)
+        self.title = printable("review · " + " | ".join(self.setup.labels))
         self.query_one("#review-table", DataTable).display = False
         self.query_one("#review-detail", ReviewDetail).display = False
 
@@ -144,7 +146,7 @@ class ReviewScreen(Screen[None]):
         select: Select[str] = self.query_one(selector, Select)
         value = select.value
         with select.prevent(Select.Changed):
-            select.set_options(options)
+            select.set_options([(literal(label), option) for label, option in options])  # labels from the log
             select.value = value if any(v == value for _, v in options) else ANY
 
     # filters
@@ -180,17 +182,12 @@ class ReviewScreen(Screen[None]):
     def _fill_table(self, model: str | None) -> None:
         table = self.query_one("#review-table", DataTable)
         highlighted = self.current_row
-        labels = model_labels(self.all_rows)
-        self._columns(table, labels)
-        for row in self.rows:
-            cells: list[str | Text] = [str(row.id), KIND_CELL.get(row.kind(model) or "", "-"),
-                                       cell(row.true_token), cell(row.guess)]
-            for label in labels:
-                verdict = row.verdict(label)
-                cells.append(cell(verdict.top1 or "") if verdict else "-")
-                cells.append(str(verdict.true_rank) if verdict and verdict.true_rank is not None else "-")
-            cells.append(Text("…" + visible(row.context[-CONTEXT_CHARS:]), no_wrap=True))
-            table.add_row(*cells, key=str(row.id))
+        columns, cells = self._layout(model)
+        set_columns(table, columns)
+        context = columns[-1].width
+        for row, row_cells in zip(self.rows, cells):
+            shown = [row_cells[column.key] for column in columns[:-1]]
+            table.add_row(*shown, context_cell(row.context, context - 1), key=str(row.id))
         message = self.query_one("#review-message", Static)
         message.update(EMPTY_LOG if not self.all_rows else NO_MATCH if not self.rows else "")
         message.display = not self.rows
@@ -200,20 +197,37 @@ class ReviewScreen(Screen[None]):
             table.move_cursor(row=self.rows.index(highlighted), animate=False)
         self._show_detail()
 
-    def _columns(self, table: DataTable[str | Text], labels: list[str]) -> None:
-        """Empty the table; lay out its columns again only where the log's models have changed."""
-        keys = ["id", "kind", "true", "guess"] + [f"{k}-{label}" for label in labels for k in ("top1", "rank")]
-        if [str(key.value) for key in table.columns] == keys + ["context"]:
-            table.clear()
-            return
-        table.clear(columns=True)
-        for key in ("id", "kind", "true", "guess"):
-            table.add_column(key, key=key)
+    def _layout(self, model: str | None) -> tuple[list[Column], list[dict[str, str | Text]]]:
+        """The table's columns at the terminal's width, the context last with what the others leave, and each
+        row's other cells; tokens are cut to fewer cells where the context would otherwise get too few."""
+        labels = model_labels(self.all_rows)
+        headings = {"id": "id", "kind": "kind", "true": "true", "guess": "guess"}
         for number, label in enumerate(labels, start=1):
-            name = "model" if len(labels) == 1 else f"m{number}"
-            table.add_column(f"{name} top1", key=f"top1-{label}")
-            table.add_column("rank", key=f"rank-{label}")
-        table.add_column("context", key="context")
+            headings |= {f"top1-{label}": f"{'model' if len(labels) == 1 else f'm{number}'} top1",
+                         f"rank-{label}": "rank"}
+        for most in TOKEN_CELLS:
+            cells = [self._cells(row, model, labels, most) for row in self.rows]
+            columns = [Column(key, heading, widest([str(c[key]) for c in cells], heading))
+                       for key, heading in headings.items()]
+            columns = fit(columns + [Column("context", "context", CONTEXT_MIN)], self.size.width, "context")
+            if columns[-1].width > CONTEXT_MIN:
+                break
+        return columns, cells
+
+    @staticmethod
+    def _cells(row: ReviewRow, model: str | None, labels: list[str], most: int) -> dict[str, str | Text]:
+        """A guess's cells but its context, by column key; tokens cut to `most` cells."""
+        cells: dict[str, str | Text] = {"id": str(row.id), "kind": KIND_CELL.get(row.kind(model) or "", "-"),
+                                        "true": cell(row.true_token, most), "guess": cell(row.guess, most)}
+        for label in labels:
+            verdict = row.verdict(label)
+            cells[f"top1-{label}"] = cell(verdict.top1 or "", most) if verdict else "-"
+            cells[f"rank-{label}"] = str(verdict.true_rank) if verdict and verdict.true_rank is not None else "-"
+        return cells
+
+    def fit_width(self, width: int) -> None:
+        if self.loaded:
+            self._fill_table(self.review_filter.model)
 
     @property
     def current_row(self) -> ReviewRow | None:

@@ -15,15 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import LmgameError
-from engine.tokens import token_text, visible
+from engine.tokens import token_text
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
+from tui.literal import literal, printable, token_shown
 from tui.model_lock import SCORING
+from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
 RANK_STYLES = {"top1": Style(bgcolor="dark_green"), "top10": Style(bgcolor="yellow4"),
@@ -32,6 +33,7 @@ LEGEND = {"top1": "top 1", "top10": "top 10", "top100": "top 100", "rest": "beyo
 SELECTED = Style(reverse=True, bold=True)
 WINDOW_CHARS = 3000  # of a long document, the part around the selected token is drawn
 TOP_K = 5
+TOKEN_KEYS, TEXT_KEYS = Binding.Group("Token"), Binding.Group("Text")
 
 
 @dataclass
@@ -78,16 +80,18 @@ def difference_style(diff: float) -> Style:
     return Style(bgcolor=f"rgb(0,0,{level})" if diff > 0 else f"rgb({level},0,0)")
 
 
-class ScanScreen(Screen[None]):
+class ScanScreen(LmgameScreen[None]):
     HELP_MODE = "scan"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "move(-1)", "Token ←", id="scan-token-back"),
-        Binding("right", "move(1)", "Token →", id="scan-token-on"),
-        Binding("left_square_bracket", "document(-1)", "Text ←", id="scan-text-back"),
-        Binding("right_square_bracket", "document(1)", "Text →", id="scan-text-on"),
+        # the footer shows each pair's keys under one word, so that all fit 80 columns; ← and → go before the
+        # groups list's own (it would scroll sideways), so that the footer shows them
+        Binding("left", "move(-1)", "Token ←", id="scan-token-back", group=TOKEN_KEYS, priority=True),
+        Binding("right", "move(1)", "Token →", id="scan-token-on", group=TOKEN_KEYS, priority=True),
+        Binding("left_square_bracket", "document(-1)", "Text ←", id="scan-text-back", group=TEXT_KEYS),
+        Binding("right_square_bracket", "document(1)", "Text →", id="scan-text-on", group=TEXT_KEYS),
         Binding("n", "example(1)", "Next example", id="scan-next-example"),
-        Binding("d", "toggle_difference", "Colour by difference", id="scan-difference"),
-        Binding("ctrl+p", "promote", "Promote group", id="scan-promote"),
+        Binding("d", "toggle_difference", "Difference", id="scan-difference", tooltip="Colour by difference"),
+        Binding("ctrl+p", "promote", "Promote", id="scan-promote", tooltip="Promote the group"),
     ]
 
     def __init__(self, setup: PlaySetup, view: ScanView) -> None:
@@ -111,7 +115,7 @@ class ScanScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(self.view.summary, id="scan-summary")
+        yield Static(literal(self.view.summary), id="scan-summary")
         with Horizontal(id="scan-body"):
             yield OptionList(*self._group_options(), id="scan-groups")
             with Vertical(id="scan-right"):
@@ -127,14 +131,14 @@ class ScanScreen(Screen[None]):
         for number, (title, group) in enumerate(self.all_groups()):
             if title != heading:
                 heading = title
-                options.append(Option(f"── {title} ──", disabled=True))
+                options.append(Option(literal(f"── {title} ──"), disabled=True))
             share = group.ngram / max(group.count, 1)
-            options.append(Option(f"{group.count:>5} {group.feature[:14]:<14} {visible(group.key)[:14]:<14} "
-                                  f"{share:>4.0%}", id=str(number)))
+            line = f"{group.count:>5} {group.feature[:14]:<14} {token_shown(group.key)[:14]:<14} {share:>4.0%}"
+            options.append(Option(literal(line), id=str(number)))
         return options
 
     def on_mount(self) -> None:
-        self.title = "scan · " + " | ".join(s.lm.identity.label for s in self.view.scans)
+        self.title = printable("scan · " + " | ".join(s.lm.identity.label for s in self.view.scans))
         groups = self.query_one("#scan-groups", OptionList)
         groups.border_title = "groups · Enter: examples"
         groups.border_subtitle = "count, feature, key, bigram too"
@@ -197,21 +201,35 @@ class ScanScreen(Screen[None]):
 
     def _show(self) -> None:
         document = self.main.documents[self.document]
-        self.query_one("#scan-document").border_title = (f"text {self.document + 1}/{len(self.main.documents)}: "
-                                                         f"{document.title or document.id}")
-        self.query_one("#scan-text", Static).update(self._document_text())
+        self.query_one("#scan-document").border_title = literal(f"text {self.document + 1}/{len(self.main.documents)}: "
+                                                                f"{document.title or document.id}")
+        shown = self._document_text()
+        self.query_one("#scan-text", Static).update(shown)
+        self.call_after_refresh(self._follow_selection, shown)
         self.query_one("#scan-legend", Static).update(self._legend())
         key = (self.document, self.index)
         self.query_one("#scan-token", Static).update(self.shown.get(key) or self._token_summary())
         if key not in self.shown:
             self._top_k(key)
 
+    def _follow_selection(self, shown: Text) -> None:
+        """Scroll the text so that the selected token is in view: where it has gone out of view, to a third of
+        the way down (its line found by wrapping the text as the pane does)."""
+        pane = self.query_one("#scan-document", VerticalScroll)
+        width, height = self.query_one("#scan-text", Static).content_size.width, pane.scrollable_content_region.height
+        if not width or not height:
+            return
+        lines = shown.wrap(self.app.console, width)
+        line = next((y for y, text in enumerate(lines) if any(span.style == SELECTED for span in text.spans)), 0)
+        if not pane.scroll_y <= line < pane.scroll_y + height:
+            pane.scroll_to(y=max(0, line - height // 3), animate=False)
+
     def _legend(self) -> Text:
         if self.difference:
-            other = self.view.scans[1].lm.identity.name
-            return Text.assemble("log p difference: ", (f" {self.main.lm.identity.name} higher ", difference_style(3)),
+            mine, other = printable(self.main.lm.identity.name), printable(self.view.scans[1].lm.identity.name)
+            return Text.assemble("log p difference: ", (f" {mine} higher ", difference_style(3)),
                                  " ", (f" {other} higher ", difference_style(-3)))
-        legend = Text(f"rank under {self.main.lm.identity.name}: ")
+        legend = Text(f"rank under {printable(self.main.lm.identity.name)}: ")
         for bucket, label in LEGEND.items():
             legend.append(f" {label} ", RANK_STYLES[bucket])
             legend.append(" ")
@@ -245,7 +263,7 @@ class ScanScreen(Screen[None]):
             else:
                 rank = int(result.rank[i])
                 style = RANK_STYLES[rank_bucket(rank)] if rank > 0 else Style()
-            shown.append(text[starts[i]:stop], SELECTED if i == self.index else style)
+            shown.append(printable(text[starts[i]:stop], "\n\t"), SELECTED if i == self.index else style)
         return shown
 
     def _token_summary(self) -> Text:
@@ -257,7 +275,8 @@ class ScanScreen(Screen[None]):
             token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
-            lines.append(f"token ⟨{visible(token)}⟩  {scan.lm.identity.name}: p={prob:.3f} rank {rank}  "
+            name = printable(scan.lm.identity.name)
+            lines.append(f"token ⟨{token_shown(token)}⟩  {name}: p={prob:.3f} rank {rank}  "
                          f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
         return lines
 
@@ -270,16 +289,17 @@ class ScanScreen(Screen[None]):
         start = int(result.starts[index])
         context = self.main.documents[document].text[:start]
         true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
-        lines = Text(f"token ⟨{visible(true)}⟩ at character {start}\n")
+        lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
+            name = printable(scan.lm.identity.name)
             try:
                 with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
                     top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
-                lines.append(f"{scan.lm.identity.name}: {str(error).splitlines()[0] if str(error) else error!r}\n")
+                lines.append(printable(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
                 continue
-            shown = "  ".join(f"{visible(t['token'])} {t['prob']:.2f}" for t in top)
-            lines.append(f"{scan.lm.identity.name:<18} {shown}\n")
+            shown = "  ".join(f"{token_shown(t['token'])} {t['prob']:.2f}" for t in top)
+            lines.append(f"{name:<18} {shown}\n")
         self.post_message(TopK(key, lines))
 
     def on_top_k(self, message: TopK) -> None:

@@ -1,27 +1,34 @@
-"""Shown instead of the game while the terminal is smaller than the layout needs."""
+"""The guard against terminals smaller than the layout needs.
+
+Nothing pushes or pops a screen for it: each screen carries a `TooSmall` message on a layer above its
+widgets (tui/screens/lmgame_screen.py), shown by a CSS rule on the size classes Textual sets on the screen
+(`-too-narrow`, `-too-short`) as the terminal is resized.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from rich.text import Text
 from textual.geometry import Size
-from textual.screen import Screen
-from textual.widgets import Static
+from textual.widget import Widget
+
+MIN_SIZE = Size(80, 24)
+SHORT_BELOW = 32  # rows: under this the layouts are compact (lmgame.tcss, `Screen.-short`)
+# (from this many cells, the class the screen gets); Textual sets them on each screen as it is resized
+HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_SIZE.width, "-wide-enough")]
+VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_SIZE.height, "-short"), (SHORT_BELOW, "-tall")]
 
 
-def too_small_message(size: Size, minimum: Size) -> str:
+def too_small_message(size: Size, minimum: Size = MIN_SIZE) -> str:
     return (f"terminal too small: lmgame needs at least {minimum.width}x{minimum.height}, "
             f"this one is {size.width}x{size.height}")
 
 
-class TooSmallScreen(Screen[None]):
-    def __init__(self, size: Size, minimum: Size) -> None:
-        super().__init__()
-        self.minimum = minimum
-        self.message_text = too_small_message(size, minimum)
+class TooSmall(Widget):
+    """The message that covers a screen while the terminal is too small; it reads the size as it draws."""
 
-    def compose(self) -> ComposeResult:
-        yield Static(self.message_text, id="too-small")
+    @property
+    def plain(self) -> str:
+        return too_small_message(self.app.size)
 
-    def resized(self, size: Size) -> None:
-        self.message_text = too_small_message(size, self.minimum)
-        self.query_one("#too-small", Static).update(self.message_text)
+    def render(self) -> Text:
+        return Text(self.plain)

@@ -9,27 +9,21 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
-from engine.tokens import visible
 from games.patterns import PatternGroup
 from games.review import ReviewRow
+from tui.literal import cell, context_cell, literal, printable
 
 NO_PATTERNS = ("No pattern yet: a pattern is at least two disagreements (you or the model wrong) that share a "
                "feature. Play more, or widen the filters.")
-TOKEN_CHARS = 14
 CONTEXT_CHARS = 40
-
-
-def cell(text: str, width: int = TOKEN_CHARS) -> str:
-    shown = visible(text)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 def proposal_text(group: PatternGroup) -> Text:
     if group.proposal is None:
-        return Text(f"{group.feature}: no rule proposed; m promotes its first guess", "dim")
+        return literal(f"{group.feature}: no rule proposed; m promotes its first guess", "dim")
     p = group.proposal
-    return Text.assemble(("finder ", "dim"), p.finder, ("\npredicts ", "dim"), p.predictor, ("   foil ", "dim"),
-                         p.foil or "-", ("   m to promote", "dim italic"))
+    return Text.assemble(("finder ", "dim"), printable(p.finder), ("\npredicts ", "dim"), printable(p.predictor),
+                         ("   foil ", "dim"), printable(p.foil or "-"), ("   m to promote", "dim italic"))
 
 
 class PatternsPane(Vertical):
@@ -54,10 +48,10 @@ class PatternsPane(Vertical):
         table = self.query_one("#pattern-table", DataTable)
         table.clear()
         for number, group in enumerate(groups):
-            table.add_row(group.title, key=str(number))
+            table.add_row(literal(group.title), key=str(number))
         text = error or ("" if groups else NO_PATTERNS)
         note = self.query_one("#patterns-message", Static)
-        note.update(text)
+        note.update(literal(text))
         note.display = bool(text)
         self.query_one("#patterns-body").display = bool(groups)
         self._show_group()
@@ -93,5 +87,5 @@ class PatternsPane(Vertical):
         rows.clear()
         proposal.update(proposal_text(group) if group is not None else "")
         for row in group.rows if group is not None else []:
-            rows.add_row(Text("…" + visible(row.context[-CONTEXT_CHARS:]), no_wrap=True), cell(row.true_token),
-                         cell(row.guess), key=str(row.id))
+            rows.add_row(context_cell(row.context, CONTEXT_CHARS), cell(row.true_token), cell(row.guess),
+                         key=str(row.id))

@@ -1,4 +1,5 @@
-"""The reveal: each model's top-k next tokens beside where the true token and the player's guess stand."""
+"""The reveal: each model's top-k next tokens beside where the true token and the player's guess stand, laid out
+to the room each panel has (in columns, and with a "+N more" line, where the terminal is short)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.tokens import visible
-from games.board import Judgement
+from games.board import Judgement, ModelView
 from games.guess_mode import GuessOutcome, ModelOutcome
+from tui.literal import literal, token_shown
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 TOKEN_WIDTH = 12
 MAX_BAR = 30
+MIN_BAR = 2
+GUTTER = 2  # cells between two columns of the top-k
+ENTRY_MIN = 3 + TOKEN_WIDTH + 9 + MIN_BAR + 7  # rank, token, probability, the shortest bar, "◀ both"
 
 
 def bar(prob: float, width: int) -> str:
@@ -33,8 +37,19 @@ def prob_text(prob: float) -> str:
 
 
 def token_cell(token: str, width: int = TOKEN_WIDTH) -> str:
-    shown = visible(token)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+    return token_shown(token, width)
+
+
+def top_k_layout(count: int, width: int, lines: int) -> tuple[int, int, int]:
+    """(columns, rows, shown): `count` entries in `lines` lines of `width` cells, in one column while they fit,
+    else in as many columns as the width holds; if still not all fit, the last place says "+N more"."""
+    lines = max(1, lines)
+    if count <= lines:
+        return 1, count, count
+    columns = min(max(1, (width + GUTTER) // (ENTRY_MIN + GUTTER)), -(-count // lines))
+    rows = min(lines, -(-count // columns))
+    shown = count if columns * rows >= count else columns * rows - 1
+    return columns, rows, shown
 
 
 def _standing(label: str, judgement: Judgement) -> str:
@@ -56,7 +71,7 @@ class PredictionsPanel(Widget):
         self.judged = False  # False until a reveal; then outcome None means "no token boundary here"
 
     def on_mount(self) -> None:
-        self.border_title = self.label
+        self.border_title = literal(self.label)
 
     def show(self, outcome: ModelOutcome | None) -> None:
         self.outcome, self.judged = outcome, True
@@ -76,15 +91,17 @@ class PredictionsPanel(Widget):
 
     @property
     def plain(self) -> str:
-        return self.build(self.content_size.width or 40).plain
+        """The text as drawn now (before the first layout: as drawn 40 cells wide, with room for everything)."""
+        return self.build(self.content_size.width or 40, self.content_size.height or None).plain
 
     def render(self) -> Text:
-        return self.build(self.content_size.width)
+        return self.build(self.content_size.width, self.content_size.height or None)
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"predictions--{name}", partial=True)
 
-    def build(self, width: int) -> Text:
+    def build(self, width: int, height: int | None = None) -> Text:
+        """The panel's text for `width` x `height` cells (`height` None: as many lines as it takes)."""
         dim = self._style("dim")
         if not self.judged:
             return Text("predictions appear here after a guess", dim)
@@ -94,26 +111,44 @@ class PredictionsPanel(Widget):
                         "so it is not judged", dim)
         view, first = outcome.view, outcome.guess_first
         text = Text()
-        text.append(_standing("true", view.true) + "\n", self._style("true"))
+        text.append(_standing("true", view.true), self._style("true"))
         if first is None:
-            text.append("guess (no tokens)\n", dim)
+            text.append("\nguess (no tokens)", dim)
         else:
-            text.append(_standing("guess", first) + "\n", self._style("guess"))
+            text.append("\n" + _standing("guess", first), self._style("guess"))
             count = len(outcome.guess_tokens)
             logprob = outcome.guess_logprob if outcome.guess_logprob is not None else float("nan")
-            text.append(f"whole guess: log p {logprob:.2f} ({count} token{'s' * (count != 1)})\n", dim)
-        bar_width = max(2, min(MAX_BAR, width - (3 + TOKEN_WIDTH + 9 + 7)))
-        for rank, entry in enumerate(view.top_k, start=1):
-            is_true, is_guess = entry.id == view.true.id, first is not None and entry.id == first.id
-            style = self._style("true") if is_true else self._style("guess") if is_guess else Style()
-            mark = "◀ both" if is_true and is_guess else "◀ true" if is_true else "◀ you" if is_guess else ""
-            text.append(f"\n{rank:>2} {token_cell(entry.token):<{TOKEN_WIDTH}} {prob_text(entry.prob):>7} ", style)
-            text.append(f"{bar(entry.prob, bar_width):<{bar_width}}", self._style("bar"))
-            text.append(f" {mark}", style)
+            text.append(f"\nwhole guess: log p {logprob:.2f} ({count} token{'s' * (count != 1)})", dim)
+        room = len(view.top_k) + 1 if height is None else height - len(text.plain.splitlines())
+        columns, rows, shown = top_k_layout(len(view.top_k), width, room)
+        if rows < room:
+            text.append("\n")  # a blank line before the list, where there is room for it
+        column_width = (width - GUTTER * (columns - 1)) // columns
+        for row in range(rows):
+            text.append("\n")
+            for column in range(columns):
+                index = column * rows + row
+                if column:
+                    text.append(" " * GUTTER)
+                if index < shown:
+                    self._entry(text, view, first, index, column_width)
+                elif index == shown < len(view.top_k):
+                    text.append(f"   +{len(view.top_k) - shown} more", dim)
         return text
 
+    def _entry(self, text: Text, view: ModelView, first: Judgement | None, index: int, width: int) -> None:
+        """One top-k entry, `width` cells wide: rank, token, probability, bar, and whether it is true or yours."""
+        entry = view.top_k[index]
+        is_true, is_guess = entry.id == view.true.id, first is not None and entry.id == first.id
+        style = self._style("true") if is_true else self._style("guess") if is_guess else Style()
+        mark = "◀ both" if is_true and is_guess else "◀ true" if is_true else "◀ you" if is_guess else ""
+        bar_width = max(MIN_BAR, min(MAX_BAR, width - (3 + TOKEN_WIDTH + 9 + 7)))
+        text.append(f"{index + 1:>2} {token_cell(entry.token):<{TOKEN_WIDTH}} {prob_text(entry.prob):>7} ", style)
+        text.append(f"{bar(entry.prob, bar_width):<{bar_width}}", self._style("bar"))
+        text.append(f" {mark:<6}", style)
 
-class RevealArea(VerticalScroll):
+
+class RevealArea(Vertical):
     """The verdict on the last guess and one predictions panel per model, side by side."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"reveal--right", "reveal--wrong"}
@@ -134,12 +169,12 @@ class RevealArea(VerticalScroll):
         return list(self.query(PredictionsPanel))
 
     def show(self, outcome: GuessOutcome) -> None:
-        verdict = Text(f"token {outcome.position + 1}: you guessed {visible(outcome.guess)} → ")
+        verdict = Text(f"token {outcome.position + 1}: you guessed {token_shown(outcome.guess)} → ")
         if outcome.player_correct:
             verdict.append("right ✓", self.get_component_rich_style("reveal--right", partial=True))
         else:
             verdict.append("wrong ✗", self.get_component_rich_style("reveal--wrong", partial=True))
-        verdict.append(f"   the true token was {visible(outcome.true_text)}")
+        verdict.append(f"   the true token was {token_shown(outcome.true_text)}")
         self.plain_verdict = verdict.plain
         self.query_one("#verdict", Static).update(verdict)
         for panel, model in zip(self.panels, outcome.models):
@@ -147,6 +182,6 @@ class RevealArea(VerticalScroll):
 
     def clear(self, message: str | Text) -> None:
         self.plain_verdict = str(message)
-        self.query_one("#verdict", Static).update(message)
+        self.query_one("#verdict", Static).update(Text(message) if isinstance(message, str) else message)
         for panel in self.panels:
             panel.clear()

@@ -7,14 +7,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.tokens import visible
+from tui.literal import token_shown
 
 HINT = "a word gets its ␣ after a word · a leading space is kept · +ing glues on · F1 help"
 
 
 def preview_line(guess: str, tokens: list[str]) -> str:
     """E.g. `guess: ␣Tchaikovsky → [␣T][cha][ik][ovsky]`."""
-    return f"guess: {visible(guess)} → " + "".join(f"[{visible(token)}]" for token in tokens)
+    return f"guess: {token_shown(guess)} → " + "".join(f"[{token_shown(token)}]" for token in tokens)
 
 
 class TokenPreview(Static):
@@ -31,10 +31,10 @@ class TokenPreview(Static):
         if not guess:
             self.say(HINT)
             return
-        text = Text(f"guess: {visible(guess)} → ")
+        text = Text(f"guess: {token_shown(guess)} → ")
         style = self.get_component_rich_style("preview--token", partial=True)
         for token in tokens:
-            text.append(f"[{visible(token)}]", style)
+            text.append(f"[{token_shown(token)}]", style)
         self.plain = preview_line(guess, tokens)
         self.update(text)
 

@@ -14,9 +14,11 @@ from textual.widgets import Static
 
 from games.board import Board
 from games.rules import RANK_BUCKETS, rank_bucket
+from tui.literal import printable
 
 TAIL_CHARS = 4000  # only the end of a long text is drawn, so that each step stays fast however far one reads
 CURSOR = "▌"
+LAYOUT = "\n\t"  # the control characters the pane lays out; any other is shown as a symbol
 LEGEND = {"top1": "top 1", "top10": "top 10", "top100": "top 100", "rest": "beyond 100"}
 
 
@@ -32,10 +34,11 @@ def reading_text(board: Board, ranks: Mapping[int, int], position: int, styles: 
         # a token runs to the next token's start, so that text no token covers still shows
         stop = board.positions[i + 1] if i + 1 < n else len(board.text)
         rank = ranks.get(i)
-        text.append(board.text[start:stop], styles[rank_bucket(rank)] if rank is not None else Style())
+        style = styles[rank_bucket(rank)] if rank is not None else Style()
+        text.append(printable(board.text[start:stop], LAYOUT), style)
         start = stop
     if start < end_char:
-        text.append(board.text[start:end_char])
+        text.append(printable(board.text[start:end_char], LAYOUT))
     text.append(CURSOR, cursor)
     if position >= n:
         text.append(" (end of text)", cursor)
@@ -59,7 +62,7 @@ class ReadingPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "text"
-        legend = Text(f"rank under {self.model_name}: ")
+        legend = Text(f"rank under {printable(self.model_name)}: ")
         for bucket in RANK_BUCKETS:
             legend.append(f" {LEGEND[bucket]} ", self._style(bucket))
             legend.append(" ")

@@ -8,8 +8,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.tokens import visible
 from games.review import ReviewRow
+from tui.literal import printable, token_shown
 
 CONTEXT_CHARS = 240
 TOP_SHOWN = 6
@@ -19,11 +19,12 @@ def context_text(row: ReviewRow, chars: int = CONTEXT_CHARS) -> Text:
     """`…end of the context⟨true token⟩` and the guess with its verdict."""
     tail = row.context[-chars:]
     text = Text("…" if len(row.context) > chars else "")
-    text.append(tail.replace("\n", "⏎ "))
-    text.append(f"⟨{visible(row.true_token)}⟩", "bold reverse")
+    text.append(printable(tail.replace("\n", "⏎ ")))
+    text.append(f"⟨{token_shown(row.true_token)}⟩", "bold reverse")
     mark = "✓" if row.player_correct else "✗"
-    text.append(f"\n\nyou guessed {visible(row.guess)} {mark}", "bold green" if row.player_correct else "bold red")
-    text.append(f"   text {row.text_id} @ {row.offset} · session {row.session} ({row.source or '?'})", "dim")
+    text.append(f"\n\nyou guessed {token_shown(row.guess)} {mark}", "bold green" if row.player_correct else "bold red")
+    where = f"   text {row.text_id} @ {row.offset} · session {row.session} ({row.source or '?'})"
+    text.append(printable(where), "dim")
     return text
 
 
@@ -34,7 +35,8 @@ def top_k_table(row: ReviewRow, most: int = TOP_SHOWN) -> RenderableType:
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for verdict in row.models:
         rank = f"true rank {verdict.true_rank}" if verdict.true_rank is not None else "true rank ?"
-        table.add_column(Text.assemble((verdict.identity.get("name", verdict.label)[:16], "bold"), f"\n{rank}"),
+        name = printable(str(verdict.identity.get("name", verdict.label)))[:16]
+        table.add_column(Text.assemble((name, "bold"), f"\n{rank}"),
                          no_wrap=True)
     for i in range(most):
         cells: list[Text] = []
@@ -43,7 +45,7 @@ def top_k_table(row: ReviewRow, most: int = TOP_SHOWN) -> RenderableType:
                 cells.append(Text(""))
                 continue
             entry = verdict.top_k[i]
-            token = visible(str(entry.get("token", "")))
+            token = token_shown(str(entry.get("token", "")))
             style = "bold green" if entry.get("token") == row.true_token else ""
             prob = float(entry.get("prob", 0.0))
             shown = f"{prob:6.1%}" if prob >= 0.001 else " <0.1%"
@@ -70,6 +72,6 @@ class ReviewDetail(Static):
         context = context_text(row)
         grid.add_row(context, top_k_table(row))
         self.plain = context.plain + "\n" + "\n".join(
-            f"{v.label}: " + ", ".join(f"{visible(str(e.get('token', '')))} {float(e.get('prob', 0.0)):.3f}"
+            f"{v.label}: " + ", ".join(f"{token_shown(str(e.get('token', '')))} {float(e.get('prob', 0.0)):.3f}"
                                        for e in v.top_k) for v in row.models)
         self.update(grid)

@@ -1,0 +1,48 @@
+"""What every lmgame screen shares: the too-small guard, layouts only at the terminal's current size (and a
+hook for tables laid out to its width), and notifications that show their text as it is."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual import events
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from tui.literal import printable
+from tui.screens.too_small import TooSmall
+
+ResultType = TypeVar("ResultType")
+
+
+class LmgameScreen(Screen[ResultType]):
+    """The first base of every lmgame screen (`class HelpScreen(LmgameScreen[None], ModalScreen[None])`).
+
+    A screen lays itself out on a Resize event, then posts itself a Resize of the size it took. When two sizes
+    wait in its queue with other messages between them (keys, a worker's result), each one handled re-posts
+    itself behind the other: the screen lays out at 70x20, 120x40, 70x20... for ever, and as its queue is
+    never empty it never yields to the event loop, so the app hangs. A Resize of a size other than the
+    terminal's is stale (a newer one is queued behind it): dropping it makes every layout the same size, and
+    a layout to the size a screen already has posts nothing.
+    """
+
+    def on_mount(self) -> None:
+        self.mount(TooSmall())
+
+    width_fitted = 0  # the terminal width the screen's tables were last laid out for
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size != self.app.size:
+            event.prevent_default()  # Screen's own handler, the layout, is not run for a stale size
+        elif event.size.width != self.width_fitted:
+            self.width_fitted = event.size.width
+            self.fit_width(event.size.width)
+
+    def fit_width(self, width: int) -> None:
+        """Lay out again what depends on the terminal's width (a table's columns): it has become `width`."""
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """As Textual's, but the message is shown literally: notifications quote guesses, files and errors."""
+        super().notify(printable(message, "\n"), title=printable(title), severity=severity, timeout=timeout,
+                       markup=markup)
