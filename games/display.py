@@ -14,7 +14,8 @@ from typing import Any
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _is_control(char: str) -> bool:
+def is_control(char: str) -> bool:
+    """A character a terminal obeys or reorders by, rather than shows."""
     code = ord(char)
     return code < 0x20 or 0x7F <= code <= 0x9F or char in BIDI_CONTROLS
 
@@ -27,9 +28,9 @@ def _escaped(char: str) -> str:
 def printable(text: str) -> str:
     """`text` with every control character (C0 and newline included, DEL, C1, bidi controls) escaped:
     safe to print, and on one line."""
-    if not any(_is_control(char) for char in text):
+    if not any(is_control(char) for char in text):
         return text
-    return "".join(_escaped(char) if _is_control(char) else char for char in text)
+    return "".join(_escaped(char) if is_control(char) else char for char in text)
 
 
 def shortened(text: str, most: int = 60) -> str:
@@ -41,4 +42,4 @@ def printable_json(data: Any) -> str:
     """JSON of `data` with non-ASCII text kept readable, and DEL and the C1 controls (which json leaves raw
     with ensure_ascii=False) written as \\u escapes: still the same JSON, safe on a terminal."""
     text = json.dumps(data, ensure_ascii=False)
-    return "".join(f"\\u{ord(char):04x}" if _is_control(char) else char for char in text)
+    return "".join(f"\\u{ord(char):04x}" if is_control(char) else char for char in text)

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Select
 
 from engine.corpus import Document
 from engine.models import LoadedModel
+from games.display import is_control
 from games.log import GuessLog
 from games.paths import guess_log_path, user_candidates_dir
 from games.review import read_review
@@ -29,7 +30,7 @@ from tests.screen_text import screen_text
 from tests.test_tui_review import log_guesses, settle
 from tests.test_tui_scan import scan_app
 from tui.app import LmgameApp, PlaySetup
-from tui.literal import CONTROL_PICTURES, printable, token_shown
+from tui.literal import printable, token_shown
 from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
@@ -80,7 +81,7 @@ def assert_shown(app: LmgameApp, *texts: str) -> None:
     shown = screen_text(app)
     for text in texts:
         assert text in shown, f"{text!r} is not on the screen"
-    controls = [c for c in shown if ord(c) in CONTROL_PICTURES and c != "\n"]
+    controls = [c for c in shown if is_control(c) and c != "\n"]
     assert not controls, f"control characters reach the terminal: {controls!r}"
 
 

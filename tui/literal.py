@@ -8,17 +8,23 @@ from rich.highlighter import Highlighter
 from rich.text import Text
 
 from engine.tokens import visible
+from games.display import is_control
 
 CELL_CHARS = 14  # a token's cell in a table
-# C0 controls as their Unicode control pictures (ESC as ␛), DEL as ␡, C1 controls (one-byte CSI...) as �
-CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "␡"} | {
-    code: "�" for code in range(0x80, 0xA0)}
+
+
+def _picture(char: str) -> str:
+    """C0 controls as their Unicode control pictures (ESC as ␛), DEL as ␡, the rest (C1, bidi controls) as �."""
+    code = ord(char)
+    return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else "�"
 
 
 def printable(text: str, keep: str = "") -> str:
-    """`text` with its control characters shown as symbols, but for those in `keep` (e.g. line breaks)."""
-    table = {code: shown for code, shown in CONTROL_PICTURES.items() if chr(code) not in keep}
-    return text.translate(table)
+    """`text` with its control characters (as games.display counts them) shown as symbols, but for those in
+    `keep` (e.g. line breaks): for the screen, where the command line writes escapes instead."""
+    if not any(is_control(char) for char in text):
+        return text
+    return "".join(_picture(char) if is_control(char) and char not in keep else char for char in text)
 
 
 def literal(text: str, style: str = "", keep: str = "") -> Text:
