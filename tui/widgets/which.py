@@ -8,8 +8,8 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.tokens import visible
 from games.which_mode import ANSWERS, WhichOutcome, WhichQuestion
+from tui.literal import token_shown
 from tui.widgets.predictions import prob_text, token_cell
 
 # key -> the probability it gives that the first candidate is the true one: q w 1...9 o p, low to high
@@ -47,8 +47,8 @@ class QuestionCard(Static):
             return
         token = self.get_component_rich_style("question--token", partial=True)
         text = Text.assemble(
-            "first:  ", (f" {visible(question.first)} ", token),
-            "      second:  ", (f" {visible(question.second)} ", token),
+            "first:  ", (f" {token_shown(question.first)} ", token),
+            "      second:  ", (f" {token_shown(question.second)} ", token),
             f"\nis the FIRST the true token?  {answers_line()}",
         )
         self.plain = text.plain
@@ -104,7 +104,7 @@ class AnswerCard(Widget):
         else:
             verdict = Text("you leaned wrong ✗", self._style("wrong"))
         text = Text.assemble(
-            f"token {q.position + 1}: the true token was the {true_label} ({visible(true_token)})   ", verdict,
+            f"token {q.position + 1}: the true token was the {true_label} ({token_shown(true_token)})   ", verdict,
             f"\nyou: {outcome.player_first:.0%} first → {outcome.player_bits:.2f} bits      "
             f"model: {outcome.model_first:.1%} first → {outcome.model_bits:.2f} bits",
         )
