@@ -242,7 +242,7 @@ def main() -> None:
         steps=step, tokens=f"{tokens_seen:,}", minutes=f"{(time.time() - start) / 60:.0f}", ours=f"{ours:.4f}",
         theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv), seq=args.seq,
         ours_joined=f"{ours_joined['bpb']:.4f}", theirs_joined=f"{theirs_joined['bpb']:.4f}",
-        joined_ratio=f"{joined_ratio:.3f}", half=args.context // 2,
+        joined_ratio=f"{joined_ratio:.3f}", half=args.context // 2, window_tokens=args.context - 1,
         ours_before=f"{ours_joined['nats_before_half']:.3f}", ours_past=f"{ours_joined['nats_past_half']:.3f}",
         theirs_before=f"{theirs_joined['nats_before_half']:.3f}",
         theirs_past=f"{theirs_joined['nats_past_half']:.3f}",
