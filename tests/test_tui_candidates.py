@@ -15,6 +15,7 @@ from engine.models import LoadedModel
 from games.candidates import Candidate
 from games.demo import demo_documents
 from games.library import load_library
+from games.numbers import probability
 from games.score_history import history_path, last_scores
 from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find_instances
 from tests.conftest import shared
@@ -98,7 +99,7 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
         assert screen.summaries[0]["n"] == few and screen.query_one("#results", DataTable).row_count == 1
         assert set(last_scores()) == {("agreement-was-were", default_lm.identity.label)}  # recorded
         library = screen.query_one("#library", DataTable)
-        assert f"{screen.summaries[0]['mean_prob']:.3f}" in library.get_row("agreement-was-were")
+        assert probability(screen.summaries[0]["mean_prob"]) in library.get_row("agreement-was-were")
 
     run(app, script)
 
@@ -185,18 +186,18 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         row = results.get_row_at(0)
         assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
         low, high = first["ci"]["mean_prob"]
-        assert f"[{low:.3f}, {high:.3f}]" in row
+        assert f"[{probability(low)}, {probability(high)}]" in row
         # the history keeps them, and the library shows them as the last scores
         assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label),
                                       ("named-next-sentence", default_lm.identity.label)}
         library = screen.query_one("#library", DataTable)
         assert library.get_row("once-upon-a-time")[0] == CHOSEN
-        assert f"{first['mean_prob']:.3f}" in library.get_row("once-upon-a-time")
+        assert probability(first["mean_prob"]) in library.get_row("once-upon-a-time")
         # the plot
         await pilot.press("v")
         await pilot.pause()
         plot = screen.query_one(ScorePlot).plain
-        assert "mean probability" in plot and "once-upon-a-time" in plot and f"{first['mean_prob']:.3f}" in plot
+        assert "mean probability" in plot and "once-upon-a-time" in plot and probability(first["mean_prob"]) in plot
         await pilot.press("v")
         # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
@@ -286,6 +287,34 @@ def test_plot_of_summaries() -> None:
     assert "0.600 [0.500, 0.700]" in text and "-1.000 [-2.000, 0.500]" in text
     assert "no results yet" in plot_summaries([], 80)
     assert "no candidate here has a foil" in plot_summaries(summaries[:1], 80)
+
+
+
+SMALL_P = {"candidate": "once-upon-a-time", "n": 40, "heuristic_accuracy": 0.9, "mean_prob": 9.6e-05,
+           "ci": {"mean_prob": [5.1e-05, 0.0012]}, "top1": 0.0, "median_rank": 80, "mean_logit_diff": -3.0,
+           "baseline_mean_prob": 2.5e-06}
+
+
+def test_small_probabilities_read_as_such_on_the_workbench_and_in_promote(default_lm: LoadedModel,
+                                                                        home: Path) -> None:
+    from tui.screens.promote import quick_line
+
+    app = workbench(default_lm, demo_documents())
+    label = default_lm.identity.label
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        screen.summaries = [{**SMALL_P, "model": label}]
+        screen._fill_results()
+        row = [str(cell) for cell in screen.query_one("#results", DataTable).get_row_at(0)]
+        assert "9.6e-05" in row and "[5.1e-05, 0.001]" in row and "2.5e-06" in row
+        screen.scores = {("once-upon-a-time", label): {"mean_prob": 9.6e-05, "top1": 0.0}}
+        screen._update_scores()
+        assert "9.6e-05" in screen.query_one("#library", DataTable).get_row("once-upon-a-time")
+
+    run(app, script)
+    assert "mean p 9.6e-05" in quick_line({**SMALL_P, "model": label})
+    assert "9.6e-05 [5.1e-05, 0.001]" in plot_summaries([{**SMALL_P, "model": label}], 80)
 
 
 def test_review_and_workbench_commands() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from engine.cache import ResultCache
 from engine.errors import LmgameError
 from games.candidates import Candidate
 from games.library import load_library
+from games.numbers import PROBABILITY_CELLS, figure, probability
 from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
@@ -34,19 +36,19 @@ from tui.setup import PlaySetup
 from tui.widgets.score_plot import ScorePlot
 
 PROGRESS_EVERY = 0.05  # seconds between progress messages from the run
-RESULT_COLUMNS = (  # (summary key, heading, format)
+RESULT_COLUMNS: tuple[tuple[str, str, str | Callable[[Any], str]], ...] = (  # (summary key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", "{:.3f}"),
+    ("mean_prob", "mean p", probability),
     ("ci", "95% CI", ""),
     ("top1", "top1", "{:.3f}"),
     ("median_rank", "med.rank", "{:g}"),
     ("mean_logit_diff", "logit diff", "{:.2f}"),
-    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+    ("baseline_mean_prob", "bigram p", probability),
 )
 RESULT_DROPS = {"baseline_mean_prob": 3, "median_rank": 2, "mean_logit_diff": 1}  # on a narrow terminal, highest first
 CHOSEN = "●"
-SCORE_WIDTH = 5  # "0.123"
+SCORE_WIDTH = 5  # "0.123": a top-1 accuracy
 NAME_CELLS = 32  # the most a candidate's name takes in the library
 TAGS_MIN = 4
 CANDIDATE_MIN = 12  # the fewest cells for a candidate's name in the results
@@ -79,12 +81,11 @@ def kept_and_cancelled(candidates: list[Candidate], models: int, results: list[C
     return "cancelled: " + "; ".join(parts)
 
 
-def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
+def result_cell(summary: dict[str, Any], key: str, form: str | Callable[[Any], str]) -> str:
     if key == "ci":
         interval = summary.get("ci", {}).get("mean_prob")
-        return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "-"
-    value = summary.get(key)
-    return "-" if value is None else pattern.format(value)
+        return f"[{probability(interval[0])}, {probability(interval[1])}]" if interval else "-"
+    return figure(summary, key, form)
 
 
 def short_source(source: str) -> str:
@@ -204,15 +205,16 @@ class CandidatesScreen(LmgameScreen[None]):
         for number, label in enumerate(labels, start=1):
             suffix = model_heading(len(labels), number)
             # fixed widths: these cells change in place after a run, and a table re-measures such cells late
-            for heading, key in ((f"last p{suffix}", f"p-{label}"), (f"top1{suffix}", f"top1-{label}")):
-                columns.append(Column(key, heading, max(len(heading), SCORE_WIDTH)))
+            for heading, key, cells in ((f"last p{suffix}", f"p-{label}", PROBABILITY_CELLS),
+                                        (f"top1{suffix}", f"top1-{label}", SCORE_WIDTH)):
+                columns.append(Column(key, heading, max(len(heading), cells)))
         return fit(columns, self.size.width, "tags")
 
     def _last_scores(self, name: str) -> list[str]:
         cells = []
         for label in self.setup.labels:
             last = self.scores.get((name, label), {})
-            cells += [figure(last, "mean_prob", "{:.3f}"), figure(last, "top1", "{:.3f}")]
+            cells += [figure(last, "mean_prob", probability), figure(last, "top1", "{:.3f}")]
         return cells
 
     def _update_scores(self) -> None:
@@ -391,7 +393,7 @@ class CandidatesScreen(LmgameScreen[None]):
         short = len(set(names)) == len(names)  # the title gives each model's revision
         rows = [{"candidate": summary["candidate"],
                  "model": summary["model"].split("@")[0] if short else summary["model"],
-                 **{key: figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS}}
+                 **{key: result_cell(summary, key, form) for key, _, form in RESULT_COLUMNS}}
                 for summary in self.summaries]
         one_model = len(self.setup.labels) == 1
         columns = [Column("candidate", "candidate", CANDIDATE_MIN,
