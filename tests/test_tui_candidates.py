@@ -153,6 +153,64 @@ def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(defau
     run(app, script)
 
 
+
+def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(default_lm: LoadedModel, home: Path,
+                                                                        monkeypatch) -> None:
+    import threading
+
+    from games import scoring
+
+    first_done, cancelled_may_go, second_may_go = threading.Event(), threading.Event(), threading.Event()
+
+    def scripted(candidates, models, corpus, options, cache, progress):  # one candidate, then a gate
+        if candidates[0].name == "named-next-sentence":
+            assert second_may_go.wait(30)
+        for candidate in candidates:
+            yield from scoring.score_each([candidate], models, corpus, options, cache)
+            first_done.set()
+            assert cancelled_may_go.wait(30)
+            progress("scoring", 1, 1)  # raises once the run is cancelled
+
+    monkeypatch.setattr("tui.screens.candidates.score_each", scripted)
+    app = workbench(default_lm, demo_documents())
+    label = default_lm.identity.label
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "once-upon-a-time", "one-day")
+        await pilot.press("s")
+        for _ in range(1500):
+            await pilot.pause(0.02)
+            if first_done.is_set():
+                break
+        await pilot.press("c")
+        choose(screen, "once-upon-a-time", "one-day", "named-next-sentence")  # only the last stays chosen
+        await pilot.press("s")
+        second = screen.scoring_run
+        assert second is not None and [c.name for c in second.candidates] == ["named-next-sentence"]
+        cancelled_may_go.set()  # the cancelled run stops, with once-upon-a-time finished
+        for _ in range(1500):
+            await pilot.pause(0.02)
+            if screen.summaries:
+                break
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert screen.scoring_run is second  # shown while the second run is still going on
+        assert set(last_scores()) == {("once-upon-a-time", label)}
+        shown_p = probability(screen.summaries[0]["mean_prob"])
+        library = screen.query_one("#library", DataTable)
+        for _ in range(1500):  # the library reloads its last scores
+            await pilot.pause(0.02)
+            if shown_p in library.get_row("once-upon-a-time"):
+                break
+        assert shown_p in library.get_row("once-upon-a-time")
+        second_may_go.set()
+        await settle(app, pilot)
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
+        assert screen.query_one("#results", DataTable).row_count == 2 and screen.status.startswith("done: 1 result")
+
+    run(app, script)
+
+
 def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
     screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
     run_ = ScoringRun([])

@@ -359,28 +359,40 @@ class CandidatesScreen(LmgameScreen[None]):
         self._say(f"{message.stage}{counts}{eta}   (c cancels)")
 
     def on_scoring_finished(self, message: ScoringFinished) -> None:
+        self._show_results(message)  # whichever run it was, what it finished is shown (and was recorded)
         if message.run is not self.scoring_run:  # a cancelled run has stopped
-            if self.scoring_run is None and isinstance(message.run, ScoringRun):
-                self._show_results(message)
-                self._say(kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results))
+            if isinstance(message.run, ScoringRun):
+                kept = kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results)
+                if self.scoring_run is None:
+                    self._say(kept)
+                else:  # the line belongs to the run going on
+                    self.notify(kept, title="the cancelled run", timeout=8)
             return
         self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
-        self._show_results(message)
         if message.error:
             kept = f" (kept: {', '.join(sorted({r.candidate.name for r in message.results}))})" \
                 if message.results else ""
             self._say(f"the run failed: {message.error}{kept}", error=True)
             return
-        cached = sum(1 for r in self.results if r.cached)
+        cached = sum(1 for r in message.results if r.cached)
         note = f" ({cached} from the cache)" if cached else ""
-        self._say(f"done: {len(self.results)} result{'s' * (len(self.results) != 1)}{note} · d opens the "
+        self._say(f"done: {len(message.results)} result{'s' * (len(message.results) != 1)}{note} · d opens the "
                   "instances of the highlighted result, v the plot")
 
     def _show_results(self, message: ScoringFinished) -> None:
+        """The run's results join those shown: each replaces the one shown for its candidate and model, if any."""
         if not message.results:
-            return  # the last results stay on screen
-        self.results, self.summaries = message.results, message.summaries
+            return
+        shown = {(r.candidate.name, r.lm.identity.label): n for n, r in enumerate(self.results)}
+        for result, summary in zip(message.results, message.summaries):
+            key = (result.candidate.name, result.lm.identity.label)
+            if key in shown:
+                self.results[shown[key]], self.summaries[shown[key]] = result, summary
+            else:
+                shown[key] = len(self.results)
+                self.results.append(result)
+                self.summaries.append(summary)
         self._fill_results()
         self.query_one(ScorePlot).show(self.summaries)
         self._load_library()  # the last scores column
