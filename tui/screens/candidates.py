@@ -26,7 +26,7 @@ from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import clipped, literal, printable
+from tui.literal import clipped, literal, pictured
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
 from tui.progress import StageClock, time_left
@@ -143,10 +143,10 @@ class CandidatesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = printable("candidates · " + " | ".join(self.setup.labels))
+        self.title = pictured("candidates · " + " | ".join(self.setup.labels))
         where = "each candidate's own examples" if self.setup.score_on_examples else \
             f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
-        self.sub_title = printable(f"corpus: {where}")
+        self.sub_title = pictured(f"corpus: {where}")
         self._fill_library()
         self._fill_results()
         self.query_one("#run-progress", ProgressBar).display = False

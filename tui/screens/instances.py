@@ -16,7 +16,7 @@ from engine.corpus import Document
 from games.numbers import probability
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import context_cell, printable, token_shown
+from tui.literal import context_cell, pictured, token_shown
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
@@ -72,7 +72,7 @@ class InstancesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = printable(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
+        self.title = pictured(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
         self._fill()
         self.query_one("#instances", DataTable).focus()
 
@@ -144,11 +144,11 @@ class InstancesScreen(LmgameScreen[None]):
         if row is None:
             return
         context = row.get("context", "")
-        text = Text("…" + printable(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
+        text = Text("…" + pictured(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
         text.append(f"⟨{token_shown(row.get('answer', ''))}⟩", "bold reverse")
-        said = printable(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
+        said = pictured(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
         text.append(f"\n{said} · the model's top token {token_shown(row.get('model_top1') or '-')} · "
-                    f"text {printable(str(row.get('document')))} @ {row.get('offset')}", "dim")
+                    f"text {pictured(str(row.get('document')))} @ {row.get('offset')}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: dict[str, Any]) -> Document | None:

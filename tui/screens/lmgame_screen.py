@@ -9,7 +9,7 @@ from textual import events
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.literal import printable
+from tui.literal import pictured
 from tui.screens.too_small import TooSmall
 
 ResultType = TypeVar("ResultType")
@@ -44,5 +44,5 @@ class LmgameScreen(Screen[ResultType]):
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """As Textual's, but the message is shown literally: notifications quote guesses, files and errors."""
-        super().notify(printable(message, "\n"), title=printable(title), severity=severity, timeout=timeout,
+        super().notify(pictured(message, "\n"), title=pictured(title), severity=severity, timeout=timeout,
                        markup=markup)
