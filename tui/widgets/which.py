@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from games.which_mode import ANSWERS, WhichOutcome, WhichQuestion
 from tui.literal import token_shown
-from tui.widgets.predictions import prob_text, token_cell
+from tui.widgets.predictions import TOKEN_WIDTH, prob_text
 
 # key -> the probability it gives that the first candidate is the true one: q w 1...9 o p, low to high
 ANSWER_KEYS: dict[str, float] = dict(zip(("q", "w", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o", "p"), ANSWERS))
@@ -119,7 +119,7 @@ class AnswerCard(Widget):
         lines = [Text(f"model's top {len(view.top_k)} (true token: rank {view.true.rank}):")]
         for index, entry in enumerate(view.top_k):
             is_true = entry.id == view.true.id
-            cell = Text(f"{token_cell(entry.token)} {prob_text(entry.prob)}{' ◀' if is_true else ''}",
+            cell = Text(f"{token_shown(entry.token, TOKEN_WIDTH)} {prob_text(entry.prob)}{' ◀' if is_true else ''}",
                         self._style("true") if is_true else "")
             more = f"  +{len(view.top_k) - index} more"
             last_line = len(lines) == TOP_K_LINES
