@@ -44,9 +44,10 @@ def clipped(text: str, width: int, style: str = "") -> Text:
     return Text(shown if len(shown) <= width else shown[: max(0, width - 1)] + "…", style, no_wrap=True)
 
 
-def cell(text: str, width: int = CELL_CHARS) -> Text:
-    """A token or a guess for a table cell (a DataTable reads markup from a str cell, never from a Text)."""
-    return Text(token_shown(text, width), no_wrap=True)
+def cell(text: str | None, width: int = CELL_CHARS) -> Text:
+    """A token or a guess for a table cell (a DataTable reads markup from a str cell, never from a Text); "-"
+    for none."""
+    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
 
 
 def context_cell(context: str, chars: int) -> Text:

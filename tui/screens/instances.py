@@ -16,7 +16,7 @@ from engine.corpus import Document
 from games.numbers import probability
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import context_cell, pictured, token_shown
+from tui.literal import CELL_CHARS, cell, context_cell, pictured, token_shown
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
@@ -43,11 +43,6 @@ def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
     """The rows an order shows: where the heuristic is right (the probability is then the model's on what the
     text says), or all of them; lowest probability first either way."""
     return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
-
-
-def token(text: str | None, width: int = 14) -> Text:
-    """A token (or a predictor's error) for a cell, as it is."""
-    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
 
 
 class InstancesScreen(LmgameScreen[None]):
@@ -123,9 +118,9 @@ class InstancesScreen(LmgameScreen[None]):
             "p": probability(row.get("prob")),
             "rank": str(row.get("rank", "-")),
             "heur": Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red"),
-            "says": token(row.get("answer")),
-            "predicted": token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
-            "top1": token(row.get("model_top1")),
+            "says": cell(row.get("answer")),
+            "predicted": cell(row.get("error") or row.get("predicted"), 24 if row.get("error") else CELL_CHARS),
+            "top1": cell(row.get("model_top1")),
             "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
         }
 
