@@ -288,6 +288,22 @@ def test_force_replaces_only_a_file_that_holds_that_candidate_alone(capsys, tmp_
     assert library_files() == ["dog-name.toml"]
 
 
+
+def test_an_import_runs_each_of_the_users_python_candidates_once(capsys, tmp_path: Path) -> None:
+    folder = user_candidates_dir()
+    folder.mkdir(parents=True)
+    runs = tmp_path / "runs.txt"
+    (folder / "mine.py").write_text(f"open({str(runs)!r}, 'a').write('ran\\n')\n"
+                                    "from games.candidates import candidate\n\n"
+                                    '@candidate(name="mine", finder=r"(?P<answer>x)")\n'
+                                    'def mine(match, context):\n    return "x"\n')
+    code, _, err = run_cli(capsys, "import", str(finding_file(tmp_path, TABLE)))
+    assert code == 0, err
+    assert runs.read_text() == "ran\n"  # it ran twice: to check the name, then to check the load back
+    assert library_files() == ["dog-name.toml", "mine.py"]
+    assert load_library().candidates["dog-name"].path == str(folder / "dog-name.toml")
+
+
 # --- 4. a Python candidate's own code: loops, prints, exits
 
 
