@@ -419,7 +419,7 @@ class CandidatesScreen(LmgameScreen[None]):
             cells = {**row, "candidate": clipped(row["candidate"], columns[0].width), "model": literal(row["model"])}
             table.add_row(*(cells[column.key] for column in columns), key=str(number))
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if not self.is_mounted:
             return
         self._fill_library()

@@ -124,7 +124,7 @@ class InstancesScreen(LmgameScreen[None]):
             "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
         }
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if self.is_mounted:
             self._fill_table()
 

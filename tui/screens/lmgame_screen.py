@@ -26,20 +26,21 @@ class LmgameScreen(Screen[ResultType]):
     a layout to the size a screen already has posts nothing.
     """
 
+    width_fitted = 0  # the terminal width the screen's tables were last laid out for
+
     def on_mount(self) -> None:
         self.mount(TooSmall())
-
-    width_fitted = 0  # the terminal width the screen's tables were last laid out for
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size != self.app.size:
             event.prevent_default()  # Screen's own handler, the layout, is not run for a stale size
         elif event.size.width != self.width_fitted:
             self.width_fitted = event.size.width
-            self.fit_width(event.size.width)
+            self.fit_width()
 
-    def fit_width(self, width: int) -> None:
-        """Lay out again what depends on the terminal's width (a table's columns): it has become `width`."""
+    def fit_width(self) -> None:
+        """Lay out again what depends on the terminal's width (a table's columns): it has changed, and
+        `self.size` has the new one."""
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

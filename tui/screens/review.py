@@ -225,7 +225,7 @@ class ReviewScreen(LmgameScreen[None]):
             cells[f"rank-{label}"] = str(verdict.true_rank) if verdict and verdict.true_rank is not None else "-"
         return cells
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if self.loaded:
             self._fill_table(self.review_filter.model)
 
