@@ -348,10 +348,9 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from games.display import printable
     from games.paths import user_candidates_dir
     from games.share import import_finding
-
-    from games.display import printable
 
     candidate, path = import_finding(Path(args.file), user_candidates_dir(), overwrite=args.force)
     print(printable(f"imported {candidate.name} into {path}"))
