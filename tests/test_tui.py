@@ -349,6 +349,25 @@ def test_which_mode_answers_from_1_to_99_percent_by_key(default_lm: LoadedModel,
     assert {key: ANSWER_KEYS[key] for key in keys} == keys
 
 
+@pytest.mark.parametrize(("top_k", "last_line"), [
+    (4, "a 50.00%  b 50.00%  c 50.00%  d 50.00%"),  # the final entry needs no room kept for "+N more"
+    (6, "a 50.00%  b 50.00%  c 50.00%  +3 more"),
+])
+def test_the_answer_cards_top_k_keeps_room_for_more_only_while_entries_are_left(top_k: int, last_line: str) -> None:
+    from engine.nexttoken import TokenProb
+    from games.board import Judgement, ModelView
+    from games.which_mode import WhichOutcome, WhichQuestion
+
+    top = [TokenProb(n, token, 0.5, 1.0) for n, token in enumerate("abcdef"[:top_k])]
+    view = ModelView({}, top, Judgement(99, "z", 0.01, 9), None, [])  # type: ignore[arg-type]
+    question = WhichQuestion(3, "a", "z", 0, 99, False, view)
+    outcome = WhichOutcome(question, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0)
+    card = AnswerCard()
+    card._style = lambda name: ""  # type: ignore[method-assign]  # no app: no component styles
+    lines = [line.plain for line in card._top_k_lines(outcome, 40)]
+    assert lines == [f"model's top {top_k} (true token: rank 9):", last_line]  # the title leaves no room
+
+
 @pytest.mark.parametrize("top_k", [10, 3])
 def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, home: Path, top_k: int) -> None:
     doc = demo_documents()[0]
