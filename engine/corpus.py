@@ -89,8 +89,9 @@ def text_document(text: str) -> Document:
     return Document("text", text, "--text")
 
 
-def dataset_documents(name: str, split: str = "train", limit: int = 100) -> list[Document]:
-    """The first `limit` texts of a Hugging Face dataset (needs the `datasets` package and the hub or a cache)."""
+def dataset_documents(name: str, split: str = "train", limit: int = 100, whole: bool = True) -> list[Document]:
+    """The first `limit` texts of a Hugging Face dataset (needs the `datasets` package and the hub or a cache);
+    `whole` as for `read_documents`: a text over MAX_DOCUMENT_CHARS is refused."""
     try:
         import datasets
     except ImportError:
@@ -104,6 +105,8 @@ def dataset_documents(name: str, split: str = "train", limit: int = 100) -> list
         if len(docs) >= limit:
             break
         text = row.get("text") if isinstance(row, dict) else None
+        if whole and isinstance(text, str) and len(text) > MAX_DOCUMENT_CHARS:
+            raise _too_long(f"dataset {name!r} (split {split}), row {number}")
         if isinstance(text, str) and text.strip():
             docs.append(Document(f"{name}:{split}:{number}", text, f"{name} #{number}"))
     if not docs:

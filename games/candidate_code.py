@@ -1,9 +1,10 @@
 """Running a candidate's own Python code: what it prints goes to stderr, never into a command's output on
-stdout, and each predictor call is bounded in time, so that a predictor that loops forever costs one
-instance (recorded as its error), not the run."""
+stdout, it reads nothing from stdin, and each predictor call is bounded in time, so that a predictor that loops
+forever costs one instance (recorded as its error), not the run."""
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -19,27 +20,52 @@ class PredictorTimeout(BaseException):
     own code cannot swallow it."""
 
 
-_redirect_lock = threading.Lock()
-_redirect_depth = 0
-_saved_stdout: Any = None
+_running = threading.local()  # .depth: how many candidate-code calls this thread is inside
+_install_lock = threading.Lock()
+
+
+def _in_candidate_code() -> bool:
+    return getattr(_running, "depth", 0) > 0
+
+
+class ThreadRouted:
+    """Stands in for sys.stdout or sys.stdin: a thread running candidate code gets `instead()`, every other
+    thread the stream it replaced. It is never taken out again, so that no thread ever puts back a stream that
+    someone else (a TUI's output capture) has replaced since."""
+
+    def __init__(self, usual: Any, instead: Callable[[], Any]) -> None:
+        self.usual = usual
+        self.instead = instead
+
+    def _stream(self) -> Any:
+        return self.instead() if _in_candidate_code() else self.usual
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream(), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stream())
+
+
+def _route(name: str, instead: Callable[[], Any]) -> None:
+    """Put a ThreadRouted in front of sys.<name>, unless one is there already (or the stream is missing)."""
+    current = getattr(sys, name)
+    if current is not None and not isinstance(current, ThreadRouted):
+        setattr(sys, name, ThreadRouted(current, instead))
 
 
 @contextmanager
-def output_to_stderr() -> Iterator[None]:
-    """sys.stdout is sys.stderr while any thread runs candidate code (counted, so that overlapping calls in
-    worker threads restore the real stdout only when the last one ends)."""
-    global _redirect_depth, _saved_stdout
-    with _redirect_lock:
-        if _redirect_depth == 0:
-            _saved_stdout, sys.stdout = sys.stdout, sys.stderr
-        _redirect_depth += 1
+def running_candidate_code() -> Iterator[None]:
+    """While this thread runs candidate code, what it prints goes to stderr and stdin reads as empty (input()
+    raises EOFError); other threads' stdout and stdin are theirs as before."""
+    with _install_lock:
+        _route("stdout", lambda: sys.stderr)
+        _route("stdin", io.StringIO)
+    _running.depth = getattr(_running, "depth", 0) + 1
     try:
         yield
     finally:
-        with _redirect_lock:
-            _redirect_depth -= 1
-            if _redirect_depth == 0:
-                sys.stdout, _saved_stdout = _saved_stdout, None
+        _running.depth -= 1
 
 
 def call_with_deadline(function: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
@@ -57,7 +83,7 @@ def call_with_deadline(function: Callable[..., Any], args: tuple[Any, ...], seco
             raise PredictorTimeout(f"the predictor ran past {seconds:g} s")
         return trace
 
-    with output_to_stderr():
+    with running_candidate_code():
         previous = sys.gettrace()
         sys.settrace(trace)
         try:

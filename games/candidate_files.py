@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
-from games.candidate_code import output_to_stderr
+from games.candidate_code import running_candidate_code
 from games.candidates import Candidate, Example
 from games.display import shortened
 
@@ -178,7 +178,7 @@ def load_python(path: Path, source: str | None = None) -> list[Candidate]:
         raise LmgameError(f"{path}: cannot load as Python")
     module = importlib.util.module_from_spec(spec)
     try:
-        with output_to_stderr():
+        with running_candidate_code():
             spec.loader.exec_module(module)
     except SyntaxError as error:
         raise LmgameError(f"{path}:{error.lineno}: syntax error: {error.msg}") from None

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import string
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import regex
@@ -32,6 +34,7 @@ from games.finder_limits import check_finder_size
 ANSWER_GROUP = "answer"
 NAME_RULE = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file name too: <name>.toml
 EXAMPLE_TIMEOUT = 5.0  # seconds the finder may take on one example
+MATCH_BATCH = 1_000  # matches a finder reads at a time, before predictors run on them: bounds memory
 Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
 PredictFunction = Callable[[Match, str], "str | None"]
 Predictor = "str | PredictFunction"  # a template over named groups, or a function of (match, context)
@@ -225,19 +228,52 @@ class Candidate:
         return value
 
     def find(self, text: str, timeout: float | None = None) -> Iterator[Found]:
-        """Every instance in `text`, in order; DocumentTimeout when the finder runs past `timeout` seconds.
-        The finder goes through the whole text before any predictor runs, so that a predictor's time is not
-        the finder's: each call of a Python predictor gets `timeout` seconds of its own (PREDICTOR_TIMEOUT
-        without one), and one that runs past it is that instance's error."""
+        """Every instance in `text`, in order, lazily (taking the first few reads only that far into the text);
+        DocumentTimeout when the finder runs past `timeout` seconds. The finder reads MATCH_BATCH matches at a
+        time and predictors run between batches, so that a predictor's time is not the finder's: each call of a
+        Python predictor gets `timeout` seconds of its own (PREDICTOR_TIMEOUT without one), and one that runs
+        past it is that instance's error."""
         for match in self._matches(text, timeout):
             yield self._found(match, text, timeout or PREDICTOR_TIMEOUT)
 
-    def _matches(self, text: str, timeout: float | None) -> list[Match]:
-        try:
-            # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
-            return list(self.compiled.finditer(text, overlapped=self.overlapped, timeout=timeout, concurrent=True))
-        except TimeoutError:
-            raise DocumentTimeout(f"finder ran past {timeout} s") from None
+    def _matches(self, text: str, timeout: float | None) -> Iterator[Match]:
+        """The matches one search of the whole text gives, read in batches from a search resumed where the last
+        batch ended, each given the finder's time left (the regex package counts CPU time from a search's start,
+        so one search read slowly would count the predictors' time too)."""
+        left, last = timeout, None
+        while True:
+            started = time.process_time()
+            try:
+                batch = self._batch(text, last, left)
+            except TimeoutError:
+                raise DocumentTimeout(f"finder ran past {timeout} s") from None
+            if left is not None:
+                left -= time.process_time() - started
+            yield from batch
+            if len(batch) < MATCH_BATCH or self.compiled.flags & regex.REVERSE:
+                return  # a (?r) finder searches from the end: its one batch holds every match
+            last = batch[-1]
+
+    def _batch(self, text: str, last: Match | None, left: float | None) -> list[Match]:
+        """The next MATCH_BATCH matches after `last`; TimeoutError past `left` seconds."""
+        if left is not None and left <= 0:
+            raise TimeoutError
+        reverse = bool(self.compiled.flags & regex.REVERSE)
+        # concurrent: let other threads run while a slow finder works (the TUI previews in a worker)
+        matches = self.compiled.finditer(text, pos=self._resume_at(last), overlapped=self.overlapped, timeout=left,
+                                         concurrent=True)
+        batch = list(islice(matches, None if reverse else MATCH_BATCH))
+        if batch and last is not None and last.start() == last.end() and batch[0].span() == last.span():
+            del batch[0]  # the empty match the last batch ended with: the search it came from would not repeat it
+            batch += islice(matches, 1)
+        return batch
+
+    def _resume_at(self, last: Match | None) -> int:
+        """Where the search after `last` goes on: an overlapped one at the next position, another where the
+        match ended (after an empty match too, which `_batch` then drops as the resumed search finds it again)."""
+        if last is None:
+            return 0
+        return last.start() + 1 if self.overlapped else last.end()
 
     def _found(self, match: Match, text: str, predictor_seconds: float) -> Found:
         offset = match.start(ANSWER_GROUP)

@@ -53,27 +53,37 @@ def files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(("_", ".")))
 
 
-def names_by_file(folder: Path) -> dict[Path, list[str] | None]:
-    """The candidate names each file of `folder` defines; None for a file that does not load."""
-    names: dict[Path, list[str] | None] = {}
+UserFiles = dict[Path, list[Candidate] | str]  # a file of the user's folder: its candidates, or why it did not load
+
+
+def user_files(folder: Path) -> UserFiles:
+    """Each candidate file of `folder`, loaded (a Python file runs): its candidates, or the one line saying why
+    it does not load."""
+    files: UserFiles = {}
     for path in files_in(folder):
         try:
-            names[path] = [item.name for item in load_file(path)]
-        except LmgameError:
-            names[path] = None
-    return names
+            files[path] = load_file(path)
+        except LmgameError as error:
+            files[path] = str(error)
+    return files
 
 
-def load_library(paths: Iterable[Path | str] = (), user_dir: Path | None = None) -> Library:
-    """Built-in candidates, then the user's directory (a broken file there is a warning, not a failure),
-    then `paths` (files, or folders of them), whose problems are errors."""
+def load_library(paths: Iterable[Path | str] = (), user_dir: Path | None = None,
+                 loaded: UserFiles | None = None) -> Library:
+    """Built-in candidates, then the user's directory (a broken file there is a warning, not a failure; files
+    already in `loaded` are taken from there, not loaded again), then `paths` (files, or folders of them), whose
+    problems are errors."""
     library = Library()
     for path in files_in(builtin_candidates_dir()):
         for item in load_file(path, source="built-in"):
             library.add(item)
+    loaded = loaded or {}
     for path in files_in(user_dir or user_candidates_dir()):
         try:
-            for item in load_file(path):
+            candidates = loaded[path] if path in loaded else load_file(path)
+            if isinstance(candidates, str):
+                raise LmgameError(candidates)
+            for item in candidates:
                 library.add(item)
         except LmgameError as error:
             library.warnings.append(printable(f"skipped: {error}"))

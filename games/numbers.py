@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
 SMALL = 0.001  # below this, three decimals would say 0.000
 
 
@@ -11,3 +15,15 @@ def probability(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.3f}" if value >= SMALL else f"{value:.1e}"
+
+
+PROBABILITY_CELLS = len(probability(9.6e-05))  # the widest a probability is written
+
+
+def figure(summary: Mapping[str, Any], key: str, form: str | Callable[[Any], str]) -> str:
+    """summary[key] written with a pattern ("{:.3f}") or a function (`probability`); "-" where it is missing or
+    not a number."""
+    value = summary.get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return form(value) if callable(form) else form.format(value)

@@ -8,6 +8,7 @@ name seen earlier in the context; closing punctuation or a quote; a number one m
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from engine.tokens import visible
+from games.candidate_files import load_toml
 from games.candidates import Candidate, DocumentTimeout, Example
 from games.names import is_name
+from games.paths import builtin_candidates_dir
 from games.review import DISAGREEMENTS, ReviewRow
 
 WORD = re.compile(r"[A-Za-z0-9']+")
@@ -265,10 +268,18 @@ def _name_proposal(rows: list[ReviewRow]) -> Proposal:
                     foil="She")
 
 
+@functools.cache
+def _close_quote_finder() -> str:
+    """The built-in close-quote's finder, read from its file: the one rule for where a closing quote is scored
+    (right after its mark, so that the model is never asked for the ' "' that would open a quote)."""
+    (close_quote,) = (c for c in load_toml(builtin_candidates_dir() / "tinystories.toml") if c.name == "close-quote")
+    return close_quote.finder
+
+
 def _closing_proposal(key: str, rows: list[ReviewRow]) -> Proposal:
     if key in "\"”":
-        finder = r"(?<=(?:^|\s)\"[^\"\n]{0,400})[.!?,] ?(?P<answer>\"|[A-Za-z]+)"
-        description = "Inside a quotation, after a sentence's end mark, predict the closing quote"
+        finder = _close_quote_finder()
+        description = "Inside a quotation, right after a '.', '!', '?' or ',', predict the closing quote"
     elif key in ")]}":
         opening = {")": r"\(", "]": r"\[", "}": r"\{"}[key]
         finder = opening + r"[^()\[\]{}\n]{1,80}?\w(?P<answer>[^\w\s])"

@@ -20,7 +20,7 @@ from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
 from games.candidates import Candidate, DocumentTimeout
-from games.names import FUNCTION_WORDS, NAME, capitalised_mid_sentence
+from games.names import is_name
 from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
 
@@ -143,13 +143,9 @@ class Features:
         return features
 
     def is_name(self, document: int, word: str) -> bool:
-        """A capitalised word not in FUNCTION_WORDS, or one the document also capitalises mid-sentence."""
-        if not NAME.fullmatch(word):
-            return False
-        if word not in FUNCTION_WORDS:
-            return True
+        """games.names' rule, remembered per document and word: it may search the whole document."""
         if (document, word) not in self.names:
-            self.names[document, word] = capitalised_mid_sentence(word, self.scan.documents[document].text)
+            self.names[document, word] = is_name(word, self.scan.documents[document].text)
         return self.names[document, word]
 
 

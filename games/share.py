@@ -14,7 +14,7 @@ from engine.tokens import visible
 from games.candidate_files import candidate_from_table, candidate_table, read_bounded, save_candidate
 from games.candidates import Candidate
 from games.display import shortened
-from games.library import load_library, names_by_file
+from games.library import UserFiles, load_library, user_files
 from games.numbers import probability
 from games.scoring import CandidateResult
 
@@ -137,26 +137,29 @@ def read_finding(path: Path) -> dict[str, Any]:
     return data
 
 
-def _check_room(name: str, target: Path, folder: Path, overwrite: bool) -> None:
+def _check_room(name: str, target: Path, files: UserFiles, overwrite: bool) -> None:
     """LmgameError unless `target` can take the candidate `name` and the library will load it from there:
-    no other file of the user's defines that name (it would shadow it, or be shadowed), and a file it
-    replaces (--force) holds that candidate alone."""
-    files = names_by_file(folder)
-    elsewhere = [path for path, names in files.items() if path != target and names and name in names]
+    no other file of the user's (`files`, as loaded) defines that name (it would shadow it, or be shadowed),
+    and a file it replaces (--force) holds that candidate alone."""
+    names = {path: [c.name for c in loaded] if isinstance(loaded, list) else None for path, loaded in files.items()}
+    elsewhere = [path for path, held in names.items() if path != target and held and name in held]
     if elsewhere:
         raise LmgameError(f"your library already has {name}, in {elsewhere[0]}: rename or remove that one first "
                           "(--force replaces only a file of the same name)")
     if target.exists() and not overwrite:
         raise LmgameError(f"your library already has {name} ({target}): --force replaces it")
-    if target.exists() and files.get(target) != [name]:
-        held = "does not load" if files.get(target) is None else f"holds {', '.join(files[target] or [])}"
+    if target.exists() and names.get(target) != [name]:
+        held = "does not load" if names.get(target) is None else f"holds {', '.join(names[target] or [])}"
         raise LmgameError(f"{target} {held}: --force replaces only a file that holds {name} alone; move it first")
 
 
-def _check_loads_back(candidate: Candidate, saved: Path, folder: Path, previous: bytes | None) -> None:
-    """The library loads the saved file's candidate under its name, as itself; else the file is put back
-    as it was (removed, or its previous content) and LmgameError says so."""
-    loaded = load_library(user_dir=folder).candidates.get(candidate.name)
+def _check_loads_back(candidate: Candidate, saved: Path, folder: Path, files: UserFiles,
+                      previous: bytes | None) -> None:
+    """The library loads the saved file's candidate under its name, as itself (the user's other files taken
+    from `files`, so that their code does not run again); else the file is put back as it was (removed, or its
+    previous content) and LmgameError says so."""
+    others = {path: loaded for path, loaded in files.items() if path != saved}
+    loaded = load_library(user_dir=folder, loaded=others).candidates.get(candidate.name)
     if loaded is not None and loaded.path == str(saved) and candidate_table(loaded) == candidate_table(candidate):
         return
     if previous is None:
@@ -179,8 +182,9 @@ def import_finding(path: Path, folder: Path, overwrite: bool = False) -> tuple[C
         raise LmgameError(f"{path}: the finding has no candidate table")
     candidate = candidate_from_table(table, str(path), source=str(path))
     target = folder / f"{candidate.name}.toml"
-    _check_room(candidate.name, target, folder, overwrite)
+    files = user_files(folder)  # the one time an import runs the code of the user's Python candidates
+    _check_room(candidate.name, target, files, overwrite)
     previous = target.read_bytes() if target.exists() else None
     saved = save_candidate(candidate, folder, overwrite=overwrite)
-    _check_loads_back(candidate, saved, folder, previous)
+    _check_loads_back(candidate, saved, folder, files, previous)
     return candidate, saved

@@ -305,6 +305,59 @@ def test_a_catastrophic_finder_times_out() -> None:
     assert time.perf_counter() - started < 10  # never a hang, whatever the machine
 
 
+
+def test_taking_the_first_instances_of_a_long_text_reads_only_that_far() -> None:
+    import tracemalloc
+    from itertools import islice
+
+    candidate = Candidate(name="every-letter", finder=r"(?P<answer>\w)", predictor="x")
+    text = "Once upon a time, there was a cat. " * 60_000  # 2.1M characters, 1.4M matches
+    tracemalloc.start()
+    try:
+        first = list(islice(candidate.find(text), 10))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [f.answer for f in first] == list("Onceuponat")
+    assert peak < 1_000_000  # all the matches at once: about 300 MB
+
+
+FINDERS = [
+    r"\b(?P<name>[A-Z][a-z]+)\b(?P<answer>[^.]{0,40}?)(?=\.)",
+    r"(?P<answer>\b)|(?P<answer>a)",  # empty matches, and a non-empty one where an empty one was found first
+    r"(?P<answer>e*)",
+    r"(?<=\. )(?P<answer>\w+)(?= )",
+    r"(?r)(?P<answer>\w+)\.",  # searches from the end
+]
+
+
+@pytest.mark.parametrize("overlapped", [False, True])
+@pytest.mark.parametrize("batch", [1, 2, 1_000])
+def test_finding_in_batches_gives_every_match_one_search_gives(stories: list[str], overlapped: bool, batch: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("games.candidates.MATCH_BATCH", batch)
+    for finder in FINDERS:
+        candidate = Candidate(name="spans", finder=finder, predictor="x", overlapped=overlapped)
+        for text in stories[:5]:
+            everything = list(candidate.compiled.finditer(text, overlapped=overlapped))
+            expected = [(m.start("answer"), m.group("answer")) for m in everything]
+            assert [(f.offset, f.answer) for f in candidate.find(text, timeout=2.0)] == expected, finder
+            assert len(expected) > 3
+
+
+def test_predictors_between_batches_do_not_spend_the_finder_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    def busy(match: object, context: str) -> str:
+        started = time.process_time()
+        while time.process_time() - started < 0.1:
+            pass
+        return "x"
+
+    monkeypatch.setattr("games.candidates.MATCH_BATCH", 2)
+    candidate = Candidate(name="busy", finder=r"(?P<answer>\w+)", predictor=busy)
+    found = list(candidate.find("one two three four five six", timeout=0.25))  # 0.6 s of predictors' CPU time
+    assert [f.answer for f in found] == "one two three four five six".split()  # no DocumentTimeout
+
+
 # --- the library
 
 

@@ -288,6 +288,22 @@ def test_force_replaces_only_a_file_that_holds_that_candidate_alone(capsys, tmp_
     assert library_files() == ["dog-name.toml"]
 
 
+
+def test_an_import_runs_each_of_the_users_python_candidates_once(capsys, tmp_path: Path) -> None:
+    folder = user_candidates_dir()
+    folder.mkdir(parents=True)
+    runs = tmp_path / "runs.txt"
+    (folder / "mine.py").write_text(f"open({str(runs)!r}, 'a').write('ran\\n')\n"
+                                    "from games.candidates import candidate\n\n"
+                                    '@candidate(name="mine", finder=r"(?P<answer>x)")\n'
+                                    'def mine(match, context):\n    return "x"\n')
+    code, _, err = run_cli(capsys, "import", str(finding_file(tmp_path, TABLE)))
+    assert code == 0, err
+    assert runs.read_text() == "ran\n"  # it ran twice: to check the name, then to check the load back
+    assert library_files() == ["dog-name.toml", "mine.py"]
+    assert load_library().candidates["dog-name"].path == str(folder / "dog-name.toml")
+
+
 # --- 4. a Python candidate's own code: loops, prints, exits
 
 
@@ -374,6 +390,61 @@ def test_sys_exit_in_a_predictor_is_an_error_on_its_instance() -> None:
 
     (found,) = Candidate(name="exits", finder=r"(?P<answer>a)", predictor=exits).find("a")
     assert found.predicted is None and "SystemExit" in (found.error or "")
+
+
+
+def test_candidate_code_in_a_worker_thread_reroutes_only_its_own_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import threading
+
+    from games.candidate_code import running_candidate_code
+
+    app_capture, after_quit, stderr = io.StringIO(), io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", app_capture)  # as a TUI captures stdout while it runs
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "stdin", sys.stdin)  # put back at the end, whatever stands in front of it
+    printed, quit_app = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with running_candidate_code():
+            print("from the predictor")
+            printed.set()
+            quit_app.wait(10)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert printed.wait(10)
+    print("from the app")
+    sys.stdout = after_quit  # the app exits while the predictor still runs, and puts back its own stdout
+    quit_app.set()
+    thread.join(10)
+    assert sys.stdout is after_quit  # the worker did not put back the app's capture when it ended
+    assert app_capture.getvalue() == "from the app\n" and stderr.getvalue() == "from the predictor\n"
+
+
+def test_a_predictor_reads_nothing_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("typed by the user\n"))
+
+    def asks(match: object, context: str) -> str:
+        return input("answer? ")
+
+    (found,) = Candidate(name="asks", finder=r"(?P<answer>a)", predictor=asks).find("a")
+    assert found.predicted is None and "EOFError" in (found.error or "")
+    assert input() == "typed by the user"  # the program's own stdin is untouched
+
+
+
+def test_a_predictor_in_a_call_past_its_deadline_is_an_error_when_the_call_returns() -> None:
+    import time
+
+    def sleeps(match: object, context: str) -> str:
+        time.sleep(0.3)  # into C: the deadline cannot stop it there
+        return "a"
+
+    (found,) = Candidate(name="sleeps", finder=r"(?P<answer>a)", predictor=sleeps).find("a", timeout=0.1)
+    assert found.predicted is None and "PredictorTimeout" in (found.error or "")
 
 
 # --- 5. candidates check: every problem, folders, optional examples, a finder that times out

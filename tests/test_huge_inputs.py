@@ -5,6 +5,7 @@ is patched down so the files stay small."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 
 import engine.corpus
 import tui.cli
-from engine.corpus import read_documents
+from engine.corpus import dataset_documents, read_documents
 from engine.errors import LmgameError
 from engine.models import LoadedModel
 from engine.scan import limit_texts
@@ -70,6 +71,21 @@ def test_play_refuses_a_document_over_the_limit_in_one_line(small_limit: int, tm
     assert line.startswith("lmgame: error:") and "1,000 characters" in line and ".jsonl" in line
     path.write_text(STORY)
     assert [d.text for d in read_documents(path)] == [STORY]  # under the limit: read as before
+
+
+def test_a_dataset_row_over_the_limit_is_refused_like_a_file(small_limit: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    rows = [{"text": STORY}, {"text": ""}, {"text": STORY * 10}]
+    fake = types.SimpleNamespace(load_dataset=lambda name, split, streaming: iter(rows))
+    monkeypatch.setitem(sys.modules, "datasets", fake)  # no network: the rows are these
+    with pytest.raises(LmgameError, match=r"dataset 'stories' \(split train\), row 2 holds a text of more than "
+                                          r"1,000 characters"):
+        dataset_documents("stories")
+    assert len(dataset_documents("stories", whole=False)) == 2  # a scan cut at --max-tokens reads any
+    rows.pop()
+    assert [d.text for d in dataset_documents("stories")] == [STORY]
 
 
 def test_a_jsonl_text_over_the_limit_names_its_line(small_limit: int, tmp_path: Path) -> None:

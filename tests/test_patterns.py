@@ -161,3 +161,19 @@ def test_a_fitted_proposal_keeps_what_its_check_passes_and_says_so() -> None:
     assert fitted(saved).description == saved.description  # saved again: the note is replaced, not repeated
     edited = fitted(dataclasses.replace(proposal, description="My own words."))
     assert edited.description == "My own words."
+
+
+def test_a_promoted_closing_quote_is_scored_at_its_mark_as_the_built_in_is(default_lm) -> None:
+    from engine.cache import ResultCache
+    from engine.corpus import Document
+    from games.library import load_library
+    from games.scoring import Corpus, ScoreOptions, score_all
+
+    rows = [row('The cow said, "I am lonely.', '"', " I"), row('Tim asked, "Where is it?', '"', " He")]
+    quotes = groups_by_feature(rows)
+    proposal = quotes[("closing", '"')].proposal
+    assert proposal.finder == load_library().candidates["close-quote"].finder
+    corpus = Corpus("quote", [Document("tom", 'Tom said, "I like it. Can we go?"')])
+    (result,) = score_all([proposal.to_candidate()], [default_lm], corpus, ScoreOptions(), ResultCache(None))
+    assert [r["offset"] for r in result.rows] == [21, 32]  # right after "it." and after "go?"
+    assert all(r["scored_answer"] != ' "' and r["scored_answer"].endswith('"') for r in result.rows)

@@ -24,11 +24,12 @@ from games.log import GuessLog
 from games.which_mode import WhichGame
 from tests.screen_text import screen_text
 from tui.app import LmgameApp, PlaySetup
+from tui.literal import token_shown
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
 from tui.screens.too_small import TooSmall
 from tui.screens.which import WhichScreen
-from tui.widgets.predictions import PredictionsPanel, RevealArea, prob_text, token_cell
+from tui.widgets.predictions import TOKEN_WIDTH, PredictionsPanel, RevealArea, prob_text
 from tui.widgets.preview import TokenPreview, preview_line
 from tui.widgets.reading import CURSOR, ReadingPane
 from tui.widgets.scoreboard import GuessScoreboard, WhichScoreboard
@@ -96,10 +97,10 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
         await settle(app, pilot)
         (panel,) = screen.query(PredictionsPanel)
         shown = panel.plain
-        assert f"true  {token_cell(expected_view.true.token)}" in shown
+        assert f"true  {token_shown(expected_view.true.token, TOKEN_WIDTH)}" in shown
         assert f"rank {expected_view.true.rank}" in shown
-        assert f" 1 {token_cell(expected_view.top_k[0].token)}" in shown
-        assert f"guess {token_cell(expected.models[0].guess_first.token)}" in shown
+        assert f" 1 {token_shown(expected_view.top_k[0].token, TOKEN_WIDTH)}" in shown
+        assert f"guess {token_shown(expected.models[0].guess_first.token, TOKEN_WIDTH)}" in shown
         assert f"log p {expected.models[0].guess_logprob:.2f}" in shown
         verdict = screen.query_one(RevealArea).plain_verdict
         assert f"you guessed {visible(guess)}" in verdict
@@ -348,6 +349,25 @@ def test_which_mode_answers_from_1_to_99_percent_by_key(default_lm: LoadedModel,
     assert {key: ANSWER_KEYS[key] for key in keys} == keys
 
 
+@pytest.mark.parametrize(("top_k", "last_line"), [
+    (4, "a 50.00%  b 50.00%  c 50.00%  d 50.00%"),  # the final entry needs no room kept for "+N more"
+    (6, "a 50.00%  b 50.00%  c 50.00%  +3 more"),
+])
+def test_the_answer_cards_top_k_keeps_room_for_more_only_while_entries_are_left(top_k: int, last_line: str) -> None:
+    from engine.nexttoken import TokenProb
+    from games.board import Judgement, ModelView
+    from games.which_mode import WhichOutcome, WhichQuestion
+
+    top = [TokenProb(n, token, 0.5, 1.0) for n, token in enumerate("abcdef"[:top_k])]
+    view = ModelView({}, top, Judgement(99, "z", 0.01, 9), None, [])  # type: ignore[arg-type]
+    question = WhichQuestion(3, "a", "z", 0, 99, False, view)
+    outcome = WhichOutcome(question, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0)
+    card = AnswerCard()
+    card._style = lambda name: ""  # type: ignore[method-assign]  # no app: no component styles
+    lines = [line.plain for line in card._top_k_lines(outcome, 40)]
+    assert lines == [f"model's top {top_k} (true token: rank 9):", last_line]  # the title leaves no room
+
+
 @pytest.mark.parametrize("top_k", [10, 3])
 def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, home: Path, top_k: int) -> None:
     doc = demo_documents()[0]
@@ -368,8 +388,8 @@ def test_which_mode_shows_the_models_top_k_at_80x24(default_lm: LoadedModel, hom
         cells = [cell for line in lines[2:] for cell in line.split("  ")][1:]
         if cells[-1].startswith("+"):
             assert cells.pop() == f"+{top_k - len(cells)} more"
-        expected = [f"{token_cell(entry.token)} {prob_text(entry.prob)}" + (" ◀" if entry.id == view.true.id else "")
-                    for entry in view.top_k]
+        expected = [f"{token_shown(entry.token, TOKEN_WIDTH)} {prob_text(entry.prob)}"
+                    + (" ◀" if entry.id == view.true.id else "") for entry in view.top_k]
         assert cells == expected[: len(cells)] and len(cells) >= min(top_k, 6)
         assert len(lines) <= 4 and all(len(line) <= card.content_size.width for line in lines)
         # everything fits: each widget inside the screen, and the text pane keeps lines to read

@@ -15,6 +15,7 @@ from engine.models import LoadedModel
 from games.candidates import Candidate
 from games.demo import demo_documents
 from games.library import load_library
+from games.numbers import probability
 from games.score_history import history_path, last_scores
 from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find_instances
 from tests.conftest import shared
@@ -98,7 +99,7 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
         assert screen.summaries[0]["n"] == few and screen.query_one("#results", DataTable).row_count == 1
         assert set(last_scores()) == {("agreement-was-were", default_lm.identity.label)}  # recorded
         library = screen.query_one("#library", DataTable)
-        assert f"{screen.summaries[0]['mean_prob']:.3f}" in library.get_row("agreement-was-were")
+        assert probability(screen.summaries[0]["mean_prob"]) in library.get_row("agreement-was-were")
 
     run(app, script)
 
@@ -152,6 +153,64 @@ def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(defau
     run(app, script)
 
 
+
+def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(default_lm: LoadedModel, home: Path,
+                                                                        monkeypatch) -> None:
+    import threading
+
+    from games import scoring
+
+    first_done, cancelled_may_go, second_may_go = threading.Event(), threading.Event(), threading.Event()
+
+    def scripted(candidates, models, corpus, options, cache, progress):  # one candidate, then a gate
+        if candidates[0].name == "named-next-sentence":
+            assert second_may_go.wait(30)
+        for candidate in candidates:
+            yield from scoring.score_each([candidate], models, corpus, options, cache)
+            first_done.set()
+            assert cancelled_may_go.wait(30)
+            progress("scoring", 1, 1)  # raises once the run is cancelled
+
+    monkeypatch.setattr("tui.screens.candidates.score_each", scripted)
+    app = workbench(default_lm, demo_documents())
+    label = default_lm.identity.label
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        choose(screen, "once-upon-a-time", "one-day")
+        await pilot.press("s")
+        for _ in range(1500):
+            await pilot.pause(0.02)
+            if first_done.is_set():
+                break
+        await pilot.press("c")
+        choose(screen, "once-upon-a-time", "one-day", "named-next-sentence")  # only the last stays chosen
+        await pilot.press("s")
+        second = screen.scoring_run
+        assert second is not None and [c.name for c in second.candidates] == ["named-next-sentence"]
+        cancelled_may_go.set()  # the cancelled run stops, with once-upon-a-time finished
+        for _ in range(1500):
+            await pilot.pause(0.02)
+            if screen.summaries:
+                break
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert screen.scoring_run is second  # shown while the second run is still going on
+        assert set(last_scores()) == {("once-upon-a-time", label)}
+        shown_p = probability(screen.summaries[0]["mean_prob"])
+        library = screen.query_one("#library", DataTable)
+        for _ in range(1500):  # the library reloads its last scores
+            await pilot.pause(0.02)
+            if shown_p in library.get_row("once-upon-a-time"):
+                break
+        assert shown_p in library.get_row("once-upon-a-time")
+        second_may_go.set()
+        await settle(app, pilot)
+        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
+        assert screen.query_one("#results", DataTable).row_count == 2 and screen.status.startswith("done: 1 result")
+
+    run(app, script)
+
+
 def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
     screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
     run_ = ScoringRun([])
@@ -185,18 +244,18 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         row = results.get_row_at(0)
         assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
         low, high = first["ci"]["mean_prob"]
-        assert f"[{low:.3f}, {high:.3f}]" in row
+        assert f"[{probability(low)}, {probability(high)}]" in row
         # the history keeps them, and the library shows them as the last scores
         assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label),
                                       ("named-next-sentence", default_lm.identity.label)}
         library = screen.query_one("#library", DataTable)
         assert library.get_row("once-upon-a-time")[0] == CHOSEN
-        assert f"{first['mean_prob']:.3f}" in library.get_row("once-upon-a-time")
+        assert probability(first["mean_prob"]) in library.get_row("once-upon-a-time")
         # the plot
         await pilot.press("v")
         await pilot.pause()
         plot = screen.query_one(ScorePlot).plain
-        assert "mean probability" in plot and "once-upon-a-time" in plot and f"{first['mean_prob']:.3f}" in plot
+        assert "mean probability" in plot and "once-upon-a-time" in plot and probability(first["mean_prob"]) in plot
         await pilot.press("v")
         # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
@@ -286,6 +345,34 @@ def test_plot_of_summaries() -> None:
     assert "0.600 [0.500, 0.700]" in text and "-1.000 [-2.000, 0.500]" in text
     assert "no results yet" in plot_summaries([], 80)
     assert "no candidate here has a foil" in plot_summaries(summaries[:1], 80)
+
+
+
+SMALL_P = {"candidate": "once-upon-a-time", "n": 40, "heuristic_accuracy": 0.9, "mean_prob": 9.6e-05,
+           "ci": {"mean_prob": [5.1e-05, 0.0012]}, "top1": 0.0, "median_rank": 80, "mean_logit_diff": -3.0,
+           "baseline_mean_prob": 2.5e-06}
+
+
+def test_small_probabilities_read_as_such_on_the_workbench_and_in_promote(default_lm: LoadedModel,
+                                                                        home: Path) -> None:
+    from tui.screens.promote import quick_line
+
+    app = workbench(default_lm, demo_documents())
+    label = default_lm.identity.label
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        screen.summaries = [{**SMALL_P, "model": label}]
+        screen._fill_results()
+        row = [str(cell) for cell in screen.query_one("#results", DataTable).get_row_at(0)]
+        assert "9.6e-05" in row and "[5.1e-05, 0.001]" in row and "2.5e-06" in row
+        screen.scores = {("once-upon-a-time", label): {"mean_prob": 9.6e-05, "top1": 0.0}}
+        screen._update_scores()
+        assert "9.6e-05" in screen.query_one("#library", DataTable).get_row("once-upon-a-time")
+
+    run(app, script)
+    assert "mean p 9.6e-05" in quick_line({**SMALL_P, "model": label})
+    assert "9.6e-05 [5.1e-05, 0.001]" in plot_summaries([{**SMALL_P, "model": label}], 80)
 
 
 def test_review_and_workbench_commands() -> None:

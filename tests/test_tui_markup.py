@@ -30,7 +30,7 @@ from tests.screen_text import screen_text
 from tests.test_tui_review import log_guesses, settle
 from tests.test_tui_scan import scan_app
 from tui.app import LmgameApp, PlaySetup
-from tui.literal import printable, token_shown
+from tui.literal import pictured, token_shown
 from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
@@ -91,7 +91,7 @@ def test_guess_screen_shows_hostile_guesses_and_text_literally(default_lm: Loade
     async def script(pilot: Pilot) -> None:
         screen = app.screen
         assert isinstance(screen, GuessScreen)
-        assert_shown(app, printable(TITLE))  # the document's title, in the header
+        assert_shown(app, pictured(TITLE))  # the document's title, in the header
         for number, guess in enumerate(GUESSES):
             guess_input = screen.query_one(GuessInput)
             if number == 0:
@@ -103,7 +103,7 @@ def test_guess_screen_shows_hostile_guesses_and_text_literally(default_lm: Loade
             assert guess_input.value == guess  # kept as typed, and shown with ␛ for ESC
             assert screen.game is not None
             judged, _ = screen.game.preview(guess)  # as the game reads it (a word gets its space)
-            assert_shown(app, printable(guess), f"guess: {token_shown(judged)} →")  # the input, the preview
+            assert_shown(app, pictured(guess), f"guess: {token_shown(judged)} →")  # the input, the preview
             await pilot.press("enter")
             await settle(app, pilot)
             assert_shown(app, f"you guessed {token_shown(judged)} →")  # the verdict
@@ -112,7 +112,7 @@ def test_guess_screen_shows_hostile_guesses_and_text_literally(default_lm: Loade
             await settle(app, pilot)
         # the reading pane: markup and an ESC from the corpus, as the text has them
         assert_shown(app, "[red]Max ran[/red]", "␛[2J", "␛]0;owned␇")
-        assert printable(HOSTILE[: HOSTILE.index("back")], "\n") in screen.query_one(ReadingPane).plain
+        assert pictured(HOSTILE[: HOSTILE.index("back")], "\n") in screen.query_one(ReadingPane).plain
         screen.notify(f"quoting {GUESSES[0]} and {GUESSES[3]}")  # notifications quote guesses as they are
         await settle(app, pilot, 0.5)
         assert_shown(app, "quoting [/] and ␛[2J")
@@ -177,7 +177,7 @@ def test_review_patterns_and_promote_show_a_hostile_log_literally(default_lm: Lo
             # the table's cells, and the detail: the guess, the true token marked after its context
             assert_shown(app, token_shown(row.guess, 14), f"you guessed {token_shown(row.guess)}",
                          f"⟨{token_shown(row.true_token)}⟩")
-            assert printable(row.context[-60:].replace("\n", "⏎ ")) in screen.query_one(ReviewDetail).plain
+            assert pictured(row.context[-60:].replace("\n", "⏎ ")) in screen.query_one(ReviewDetail).plain
         sessions = screen.query_one("#filter-session", Select)
         sessions.value = rows[0].session
         await settle(app, pilot, 1.0)
@@ -188,7 +188,7 @@ def test_review_patterns_and_promote_show_a_hostile_log_literally(default_lm: Lo
         assert screen.groups, "the disagreements make groups"
         groups = screen.query_one("#pattern-table", DataTable)
         assert [str(groups.get_row_at(n)[0]) for n in range(groups.row_count)] == [
-            printable(g.title) for g in screen.groups]
+            pictured(g.title) for g in screen.groups]
 
         await pilot.press("m")
         await settle(app, pilot, 1.0)
@@ -264,7 +264,7 @@ def test_scan_screen_shows_a_hostile_corpus_literally(default_lm: LoadedModel, h
     async def script(pilot: Pilot) -> None:
         screen = app.screen
         assert isinstance(screen, ScanScreen)
-        assert_shown(app, printable(f"text 1/2: {TITLE}"), "[/] there was a cat named [bold]Max.", "␛[2J")
+        assert_shown(app, pictured(f"text 1/2: {TITLE}"), "[/] there was a cat named [bold]Max.", "␛[2J")
         for _ in range(6):
             await pilot.press("right")
         await settle(app, pilot)

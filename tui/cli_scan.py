@@ -49,7 +49,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     if args.corpus:
         documents = read_documents(args.corpus, whole=args.max_tokens is None)  # cut below, whatever its size
     else:
-        documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS)
+        documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS, whole=args.max_tokens is None)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
     options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)

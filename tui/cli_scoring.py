@@ -6,14 +6,13 @@ import argparse
 import csv
 import io
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
-from games.numbers import probability
+from games.numbers import figure, probability
 
 MAX_SCORE_MODELS = 8
 MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
@@ -297,13 +296,6 @@ def _write_out(folder: Path, summaries: list[dict[str, Any]], results: list[Any]
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _cell(summary: dict[str, Any], key: str, pattern: str | Callable[[float], str]) -> str:
-    value = summary.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return pattern(value) if callable(pattern) else pattern.format(value)
-
-
 def format_results(summaries: list[dict[str, Any]], form: str) -> str:
     if form == "json":
         return json.dumps({"results": summaries}, ensure_ascii=False) + "\n"
@@ -314,7 +306,7 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
         writer.writerows(summaries)
         return buffer.getvalue()
     header = ["candidate", "model"] + [heading for _, heading, _ in TABLE_COLUMNS]
-    lines = [[s["candidate"], s["model"]] + [_cell(s, key, fmt) for key, _, fmt in TABLE_COLUMNS] for s in summaries]
+    lines = [[s["candidate"], s["model"]] + [figure(s, key, fmt) for key, _, fmt in TABLE_COLUMNS] for s in summaries]
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in [header, *lines])
@@ -356,10 +348,9 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from games.display import printable
     from games.paths import user_candidates_dir
     from games.share import import_finding
-
-    from games.display import printable
 
     candidate, path = import_finding(Path(args.file), user_candidates_dir(), overwrite=args.force)
     print(printable(f"imported {candidate.name} into {path}"))

@@ -19,7 +19,7 @@ def _picture(char: str) -> str:
     return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else "�"
 
 
-def printable(text: str, keep: str = "") -> str:
+def pictured(text: str, keep: str = "") -> str:
     """`text` with its control characters (as games.display counts them) shown as symbols, but for those in
     `keep` (e.g. line breaks): for the screen, where the command line writes escapes instead."""
     if not any(is_control(char) for char in text):
@@ -29,24 +29,25 @@ def printable(text: str, keep: str = "") -> str:
 
 def literal(text: str, style: str = "", keep: str = "") -> Text:
     """A renderable that shows `text` as it is: no markup read from it, its control characters as symbols."""
-    return Text(printable(text, keep), style=style)
+    return Text(pictured(text, keep), style=style)
 
 
 def token_shown(token: str, width: int | None = None) -> str:
     """A token (or a guess) for a cell: spaces and line breaks visible, cut to `width` with an ellipsis."""
-    shown = printable(visible(token))
+    shown = pictured(visible(token))
     return shown if width is None or len(shown) <= width else shown[: width - 1] + "…"
 
 
 def clipped(text: str, width: int, style: str = "") -> Text:
     """`text` shown literally in at most `width` cells, its end cut to an ellipsis."""
-    shown = printable(text)
+    shown = pictured(text)
     return Text(shown if len(shown) <= width else shown[: max(0, width - 1)] + "…", style, no_wrap=True)
 
 
-def cell(text: str, width: int = CELL_CHARS) -> Text:
-    """A token or a guess for a table cell (a DataTable reads markup from a str cell, never from a Text)."""
-    return Text(token_shown(text, width), no_wrap=True)
+def cell(text: str | None, width: int = CELL_CHARS) -> Text:
+    """A token or a guess for a table cell (a DataTable reads markup from a str cell, never from a Text); "-"
+    for none."""
+    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
 
 
 def context_cell(context: str, chars: int) -> Text:
@@ -58,4 +59,4 @@ class ControlPictures(Highlighter):
     """For an Input: it shows the control characters of the value as symbols; the value stays as typed."""
 
     def highlight(self, text: Text) -> None:
-        text.plain = printable(text.plain)
+        text.plain = pictured(text.plain)

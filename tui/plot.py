@@ -5,15 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from games.numbers import probability
+
 FULL, WHISKER, LOW_END, HIGH_END, BOTH_ENDS, ZERO = "█", "─", "├", "┤", "┼", "┊"
-METRICS = (  # (summary key, heading, fixed axis or None for one fitted to the figures)
-    ("mean_prob", "mean probability of the heuristic's answer", (0.0, 1.0)),
-    ("mean_logit_diff", "mean logit difference, answer minus foil", None),
-)
 
 
 @dataclass(frozen=True)
@@ -61,15 +59,22 @@ def _number(x: float) -> str:
     return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
 
 
+METRICS: tuple[tuple[str, str, tuple[float, float] | None, Callable[[float], str]], ...] = (
+    # (summary key, heading, fixed axis or None for one fitted to the figures, how a figure is written)
+    ("mean_prob", "mean probability of the heuristic's answer", (0.0, 1.0), probability),
+    ("mean_logit_diff", "mean logit difference, answer minus foil", None, _number),
+)
+
+
 def bar_lines(bars: Sequence[Bar], width: int, fixed: tuple[float, float] | None = None,
-              label_width: int = 18) -> list[str]:
-    """Each bar on a line, labelled, with its figure and interval; an axis line under them."""
+              label_width: int = 18, number: Callable[[float], str] = _number) -> list[str]:
+    """Each bar on a line, labelled, with its figure and interval written by `number`; an axis line under them."""
     if not bars:
         return []
     low, high = fixed if fixed is not None else axis(bars)
     low, high = min([low] + [b.low or low for b in bars]), max([high] + [b.high or high for b in bars])
-    figures = [_number(b.value) + (f" [{_number(b.low)}, {_number(b.high)}]" if b.low is not None and b.high
-                                   is not None else "") for b in bars]
+    figures = [number(b.value) + (f" [{number(b.low)}, {number(b.high)}]" if b.low is not None and b.high
+                                  is not None else "") for b in bars]
     figure_width = max(len(f) for f in figures)
     cells = max(10, width - label_width - figure_width - 4)
     lines = []
@@ -86,7 +91,7 @@ def plot_summaries(summaries: Sequence[dict[str, Any]], width: int) -> str:
     if not summaries:
         return "no results yet: select candidates (space) and score them (s)"
     out: list[str] = []
-    for key, heading, fixed in METRICS:
+    for key, heading, fixed, number in METRICS:
         out.append(f"{heading} (95% interval)")
         models = list(dict.fromkeys(s["model"] for s in summaries))
         shown = False
@@ -97,7 +102,7 @@ def plot_summaries(summaries: Sequence[dict[str, Any]], width: int) -> str:
                 continue
             shown = True
             out.append(f" {model}")
-            out += bar_lines(bars, width, fixed)
+            out += bar_lines(bars, width, fixed, number=number)
         if not shown:
             out.append("  (none: no candidate here has a foil, or none has instances)"
                        if key == "mean_logit_diff" else "  (no instances)")

@@ -17,7 +17,7 @@ from games.guess_mode import GuessGame
 from games.log import GuessLog, GuessRecord
 from games.paths import guess_log_path
 from games.which_mode import WhichGame
-from tui.literal import printable
+from tui.literal import pictured
 from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
@@ -60,7 +60,7 @@ class GameScreen(LmgameScreen[None]):
         return self.setup.documents[self.text_index]
 
     def on_mount(self) -> None:
-        self.title = printable(f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models))
+        self.title = pictured(f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models))
         self._open_log()
         self.set_busy(True)
         self._load_text(0, self.start_offset)
@@ -101,7 +101,7 @@ class GameScreen(LmgameScreen[None]):
         n, position = len(self.game.board), self.game.position
         where = f"finished, {n} tokens" if self.game.finished else f"token {position + 1}/{n}"
         texts = len(self.setup.documents)
-        name = printable(self.document.title or self.document.id)
+        name = pictured(self.document.title or self.document.id)
         counter = f"{where} · text {self.text_index + 1}/{texts}"
         self.sub_title = f"{counter} · {name}"  # the counter first: a narrow header cuts the line's end
         # and on the text pane's border too, which no model label crowds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,11 +21,12 @@ from engine.cache import ResultCache
 from engine.errors import LmgameError
 from games.candidates import Candidate
 from games.library import load_library
+from games.numbers import PROBABILITY_CELLS, figure, probability
 from games.paths import score_cache_dir
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import clipped, literal, printable
+from tui.literal import clipped, literal, pictured
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import SCORING
 from tui.progress import StageClock, time_left
@@ -34,19 +36,19 @@ from tui.setup import PlaySetup
 from tui.widgets.score_plot import ScorePlot
 
 PROGRESS_EVERY = 0.05  # seconds between progress messages from the run
-RESULT_COLUMNS = (  # (summary key, heading, format)
+RESULT_COLUMNS: tuple[tuple[str, str, str | Callable[[Any], str]], ...] = (  # (summary key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", "{:.3f}"),
+    ("mean_prob", "mean p", probability),
     ("ci", "95% CI", ""),
     ("top1", "top1", "{:.3f}"),
     ("median_rank", "med.rank", "{:g}"),
     ("mean_logit_diff", "logit diff", "{:.2f}"),
-    ("baseline_mean_prob", "bigram p", "{:.3f}"),
+    ("baseline_mean_prob", "bigram p", probability),
 )
 RESULT_DROPS = {"baseline_mean_prob": 3, "median_rank": 2, "mean_logit_diff": 1}  # on a narrow terminal, highest first
 CHOSEN = "●"
-SCORE_WIDTH = 5  # "0.123"
+SCORE_WIDTH = 5  # "0.123": a top-1 accuracy
 NAME_CELLS = 32  # the most a candidate's name takes in the library
 TAGS_MIN = 4
 CANDIDATE_MIN = 12  # the fewest cells for a candidate's name in the results
@@ -79,12 +81,11 @@ def kept_and_cancelled(candidates: list[Candidate], models: int, results: list[C
     return "cancelled: " + "; ".join(parts)
 
 
-def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
+def result_cell(summary: dict[str, Any], key: str, form: str | Callable[[Any], str]) -> str:
     if key == "ci":
         interval = summary.get("ci", {}).get("mean_prob")
-        return f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "-"
-    value = summary.get(key)
-    return "-" if value is None else pattern.format(value)
+        return f"[{probability(interval[0])}, {probability(interval[1])}]" if interval else "-"
+    return figure(summary, key, form)
 
 
 def short_source(source: str) -> str:
@@ -142,10 +143,10 @@ class CandidatesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = printable("candidates · " + " | ".join(self.setup.labels))
+        self.title = pictured("candidates · " + " | ".join(self.setup.labels))
         where = "each candidate's own examples" if self.setup.score_on_examples else \
             f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
-        self.sub_title = printable(f"corpus: {where}")
+        self.sub_title = pictured(f"corpus: {where}")
         self._fill_library()
         self._fill_results()
         self.query_one("#run-progress", ProgressBar).display = False
@@ -204,15 +205,16 @@ class CandidatesScreen(LmgameScreen[None]):
         for number, label in enumerate(labels, start=1):
             suffix = model_heading(len(labels), number)
             # fixed widths: these cells change in place after a run, and a table re-measures such cells late
-            for heading, key in ((f"last p{suffix}", f"p-{label}"), (f"top1{suffix}", f"top1-{label}")):
-                columns.append(Column(key, heading, max(len(heading), SCORE_WIDTH)))
+            for heading, key, cells in ((f"last p{suffix}", f"p-{label}", PROBABILITY_CELLS),
+                                        (f"top1{suffix}", f"top1-{label}", SCORE_WIDTH)):
+                columns.append(Column(key, heading, max(len(heading), cells)))
         return fit(columns, self.size.width, "tags")
 
     def _last_scores(self, name: str) -> list[str]:
         cells = []
         for label in self.setup.labels:
             last = self.scores.get((name, label), {})
-            cells += [figure(last, "mean_prob", "{:.3f}"), figure(last, "top1", "{:.3f}")]
+            cells += [figure(last, "mean_prob", probability), figure(last, "top1", "{:.3f}")]
         return cells
 
     def _update_scores(self) -> None:
@@ -357,28 +359,40 @@ class CandidatesScreen(LmgameScreen[None]):
         self._say(f"{message.stage}{counts}{eta}   (c cancels)")
 
     def on_scoring_finished(self, message: ScoringFinished) -> None:
+        self._show_results(message)  # whichever run it was, what it finished is shown (and was recorded)
         if message.run is not self.scoring_run:  # a cancelled run has stopped
-            if self.scoring_run is None and isinstance(message.run, ScoringRun):
-                self._show_results(message)
-                self._say(kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results))
+            if isinstance(message.run, ScoringRun):
+                kept = kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results)
+                if self.scoring_run is None:
+                    self._say(kept)
+                else:  # the line belongs to the run going on
+                    self.notify(kept, title="the cancelled run", timeout=8)
             return
         self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
-        self._show_results(message)
         if message.error:
             kept = f" (kept: {', '.join(sorted({r.candidate.name for r in message.results}))})" \
                 if message.results else ""
             self._say(f"the run failed: {message.error}{kept}", error=True)
             return
-        cached = sum(1 for r in self.results if r.cached)
+        cached = sum(1 for r in message.results if r.cached)
         note = f" ({cached} from the cache)" if cached else ""
-        self._say(f"done: {len(self.results)} result{'s' * (len(self.results) != 1)}{note} · d opens the "
+        self._say(f"done: {len(message.results)} result{'s' * (len(message.results) != 1)}{note} · d opens the "
                   "instances of the highlighted result, v the plot")
 
     def _show_results(self, message: ScoringFinished) -> None:
+        """The run's results join those shown: each replaces the one shown for its candidate and model, if any."""
         if not message.results:
-            return  # the last results stay on screen
-        self.results, self.summaries = message.results, message.summaries
+            return
+        shown = {(r.candidate.name, r.lm.identity.label): n for n, r in enumerate(self.results)}
+        for result, summary in zip(message.results, message.summaries):
+            key = (result.candidate.name, result.lm.identity.label)
+            if key in shown:
+                self.results[shown[key]], self.summaries[shown[key]] = result, summary
+            else:
+                shown[key] = len(self.results)
+                self.results.append(result)
+                self.summaries.append(summary)
         self._fill_results()
         self.query_one(ScorePlot).show(self.summaries)
         self._load_library()  # the last scores column
@@ -391,7 +405,7 @@ class CandidatesScreen(LmgameScreen[None]):
         short = len(set(names)) == len(names)  # the title gives each model's revision
         rows = [{"candidate": summary["candidate"],
                  "model": summary["model"].split("@")[0] if short else summary["model"],
-                 **{key: figure(summary, key, pattern) for key, _, pattern in RESULT_COLUMNS}}
+                 **{key: result_cell(summary, key, form) for key, _, form in RESULT_COLUMNS}}
                 for summary in self.summaries]
         one_model = len(self.setup.labels) == 1
         columns = [Column("candidate", "candidate", CANDIDATE_MIN,
@@ -405,7 +419,7 @@ class CandidatesScreen(LmgameScreen[None]):
             cells = {**row, "candidate": clipped(row["candidate"], columns[0].width), "model": literal(row["model"])}
             table.add_row(*(cells[column.key] for column in columns), key=str(number))
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if not self.is_mounted:
             return
         self._fill_library()

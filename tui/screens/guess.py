@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from rich.text import Text
 from textual.widgets import Footer, Header, Input
 
 from games.board import Board

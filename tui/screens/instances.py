@@ -16,7 +16,7 @@ from engine.corpus import Document
 from games.numbers import probability
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import context_cell, printable, token_shown
+from tui.literal import CELL_CHARS, cell, context_cell, pictured, token_shown
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
@@ -45,11 +45,6 @@ def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
     return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
 
 
-def token(text: str | None, width: int = 14) -> Text:
-    """A token (or a predictor's error) for a cell, as it is."""
-    return Text("-" if text is None else token_shown(text, width), no_wrap=True)
-
-
 class InstancesScreen(LmgameScreen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,7 +67,7 @@ class InstancesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = printable(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
+        self.title = pictured(f"instances · {self.result.candidate.name} on {self.result.lm.identity.label}")
         self._fill()
         self.query_one("#instances", DataTable).focus()
 
@@ -123,13 +118,13 @@ class InstancesScreen(LmgameScreen[None]):
             "p": probability(row.get("prob")),
             "rank": str(row.get("rank", "-")),
             "heur": Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red"),
-            "says": token(row.get("answer")),
-            "predicted": token(row.get("error") or row.get("predicted"), 24 if row.get("error") else 14),
-            "top1": token(row.get("model_top1")),
+            "says": cell(row.get("answer")),
+            "predicted": cell(row.get("error") or row.get("predicted"), 24 if row.get("error") else CELL_CHARS),
+            "top1": cell(row.get("model_top1")),
             "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
         }
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if self.is_mounted:
             self._fill_table()
 
@@ -144,11 +139,11 @@ class InstancesScreen(LmgameScreen[None]):
         if row is None:
             return
         context = row.get("context", "")
-        text = Text("…" + printable(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
+        text = Text("…" + pictured(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
         text.append(f"⟨{token_shown(row.get('answer', ''))}⟩", "bold reverse")
-        said = printable(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
+        said = pictured(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
         text.append(f"\n{said} · the model's top token {token_shown(row.get('model_top1') or '-')} · "
-                    f"text {printable(str(row.get('document')))} @ {row.get('offset')}", "dim")
+                    f"text {pictured(str(row.get('document')))} @ {row.get('offset')}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: dict[str, Any]) -> Document | None:

@@ -9,7 +9,7 @@ from textual import events
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.literal import printable
+from tui.literal import pictured
 from tui.screens.too_small import TooSmall
 
 ResultType = TypeVar("ResultType")
@@ -26,23 +26,24 @@ class LmgameScreen(Screen[ResultType]):
     a layout to the size a screen already has posts nothing.
     """
 
+    width_fitted = 0  # the terminal width the screen's tables were last laid out for
+
     def on_mount(self) -> None:
         self.mount(TooSmall())
-
-    width_fitted = 0  # the terminal width the screen's tables were last laid out for
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size != self.app.size:
             event.prevent_default()  # Screen's own handler, the layout, is not run for a stale size
         elif event.size.width != self.width_fitted:
             self.width_fitted = event.size.width
-            self.fit_width(event.size.width)
+            self.fit_width()
 
-    def fit_width(self, width: int) -> None:
-        """Lay out again what depends on the terminal's width (a table's columns): it has become `width`."""
+    def fit_width(self) -> None:
+        """Lay out again what depends on the terminal's width (a table's columns): it has changed, and
+        `self.size` has the new one."""
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         """As Textual's, but the message is shown literally: notifications quote guesses, files and errors."""
-        super().notify(printable(message, "\n"), title=printable(title), severity=severity, timeout=timeout,
+        super().notify(pictured(message, "\n"), title=pictured(title), severity=severity, timeout=timeout,
                        markup=markup)

@@ -21,6 +21,7 @@ from engine.corpus import Document
 from engine.errors import LmgameError
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
+from games.numbers import figure, probability
 from games.paths import user_candidates_dir
 from games.patterns import Proposal, fitted
 from games.review import ReviewRow
@@ -52,14 +53,9 @@ def proposal_copy(proposal: Proposal) -> Proposal:
     return dataclasses.replace(proposal, examples=list(proposal.examples))
 
 
-def figure(summary: dict[str, Any], key: str, pattern: str) -> str:
-    value = summary.get(key)
-    return "-" if value is None else pattern.format(value)
-
-
 def quick_line(summary: dict[str, Any]) -> str:
     return (f"{summary['model']}: n {summary['n']} · heuristic acc {figure(summary, 'heuristic_accuracy', '{:.2f}')}"
-            f" · mean p {figure(summary, 'mean_prob', '{:.3f}')} · top1 {figure(summary, 'top1', '{:.2f}')}"
+            f" · mean p {figure(summary, 'mean_prob', probability)} · top1 {figure(summary, 'top1', '{:.2f}')}"
             f" · logit diff {figure(summary, 'mean_logit_diff', '{:.2f}')}")
 
 

@@ -22,7 +22,7 @@ from games.patterns import PatternGroup, Proposal, mine_patterns, propose_for_ro
 from games.review import ReviewFilter, ReviewRow, model_labels, read_review, sessions
 from tui.columns import Column, fit, set_columns, widest
 from tui.documents import document_for_row
-from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, printable
+from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, pictured
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING
 from tui.screens.lmgame_screen import LmgameScreen
@@ -96,7 +96,7 @@ class ReviewScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = printable("review · " + " | ".join(self.setup.labels))
+        self.title = pictured("review · " + " | ".join(self.setup.labels))
         self.query_one("#review-table", DataTable).display = False
         self.query_one("#review-detail", ReviewDetail).display = False
 
@@ -225,7 +225,7 @@ class ReviewScreen(LmgameScreen[None]):
             cells[f"rank-{label}"] = str(verdict.true_rank) if verdict and verdict.true_rank is not None else "-"
         return cells
 
-    def fit_width(self, width: int) -> None:
+    def fit_width(self) -> None:
         if self.loaded:
             self._fill_table(self.review_filter.model)
 

@@ -22,7 +22,7 @@ from engine.errors import LmgameError
 from engine.tokens import token_text
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
-from tui.literal import literal, printable, token_shown
+from tui.literal import literal, pictured, token_shown
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -138,7 +138,7 @@ class ScanScreen(LmgameScreen[None]):
         return options
 
     def on_mount(self) -> None:
-        self.title = printable("scan · " + " | ".join(s.lm.identity.label for s in self.view.scans))
+        self.title = pictured("scan · " + " | ".join(s.lm.identity.label for s in self.view.scans))
         groups = self.query_one("#scan-groups", OptionList)
         groups.border_title = "groups · Enter: examples"
         groups.border_subtitle = "count, feature, key, bigram too"
@@ -226,10 +226,10 @@ class ScanScreen(LmgameScreen[None]):
 
     def _legend(self) -> Text:
         if self.difference:
-            mine, other = printable(self.main.lm.identity.name), printable(self.view.scans[1].lm.identity.name)
+            mine, other = pictured(self.main.lm.identity.name), pictured(self.view.scans[1].lm.identity.name)
             return Text.assemble("log p difference: ", (f" {mine} higher ", difference_style(3)),
                                  " ", (f" {other} higher ", difference_style(-3)))
-        legend = Text(f"rank under {printable(self.main.lm.identity.name)}: ")
+        legend = Text(f"rank under {pictured(self.main.lm.identity.name)}: ")
         for bucket, label in LEGEND.items():
             legend.append(f" {label} ", RANK_STYLES[bucket])
             legend.append(" ")
@@ -263,7 +263,7 @@ class ScanScreen(LmgameScreen[None]):
             else:
                 rank = int(result.rank[i])
                 style = RANK_STYLES[rank_bucket(rank)] if rank > 0 else Style()
-            shown.append(printable(text[starts[i]:stop], "\n\t"), SELECTED if i == self.index else style)
+            shown.append(pictured(text[starts[i]:stop], "\n\t"), SELECTED if i == self.index else style)
         return shown
 
     def _token_summary(self) -> Text:
@@ -275,7 +275,7 @@ class ScanScreen(LmgameScreen[None]):
             token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
-            name = printable(scan.lm.identity.name)
+            name = pictured(scan.lm.identity.name)
             lines.append(f"token ⟨{token_shown(token)}⟩  {name}: p={prob:.3f} rank {rank}  "
                          f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
         return lines
@@ -291,12 +291,12 @@ class ScanScreen(LmgameScreen[None]):
         true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
         lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
-            name = printable(scan.lm.identity.name)
+            name = pictured(scan.lm.identity.name)
             try:
                 with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
                     top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
-                lines.append(printable(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
+                lines.append(pictured(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
                 continue
             shown = "  ".join(f"{token_shown(t['token'])} {t['prob']:.2f}" for t in top)
             lines.append(f"{name:<18} {shown}\n")

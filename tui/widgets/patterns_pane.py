@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from games.patterns import PatternGroup
 from games.review import ReviewRow
-from tui.literal import cell, context_cell, literal, printable
+from tui.literal import cell, context_cell, literal, pictured
 
 NO_PATTERNS = ("No pattern yet: a pattern is at least two disagreements (you or the model wrong) that share a "
                "feature. Play more, or widen the filters.")
@@ -22,8 +22,8 @@ def proposal_text(group: PatternGroup) -> Text:
     if group.proposal is None:
         return literal(f"{group.feature}: no rule proposed; m promotes its first guess", "dim")
     p = group.proposal
-    return Text.assemble(("finder ", "dim"), printable(p.finder), ("\npredicts ", "dim"), printable(p.predictor),
-                         ("   foil ", "dim"), printable(p.foil or "-"), ("   m to promote", "dim italic"))
+    return Text.assemble(("finder ", "dim"), pictured(p.finder), ("\npredicts ", "dim"), pictured(p.predictor),
+                         ("   foil ", "dim"), pictured(p.foil or "-"), ("   m to promote", "dim italic"))
 
 
 class PatternsPane(Vertical):

@@ -36,10 +36,6 @@ def prob_text(prob: float) -> str:
     return f"{prob:.2%}" if prob >= 0.0001 else f"{prob:.1e}"
 
 
-def token_cell(token: str, width: int = TOKEN_WIDTH) -> str:
-    return token_shown(token, width)
-
-
 def top_k_layout(count: int, width: int, lines: int) -> tuple[int, int, int]:
     """(columns, rows, shown): `count` entries in `lines` lines of `width` cells, in one column while they fit,
     else in as many columns as the width holds; if still not all fit, the last place says "+N more"."""
@@ -53,7 +49,7 @@ def top_k_layout(count: int, width: int, lines: int) -> tuple[int, int, int]:
 
 
 def _standing(label: str, judgement: Judgement) -> str:
-    return (f"{label:<5} {token_cell(judgement.token):<{TOKEN_WIDTH}} {prob_text(judgement.prob):>7}  "
+    return (f"{label:<5} {token_shown(judgement.token, TOKEN_WIDTH):<{TOKEN_WIDTH}} {prob_text(judgement.prob):>7}  "
             f"rank {judgement.rank}")
 
 
@@ -143,7 +139,8 @@ class PredictionsPanel(Widget):
         style = self._style("true") if is_true else self._style("guess") if is_guess else Style()
         mark = "◀ both" if is_true and is_guess else "◀ true" if is_true else "◀ you" if is_guess else ""
         bar_width = max(MIN_BAR, min(MAX_BAR, width - (3 + TOKEN_WIDTH + 9 + 7)))
-        text.append(f"{index + 1:>2} {token_cell(entry.token):<{TOKEN_WIDTH}} {prob_text(entry.prob):>7} ", style)
+        token = token_shown(entry.token, TOKEN_WIDTH)
+        text.append(f"{index + 1:>2} {token:<{TOKEN_WIDTH}} {prob_text(entry.prob):>7} ", style)
         text.append(f"{bar(entry.prob, bar_width):<{bar_width}}", self._style("bar"))
         text.append(f" {mark:<6}", style)
 

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from games.board import Board
 from games.rules import RANK_BUCKETS, rank_bucket
-from tui.literal import printable
+from tui.literal import pictured
 
 TAIL_CHARS = 4000  # only the end of a long text is drawn, so that each step stays fast however far one reads
 CURSOR = "▌"
@@ -35,10 +35,10 @@ def reading_text(board: Board, ranks: Mapping[int, int], position: int, styles: 
         stop = board.positions[i + 1] if i + 1 < n else len(board.text)
         rank = ranks.get(i)
         style = styles[rank_bucket(rank)] if rank is not None else Style()
-        text.append(printable(board.text[start:stop], LAYOUT), style)
+        text.append(pictured(board.text[start:stop], LAYOUT), style)
         start = stop
     if start < end_char:
-        text.append(printable(board.text[start:end_char], LAYOUT))
+        text.append(pictured(board.text[start:end_char], LAYOUT))
     text.append(CURSOR, cursor)
     if position >= n:
         text.append(" (end of text)", cursor)
@@ -62,7 +62,7 @@ class ReadingPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "text"
-        legend = Text(f"rank under {printable(self.model_name)}: ")
+        legend = Text(f"rank under {pictured(self.model_name)}: ")
         for bucket in RANK_BUCKETS:
             legend.append(f" {LEGEND[bucket]} ", self._style(bucket))
             legend.append(" ")

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from games.review import ReviewRow
-from tui.literal import printable, token_shown
+from tui.literal import pictured, token_shown
 
 CONTEXT_CHARS = 240
 TOP_SHOWN = 6
@@ -19,12 +19,12 @@ def context_text(row: ReviewRow, chars: int = CONTEXT_CHARS) -> Text:
     """`…end of the context⟨true token⟩` and the guess with its verdict."""
     tail = row.context[-chars:]
     text = Text("…" if len(row.context) > chars else "")
-    text.append(printable(tail.replace("\n", "⏎ ")))
+    text.append(pictured(tail.replace("\n", "⏎ ")))
     text.append(f"⟨{token_shown(row.true_token)}⟩", "bold reverse")
     mark = "✓" if row.player_correct else "✗"
     text.append(f"\n\nyou guessed {token_shown(row.guess)} {mark}", "bold green" if row.player_correct else "bold red")
     where = f"   text {row.text_id} @ {row.offset} · session {row.session} ({row.source or '?'})"
-    text.append(printable(where), "dim")
+    text.append(pictured(where), "dim")
     return text
 
 
@@ -35,7 +35,7 @@ def top_k_table(row: ReviewRow, most: int = TOP_SHOWN) -> RenderableType:
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for verdict in row.models:
         rank = f"true rank {verdict.true_rank}" if verdict.true_rank is not None else "true rank ?"
-        name = printable(str(verdict.identity.get("name", verdict.label)))[:16]
+        name = pictured(str(verdict.identity.get("name", verdict.label)))[:16]
         table.add_column(Text.assemble((name, "bold"), f"\n{rank}"),
                          no_wrap=True)
     for i in range(most):

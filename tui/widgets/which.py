@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from games.which_mode import ANSWERS, WhichOutcome, WhichQuestion
 from tui.literal import token_shown
-from tui.widgets.predictions import prob_text, token_cell
+from tui.widgets.predictions import TOKEN_WIDTH, prob_text
 
 # key -> the probability it gives that the first candidate is the true one: q w 1...9 o p, low to high
 ANSWER_KEYS: dict[str, float] = dict(zip(("q", "w", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o", "p"), ANSWERS))
@@ -114,21 +114,29 @@ class AnswerCard(Widget):
         return text
 
     def _top_k_lines(self, outcome: WhichOutcome, width: int) -> list[Text]:
-        """The model's top-k, the true token marked, in as many entries as TOP_K_LINES lines of `width` hold."""
+        """The model's top-k, the true token marked, in as many entries as TOP_K_LINES lines of `width` hold; the
+        last line keeps room for "+N more" only while entries are left to leave out."""
         view = outcome.question.view
         lines = [Text(f"model's top {len(view.top_k)} (true token: rank {view.true.rank}):")]
         for index, entry in enumerate(view.top_k):
             is_true = entry.id == view.true.id
-            cell = Text(f"{token_cell(entry.token)} {prob_text(entry.prob)}{' ◀' if is_true else ''}",
+            cell = Text(f"{token_shown(entry.token, TOKEN_WIDTH)} {prob_text(entry.prob)}{' ◀' if is_true else ''}",
                         self._style("true") if is_true else "")
-            more = f"  +{len(view.top_k) - index} more"
-            last_line = len(lines) == TOP_K_LINES
-            room = width - len(lines[-1]) - 2 - (len(more) if last_line else 0)
-            if len(cell) > room:
-                if last_line:
-                    lines[-1].append(more)
-                    break
+            after = len(view.top_k) - index - 1
+            while not self._fits(lines[-1], cell, width, _more(after) if after and len(lines) == TOP_K_LINES else ""):
+                if len(lines) == TOP_K_LINES:
+                    lines[-1].append(_more(after + 1))
+                    return lines
                 lines.append(Text())
             lines[-1].append("  " if lines[-1].plain else "")
             lines[-1].append_text(cell)
         return lines
+
+    @staticmethod
+    def _fits(line: Text, cell: Text, width: int, kept: str) -> bool:
+        """`cell` fits on `line` with room left for `kept` after it."""
+        return len(line) + (2 if line.plain else 0) + len(cell) + len(kept) <= width
+
+
+def _more(count: int) -> str:
+    return f"  +{count} more"
