@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from engine.errors import LmgameError
 from engine.tokens import token_text
+from games.numbers import probability
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
 from tui.literal import literal, pictured, token_shown
@@ -276,7 +277,7 @@ class ScanScreen(LmgameScreen[None]):
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
             name = pictured(scan.lm.identity.name)
-            lines.append(f"token ⟨{token_shown(token)}⟩  {name}: p={prob:.3f} rank {rank}  "
+            lines.append(f"token ⟨{token_shown(token)}⟩  {name}: p={probability(prob)} rank {rank}  "
                          f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
         return lines
 

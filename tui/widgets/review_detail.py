@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from games.numbers import probability
 from games.review import ReviewRow
 from tui.literal import pictured, token_shown
 
@@ -72,6 +73,6 @@ class ReviewDetail(Static):
         context = context_text(row)
         grid.add_row(context, top_k_table(row))
         self.plain = context.plain + "\n" + "\n".join(
-            f"{v.label}: " + ", ".join(f"{token_shown(str(e.get('token', '')))} {float(e.get('prob', 0.0)):.3f}"
+            f"{v.label}: " + ", ".join(f"{token_shown(str(e.get('token', '')))} {probability(float(e.get('prob', 0.0)))}"
                                        for e in v.top_k) for v in row.models)
         self.update(grid)
