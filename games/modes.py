@@ -32,15 +32,12 @@ class Game(Protocol[Outcome]):
 
     def context(self) -> str:
         """The text before the current position."""
-        ...
 
     def skip(self, count: int = 1) -> int:
         """Pass `count` tokens without playing them; returns how many were passed (fewer at the text's end)."""
-        ...
 
     def record(self, outcome: Outcome, session: str) -> GuessRecord:
         """The guess log's row for one played position."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -58,12 +55,11 @@ class Mode:
 MODES: dict[str, Mode] = {}
 
 
-def register_mode(name: str, description: str, game: str) -> Mode:
+def register_mode(name: str, description: str, game: str) -> None:
     """Add a mode: its name (as `--mode` takes it), a line that describes it, its Game class as "module:Class"."""
     if name in MODES:
         raise ValueError(f"mode {name!r} is registered already")
     MODES[name] = Mode(name, description, game)
-    return MODES[name]
 
 
 register_mode("guess", "type the next token, then see each model's top-k beside the truth",
