@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from engine.tokens import continuation_ids, token_text
 from games.board import Board, Judgement, ModelView
@@ -75,7 +76,7 @@ class GuessGame:
     session_tallies: list[Tally] = field(default_factory=list)
     tallies: list[Tally] = field(init=False)  # per model on this text
 
-    mode = "guess"
+    mode: ClassVar[str] = "guess"  # as games/modes.py registers it
 
     def __post_init__(self) -> None:
         self.tallies = [Tally() for _ in self.board.tracks]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import torch
 
@@ -121,7 +121,7 @@ class WhichGame:
     ranks: dict[int, int] = field(default_factory=dict)
     _question: WhichQuestion | None = field(default=None, init=False)
 
-    mode = "which"
+    mode: ClassVar[str] = "which"  # as games/modes.py registers it
 
     def __post_init__(self) -> None:
         self.position = max(self.position, self.board.first_position)

@@ -10,13 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.screens.candidates import CandidatesScreen
-from tui.screens.guess import GuessScreen
 from tui.screens.help import HelpScreen
 from tui.screens.lmgame_screen import LmgameScreen
+from tui.screens.modes import GAME_SCREENS
 from tui.screens.review import ReviewScreen
 from tui.screens.scan import ScanScreen
 from tui.screens.too_small import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS
-from tui.screens.which import WhichScreen
 from tui.setup import PlaySetup
 
 __all__ = ["LmgameApp", "PlaySetup"]
@@ -48,7 +47,7 @@ class LmgameApp(App[None]):
     def get_default_screen(self) -> Screen:
         """The game or the scan is the first screen itself, with nothing under it to lay out on each resize."""
         if self.setup.start == "play":
-            return GuessScreen(self.setup) if self.setup.mode == "guess" else WhichScreen(self.setup)
+            return GAME_SCREENS[self.setup.mode](self.setup)
         if self.setup.start == "scan":
             return ScanScreen(self.setup, self.setup.scan)
         return BlankScreen()

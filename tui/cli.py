@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from engine.errors import LmgameError
 from games.display import printable
+from games.modes import MODES
 from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
@@ -83,7 +84,7 @@ def build_parser(parser_class: type[Parser] = Parser) -> Parser:
     source.add_argument("--file", metavar="PATH", help='play on a .txt file, or a .jsonl file with a "text" field')
     source.add_argument("--dataset", metavar="NAME", help="play on a Hugging Face dataset (where reachable)")
     play.add_argument("--top-k", type=int, default=10, help="how many predictions to reveal (default 10)")
-    play.add_argument("--mode", choices=("guess", "which"), default="guess", help="game mode (default guess)")
+    play.add_argument("--mode", choices=tuple(MODES), default="guess", help=_modes_help())
     play.add_argument("--seed", type=int, default=0, help="seed for the which-one mode's draws")
 
     predict = commands.add_parser("predict", help="top-k next tokens after TEXT, and where answers stand")
@@ -106,6 +107,11 @@ def build_parser(parser_class: type[Parser] = Parser) -> Parser:
     add_study_parsers(commands, _add_model_options)
     add_scan_parser(commands, _add_model_options)
     return parser
+
+
+def _modes_help() -> str:
+    modes = "; ".join(f"{mode.name}: {mode.description}" for mode in MODES.values())
+    return f"game mode (default guess). {modes}".replace("%", "%%")  # argparse formats help with %
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

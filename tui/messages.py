@@ -10,6 +10,7 @@ from textual.message import Message
 from engine.corpus import Document
 from games.candidates import Candidate
 from games.guess_mode import GuessGame, GuessOutcome
+from games.modes import Game
 from games.patterns import PatternGroup, Proposal
 from games.review import ReviewRow
 from games.scoring import CandidateResult
@@ -20,7 +21,7 @@ from tui.preview_matches import Preview
 class TextLoaded(Message):
     """A text is laid out on a board and its game is ready (which mode: with its first question)."""
 
-    def __init__(self, game: GuessGame | WhichGame, index: int, question: WhichQuestion | None = None) -> None:
+    def __init__(self, game: Game[Any], index: int, question: WhichQuestion | None = None) -> None:
         super().__init__()
         self.game = game
         self.index = index
@@ -39,7 +40,7 @@ class Revealed(Message):
 class Skipped(Message):
     """Tokens were passed over without a guess (which mode: with the next question, if any)."""
 
-    def __init__(self, game: GuessGame | WhichGame, count: int, question: WhichQuestion | None = None) -> None:
+    def __init__(self, game: Game[Any], count: int, question: WhichQuestion | None = None) -> None:
         super().__init__()
         self.game = game
         self.count = count

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from engine.corpus import Document
 from engine.models import LoadedModel
+from games.modes import MODES
 
-Mode = Literal["guess", "which"]
 Start = Literal["play", "review", "workbench", "scan"]
 
 
@@ -17,7 +17,7 @@ class PlaySetup:
     models: list[LoadedModel]
     documents: list[Document]
     source: str  # where the documents came from, for the log ("demo", a path, "--text", "dataset:...")
-    mode: Mode = "guess"
+    mode: str = "guess"  # a name in games.modes.MODES
     top_k: int = 10
     seed: int = 0
     start: Start = "play"  # play: the game of `mode`; review: the guess log; workbench: the candidate library
@@ -29,8 +29,8 @@ class PlaySetup:
             raise ValueError("PlaySetup needs at least one model")
         if not self.documents:
             raise ValueError("PlaySetup needs at least one document")
-        if self.mode not in ("guess", "which"):
-            raise ValueError(f"unknown mode {self.mode!r}: use guess or which")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r} (modes: {', '.join(MODES)})")
         if self.start not in ("play", "review", "workbench", "scan"):
             raise ValueError(f"unknown start {self.start!r}: use play, review, workbench or scan")
         if self.start == "scan" and self.scan is None:

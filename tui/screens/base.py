@@ -1,10 +1,10 @@
-"""What both game screens share: the texts, the guess log, the busy state, the title, worker reporting."""
+"""What every game screen shares: the texts, the guess log, the busy state, the title, worker reporting."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.message import Message
@@ -13,10 +13,9 @@ from engine.corpus import Document
 from engine.errors import LmgameError
 from engine.models import LoadedModel
 from games.board import Board
-from games.guess_mode import GuessGame
 from games.log import GuessLog, GuessRecord
+from games.modes import Game
 from games.paths import guess_log_path
-from games.which_mode import WhichGame
 from tui.literal import pictured
 from tui.messages import TextLoaded, WorkFailed
 from tui.model_lock import SCORING
@@ -37,14 +36,15 @@ def start_position(board: Board, offset: int) -> int:
 
 
 class GameScreen(LmgameScreen[None]):
-    MODE: ClassVar[str]
+    GAME: ClassVar[type[Game[Any]]]  # the game this screen plays (tui.screens.modes registers the screen)
+    HELP: ClassVar[str]  # what F1 shows (markup)
 
     def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
         """`start_offset`: open the first text at the token holding this character offset, not at its start."""
         super().__init__()
         self.setup = setup
         self.start_offset = start_offset
-        self.game: GuessGame | WhichGame | None = None
+        self.game: Game[Any] | None = None
         self.text_index = 0
         self.busy = False
         self.guess_log: GuessLog | None = None
@@ -60,7 +60,7 @@ class GameScreen(LmgameScreen[None]):
         return self.setup.documents[self.text_index]
 
     def on_mount(self) -> None:
-        self.title = pictured(f"{self.MODE} · " + " | ".join(lm.identity.label for lm in self.models))
+        self.title = pictured(f"{self.GAME.mode} · " + " | ".join(lm.identity.label for lm in self.models))
         self._open_log()
         self.set_busy(True)
         self._load_text(0, self.start_offset)
@@ -74,7 +74,7 @@ class GameScreen(LmgameScreen[None]):
         try:
             self.guess_log = GuessLog(guess_log_path())
             models = [lm.identity.as_dict() for lm in self.models]
-            self.session = self.guess_log.start_session(self.MODE, models, self.setup.source)
+            self.session = self.guess_log.start_session(self.GAME.mode, models, self.setup.source)
         except (LmgameError, sqlite3.Error) as error:
             self.guess_log = None
             self.notify(f"{error}; playing on without a log", title="guess log", severity="warning")

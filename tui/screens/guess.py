@@ -27,9 +27,44 @@ from tui.widgets.scoreboard import GuessScoreboard
 FINISHED = "The text is finished: press Ctrl+T for the next text."
 SKIPPED_CHARS = 200  # of the skipped text shown, its end
 
+GUESS_HELP = """\
+[b]Guess mode[/b]: type what you think the next token is, then see what the models predicted.
+
+[b]Keys[/b]
+  Enter     reveal: judge your guess and show each model's top predictions
+  Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
+  Ctrl+F    skip 10 tokens without guessing
+  Ctrl+T    next text
+  F1        this help
+  Ctrl+Q    quit
+
+[b]How a guess is read[/b]
+  ␣cat      a leading space is taken as typed
+  +ovsky    "+" glues the guess to the previous word, with no space
+  cat       otherwise a word gets its space after a word; punctuation, and anything
+            after a space, a newline or an opening bracket, gets none
+  "         a straight quote opens with a space, or closes without one
+  \\n        a line break
+  The line under the input shows the guess as judged and its tokens (␣ space, ⏎ newline).
+  You are right when your guess's first token is the true token.
+
+[b]The reveal[/b], per model
+  the true token's probability and rank, and your guess's first token's;
+  the whole guess's log-probability in nats (teacher-forced over all its tokens);
+  the top-k next tokens with bars (◀ true, ◀ you, ◀ both).
+  A model whose tokens do not start where the game's do is not judged there.
+
+[b]Score[/b]: your top-1 accuracy beside each model's on the same positions, on this text
+  and over the session.
+
+[b]Colours[/b]: each token read so far is coloured by the rank the first model gave it
+  (top 1 green, top 10 yellow, top 100 red, beyond purple), as GLTR does.
+"""
+
 
 class GuessScreen(GameScreen):
-    MODE = "guess"
+    GAME = GuessGame
+    HELP = GUESS_HELP
     # No priority bindings: a priority Enter would run before the keys typed just ahead of it reach the Input.
     # Enter comes from the focused GuessInput as Input.Submitted, in order; the Input binds no ctrl+n/f/t.
     BINDINGS: ClassVar[list[BindingType]] = [

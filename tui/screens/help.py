@@ -1,4 +1,4 @@
-"""The help modal: the keys of the current mode and how a typed guess is read."""
+"""The help modal: a game mode's own help (its screen's HELP), or a screen's introduction and its keys."""
 
 from __future__ import annotations
 
@@ -13,63 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.screens.lmgame_screen import LmgameScreen
-
-GUESS_HELP = """\
-[b]Guess mode[/b]: type what you think the next token is, then see what the models predicted.
-
-[b]Keys[/b]
-  Enter     reveal: judge your guess and show each model's top predictions
-  Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
-  Ctrl+F    skip 10 tokens without guessing
-  Ctrl+T    next text
-  F1        this help
-  Ctrl+Q    quit
-
-[b]How a guess is read[/b]
-  ␣cat      a leading space is taken as typed
-  +ovsky    "+" glues the guess to the previous word, with no space
-  cat       otherwise a word gets its space after a word; punctuation, and anything
-            after a space, a newline or an opening bracket, gets none
-  "         a straight quote opens with a space, or closes without one
-  \\n        a line break
-  The line under the input shows the guess as judged and its tokens (␣ space, ⏎ newline).
-  You are right when your guess's first token is the true token.
-
-[b]The reveal[/b], per model
-  the true token's probability and rank, and your guess's first token's;
-  the whole guess's log-probability in nats (teacher-forced over all its tokens);
-  the top-k next tokens with bars (◀ true, ◀ you, ◀ both).
-  A model whose tokens do not start where the game's do is not judged there.
-
-[b]Score[/b]: your top-1 accuracy beside each model's on the same positions, on this text
-  and over the session.
-
-[b]Colours[/b]: each token read so far is coloured by the rank the first model gave it
-  (top 1 green, top 10 yellow, top 100 red, beyond purple), as GLTR does.
-"""
-
-WHICH_HELP = """\
-[b]Which-one mode[/b]: two candidates for the next token, the true one and one drawn
-from the model. Say how likely it is that the FIRST is the true next token.
-
-[b]Keys[/b]
-  q, w      1%, 5% that the first is the true token
-  1 … 9     10% … 90%
-  o, p      95%, 99%
-  n, Space  skip this token
-  Ctrl+T    next text
-  F1, ?     this help
-  Ctrl+Q    quit
-
-After each answer: the model's odds, and its top-k (--top-k) with the true token marked ◀.
-
-[b]Score[/b]: log loss in bits, yours beside the model's (from its own two probabilities).
-Your perplexity is estimated by importance sampling: the other candidate is drawn from
-the model, so your odds on it stand in for your whole distribution over next tokens.
-Beside it, the model's: the same estimate from its own odds given as the nearest of the
-same answers, and its exact perplexity. README gives the estimate's bias.
-"""
-
+from tui.screens.modes import GAME_SCREENS
 
 INTRODUCTIONS = {
     "review": "[b]Review[/b]: your logged guesses, filtered by kind (the model right and you wrong, ...), model,\n"
@@ -126,8 +70,8 @@ class HelpScreen(LmgameScreen[None], ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            if self.mode in ("guess", "which"):
-                yield Static(GUESS_HELP if self.mode == "guess" else WHICH_HELP, markup=True)
+            if self.mode in GAME_SCREENS:
+                yield Static(GAME_SCREENS[self.mode].HELP, markup=True)
             else:
                 yield Static(keys_help(self.mode, self.bindings), markup=True)
             yield Static("[dim]Esc, F1 or q to close[/dim]", markup=True)

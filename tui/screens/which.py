@@ -20,13 +20,36 @@ from tui.widgets.reading import ReadingPane
 from tui.widgets.scoreboard import WhichScoreboard
 from tui.widgets.which import ANSWER_KEYS, AnswerCard, QuestionCard
 
+WHICH_HELP = """\
+[b]Which-one mode[/b]: two candidates for the next token, the true one and one drawn
+from the model. Say how likely it is that the FIRST is the true next token.
+
+[b]Keys[/b]
+  q, w      1%, 5% that the first is the true token
+  1 … 9     10% … 90%
+  o, p      95%, 99%
+  n, Space  skip this token
+  Ctrl+T    next text
+  F1, ?     this help
+  Ctrl+Q    quit
+
+After each answer: the model's odds, and its top-k (--top-k) with the true token marked ◀.
+
+[b]Score[/b]: log loss in bits, yours beside the model's (from its own two probabilities).
+Your perplexity is estimated by importance sampling: the other candidate is drawn from
+the model, so your odds on it stand in for your whole distribution over next tokens.
+Beside it, the model's: the same estimate from its own odds given as the nearest of the
+same answers, and its exact perplexity. README gives the estimate's bias.
+"""
+
 
 def _next_question(game: WhichGame) -> WhichQuestion | None:
     return None if game.finished else game.question()
 
 
 class WhichScreen(GameScreen):
-    MODE = "which"
+    GAME = WhichGame
+    HELP = WHICH_HELP
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "answer('1')", "Answer 1%…99%", key_display="q w 1-9 o p", id="answer"),
         *(Binding(key, f"answer('{key}')", f"{ANSWER_KEYS[key]:.0%} first", show=False)
