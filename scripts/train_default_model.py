@@ -77,6 +77,13 @@ def bits_per_byte(model, token_lists: list[list[int]], texts: list[str], bos: in
     return total_bits / total_bytes
 
 
+def first_token_nats(model, token_lists: list[list[int]], bos: int) -> float:
+    """Mean -ln p of each text's first token after BOS alone: how well BOS reads as "a story starts here"."""
+    with torch.inference_mode():
+        logprobs = torch.log_softmax(model(torch.tensor([[bos]])).logits[0, -1].float(), -1)
+    return float(-logprobs[[ids[0] for ids in token_lists if ids]].mean())
+
+
 def joined_windows(token_lists: list[list[int]], separator: int, bos: int, window: int) -> list[list[int]]:
     """The texts joined end to end (each after `separator`, as in training), cut into full windows of BOS and
     window - 1 text tokens: every position of the context is used, most of them far from a story's start."""
@@ -121,7 +128,8 @@ def stories260k_figures(texts: list[str], window: int) -> tuple[float, dict[str,
         model = AutoModelForCausalLM.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
     ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
-    return bits_per_byte(model, ids, texts, BOS_ID, 512), joined_figures(model, ids, texts, BOS_ID, BOS_ID, window)
+    joined = joined_figures(model, ids, texts, BOS_ID, BOS_ID, window)
+    return bits_per_byte(model, ids, texts, BOS_ID, 512), {**joined, "first_token": first_token_nats(model, ids, BOS_ID)}
 
 
 def _relative(value: object) -> str:
@@ -142,6 +150,7 @@ def main() -> None:
     parser.add_argument("--context", type=int, default=512)
     parser.add_argument("--seq", type=int, default=0, help="training sequence length (default: the context)")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--story-starts", type=float, default=0.5, help="share of windows that start a story")
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--sampled", type=Path, default=ROOT / "build" / "sampled_stories.jsonl")
@@ -170,6 +179,7 @@ def main() -> None:
     for ids in train_ids + sampled_ids:
         stream += ids + [eot]
     data = torch.tensor(stream)
+    story_starts = torch.tensor([i + 1 for i, token in enumerate(stream[: -args.seq - 1]) if token == eot])
     real_tokens = sum(map(len, train_ids))
     real_bytes = sum(len(t.encode()) for t in train)
     print(f"tokens: {len(stream):,} in training ({real_tokens:,} real, {real_bytes / real_tokens:.2f} bytes/token)")
@@ -199,9 +209,12 @@ def main() -> None:
         lr = args.lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for group in optimizer.param_groups:
             group["lr"] = lr
-        # each window is BOS then seq - 1 tokens from anywhere in the stream, as lmgame feeds a model: a window
-        # starts with BOS even in the middle of a story, and every position up to the context is trained
-        offsets = torch.randint(0, len(data) - args.seq, (args.batch,))
+        # each window is BOS then seq - 1 tokens, as lmgame feeds a model: a share of them from where a story starts
+        # (a text's first window), the rest from anywhere (a window in the middle of a long text also starts with
+        # BOS), so that every position up to the context is trained and BOS means both
+        anywhere = torch.randint(0, len(data) - args.seq, (args.batch,))
+        at_story = story_starts[torch.randint(0, len(story_starts), (args.batch,))]
+        offsets = torch.where(torch.rand(args.batch) < args.story_starts, at_story, anywhere)
         batch = torch.stack([torch.cat([data[:1], data[o : o + args.seq]]) for o in offsets])  # data[0] is BOS
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(batch[:, :-1]).logits
@@ -219,6 +232,7 @@ def main() -> None:
     model = model.half().float().eval()  # judge the weights as stored (float16) and as lmgame loads them
     ours = bits_per_byte(model, val_ids, validation, eot, args.context)
     ours_joined = joined_figures(model, val_ids, validation, eot, eot, args.context)
+    ours_joined["first_token"] = first_token_nats(model, val_ids, eot)
     theirs, theirs_joined = stories260k_figures(validation, args.context)
     ratio, joined_ratio = ours / theirs, ours_joined["bpb"] / theirs_joined["bpb"]
     print(f"validation bits per byte, each story alone: lmgame-default {ours:.4f}, stories260K {theirs:.4f}, "
@@ -227,7 +241,7 @@ def main() -> None:
           f"{ours_joined['bpb']:.4f}, stories260K {theirs_joined['bpb']:.4f}, ratio {joined_ratio:.3f}")
     for name, figures in (("lmgame-default", ours_joined), ("stories260K", theirs_joined)):
         print(f"{name}: nats/token before position {args.context // 2} {figures['nats_before_half']:.4f}, "
-              f"past it {figures['nats_past_half']:.4f}")
+              f"past it {figures['nats_past_half']:.4f}; a story's first token after BOS {figures['first_token']:.4f}")
     print(f"trained {step} steps, {tokens_seen:,} tokens in {(time.time() - start) / 60:.1f} min")
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -246,6 +260,7 @@ def main() -> None:
         ours_before=f"{ours_joined['nats_before_half']:.3f}", ours_past=f"{ours_joined['nats_past_half']:.3f}",
         theirs_before=f"{theirs_joined['nats_before_half']:.3f}",
         theirs_past=f"{theirs_joined['nats_past_half']:.3f}",
+        ours_first=f"{ours_joined['first_token']:.3f}", theirs_first=f"{theirs_joined['first_token']:.3f}",
     )
     (args.out / "README.md").write_text(card)
     (args.out / "training.json").write_text(json.dumps(
