@@ -2,6 +2,7 @@
 
     python scripts/sample_stories.py --stories 6144        # optional: extra stories, to build/
     python scripts/train_default_model.py --minutes 40      # or --steps N to repeat a run exactly
+    python scripts/train_default_model.py --init engine/default_model --steps 300 --lr 3e-4   # continue one
 
 Data: ../shared/data/tinystories/stories.jsonl (real TinyStories; one story in twenty, chosen by a hash of its
 text, is held out for validation) plus, when present, stories sampled from stories260K by
@@ -139,6 +140,14 @@ def _relative(value: object) -> str:
     return str(value)
 
 
+def card_row(card: Path, name: str) -> str:
+    """The text of one row of a model card's table: `| name | text |`."""
+    for line in card.read_text().splitlines():
+        if line.startswith(f"| {name} | "):
+            return line.removeprefix(f"| {name} | ").removesuffix(" |")
+    raise SystemExit(f"{card} has no '{name}' row")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=40.0, help="training time budget")
@@ -154,6 +163,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--sampled", type=Path, default=ROOT / "build" / "sampled_stories.jsonl")
+    parser.add_argument("--init", type=Path, help="continue training the model in this folder (its tokenizer kept)")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--out", type=Path, default=ROOT / "engine" / "default_model")
     args = parser.parse_args()
@@ -171,7 +181,13 @@ def main() -> None:
     sampled = read_texts(args.sampled) if args.sampled.exists() else []
     print(f"stories: {len(train)} real for training, {len(validation)} held out, {len(sampled)} sampled from stories260K")
 
-    tok = train_tokenizer(train + sampled, args.vocab)
+    if args.init:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(args.init / "tokenizer.json"))
+        base = {"card": (args.init / "README.md").read_text(), "training": json.loads((args.init / "training.json").read_text())}
+    else:
+        tok = train_tokenizer(train + sampled, args.vocab)
     eot = tok.token_to_id(EOT)
     encode = lambda texts: [e.ids for e in tok.encode_batch(texts)]  # noqa: E731
     train_ids, sampled_ids, val_ids = encode(train), encode(sampled), encode(validation)
@@ -189,7 +205,7 @@ def main() -> None:
         n_head=args.heads, resid_pdrop=args.dropout, embd_pdrop=args.dropout, attn_pdrop=args.dropout,
         bos_token_id=eot, eos_token_id=eot, tie_word_embeddings=True,
     )
-    model = GPT2LMHeadModel(config)
+    model = GPT2LMHeadModel.from_pretrained(args.init, torch_dtype=torch.float32) if args.init else GPT2LMHeadModel(config)
     params = sum(p.numel() for p in model.parameters())
     print(f"model: GPT-2 architecture, {params:,} parameters, {args.layers} layers, width {args.width}")
 
@@ -200,7 +216,7 @@ def main() -> None:
         lr=args.lr, betas=(0.9, 0.95),
     )
     budget = args.minutes * 60
-    warmup = 100
+    warmup = 20 if args.init else 100
     start, step, tokens_seen = time.time(), 0, 0
     model.train()
     while step < args.steps if args.steps else time.time() - start < budget:
@@ -250,11 +266,27 @@ def main() -> None:
         tokenizer_object=tok, bos_token=EOT, eos_token=EOT, unk_token=EOT, model_max_length=args.context
     )
     fast.save_pretrained(args.out)
+    minutes = (time.time() - start) / 60
+    command = " ".join(["python"] + sys.argv)
+    share = f"{args.story_starts:.0%} of them where a story starts, the rest"
+    training = (f"{step} steps, {tokens_seen:,} tokens, {minutes:.0f} minutes of wall-clock time on the CPU, AdamW, "
+                f"bfloat16 autocast; windows of {args.seq} tokens, each BOS then text: {share} from anywhere in the "
+                "stories (as lmgame feeds a model)")
+    data_row = (f"{len(train)} real TinyStories stories (Eldan & Li, 2023; CDLA-Sharing-1.0) and {len(sampled)} stories "
+                "sampled from the pretrained stories260K (karpathy/llama2.c, MIT) by `scripts/sample_stories.py`")
+    commands = f"`python scripts/sample_stories.py --stories 6144 --batch 1024`, then `{command}`"
+    if args.init:
+        with tempfile.TemporaryDirectory() as folder:
+            base_card = Path(folder) / "README.md"
+            base_card.write_text(base["card"])
+            training = f"{card_row(base_card, 'training')}; then continued: {training}"
+            data_row = f"{card_row(base_card, 'training data')}; continued on {len(train)} real and {len(sampled)} sampled"
+            base_commands = card_row(base_card, "commands").split(" (`--steps")[0]
+            commands = f"{base_commands}, then `{command}`"
     card = (ROOT / "scripts" / "default_model_card.md").read_text().format(
+        training=training, data=data_row, commands=commands,
         params=f"{params:,}", layers=args.layers, width=args.width, heads=args.heads, vocab=tok.get_vocab_size(),
-        context=args.context, train=len(train), validation=len(validation), sampled=len(sampled),
-        steps=step, tokens=f"{tokens_seen:,}", minutes=f"{(time.time() - start) / 60:.0f}", ours=f"{ours:.4f}",
-        theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}", command=" ".join(["python"] + sys.argv), seq=args.seq,
+        context=args.context, validation=len(validation), ours=f"{ours:.4f}", theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}",
         ours_joined=f"{ours_joined['bpb']:.4f}", theirs_joined=f"{theirs_joined['bpb']:.4f}",
         joined_ratio=f"{joined_ratio:.3f}", half=args.context // 2, window_tokens=args.context - 1,
         ours_before=f"{ours_joined['nats_before_half']:.3f}", ours_past=f"{ours_joined['nats_past_half']:.3f}",
@@ -266,7 +298,8 @@ def main() -> None:
     (args.out / "training.json").write_text(json.dumps(
         {"args": {k: _relative(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
          "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio, "joined": ours_joined,
-         "stories260k_joined": theirs_joined, "joined_ratio": joined_ratio}, indent=2) + "\n")
+         "stories260k_joined": theirs_joined, "joined_ratio": joined_ratio, "minutes": minutes,
+         **({"base": base["training"]} if args.init else {})}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
