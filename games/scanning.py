@@ -19,7 +19,8 @@ from engine.corpus import Document
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
-from games.candidates import Candidate, DocumentTimeout
+from games.candidates import Candidate
+from games.matches import FINDER_TIME_LIMIT, find_matches
 from games.names import is_name
 from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
@@ -40,7 +41,7 @@ class ScanOptions:
     threshold: float = 0.5
     max_tokens: int | None = None
     max_context: int | None = None
-    regex_timeout: float = 2.0
+    regex_timeout: float = FINDER_TIME_LIMIT
     examples: int = 5
 
 
@@ -79,16 +80,13 @@ def explained_positions(candidates: Sequence[Candidate], scan: ModelScan, timeou
     """Per document, token index -> the first candidate whose instance there predicts what the text says."""
     explained: list[dict[int, str]] = [{} for _ in scan.documents]
     for candidate in candidates:
-        for number, (document, result) in enumerate(zip(scan.documents, scan.scans)):
-            starts = result.starts.tolist()
-            try:
-                for found in candidate.find(document.text, timeout=timeout):
-                    if found.predicted is None or found.predicted != found.answer or not starts:
-                        continue
-                    index = bisect.bisect_right(starts, found.offset) - 1
-                    explained[number].setdefault(index, candidate.name)
-            except DocumentTimeout:
-                continue
+        for searched in find_matches(candidate, scan.documents, timeout):
+            starts = scan.scans[searched.number].starts.tolist()
+            for found in searched.found:  # where the finder timed out, what it found before explains as well
+                if found.predicted is None or found.predicted != found.answer or not starts:
+                    continue
+                index = bisect.bisect_right(starts, found.offset) - 1
+                explained[searched.number].setdefault(index, candidate.name)
     return explained
 
 

@@ -19,7 +19,8 @@ from engine.metrics import Bootstrap, mean, median
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scoring import SCORING_VERSION, Request, Score, Target, score_requests
 from engine.tokens import token_text
-from games.candidates import Candidate, DocumentTimeout, Found
+from games.candidates import Candidate, Found
+from games.matches import FINDER_TIME_LIMIT, find_matches
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -29,7 +30,7 @@ CONTEXT_SHOWN = 300  # characters of context kept in each instance row
 class ScoreOptions:
     limit: int | None = None  # instances per candidate, the first ones in corpus order
     max_context: int | None = None  # tokens of context
-    regex_timeout: float = 2.0  # seconds per document
+    regex_timeout: float = FINDER_TIME_LIMIT  # seconds per document
     batch_tokens: int | None = None  # the engine's default for the device
     seed: int = 0  # for the bootstrap
 
@@ -85,36 +86,32 @@ def find_instances(
     instances: list[tuple[int, Found]] = []
     failed: list[tuple[int, Found]] = []
     stats = FindStats()
-    for number, document in enumerate(corpus.documents):
-        if options.limit is not None and len(instances) >= options.limit:
-            break
-        owner, only_offset = corpus.only_at.get(number, (candidate.name, None))
-        if owner != candidate.name:
-            continue
+    mine = (candidate.name, None)  # a document of no candidate's examples, searched whole
+    owned = [n for n in range(len(corpus.documents)) if corpus.only_at.get(n, mine)[0] == candidate.name]
+    for searched in find_matches(candidate, [corpus.documents[n] for n in owned], options.regex_timeout):
+        number = owned[searched.number]
+        _, only_offset = corpus.only_at.get(number, mine)
         stats.documents += 1
-        stats.chars += len(document.text)
-        found_here: list[tuple[int, Found]] = []
-        try:
-            for found in candidate.find(document.text, timeout=options.regex_timeout):
-                if only_offset is not None and found.offset != only_offset:
-                    continue
-                found_here.append((number, found))
-        except DocumentTimeout:
+        stats.chars += len(searched.document.text)
+        if searched.timed_out:
             stats.skipped_documents += 1
             continue  # none of a skipped document's instances: a partial document would bias the counts
-        for item in found_here:
+        for found in searched.found:
+            if only_offset is not None and found.offset != only_offset:
+                continue
             stats.matches += 1
-            found = item[1]
             if found.error:
                 stats.predictor_errors += 1
-                stats.first_error = stats.first_error or f"{corpus.documents[number].id}: {found.error}"
-                failed.append(item)
+                stats.first_error = stats.first_error or f"{searched.document.id}: {found.error}"
+                failed.append((number, found))
             elif found.predicted is None:
                 stats.abstained += 1
             elif options.limit is None or len(instances) < options.limit:
-                instances.append(item)
+                instances.append((number, found))
         if documents_done:
             documents_done(number + 1)
+        if options.limit is not None and len(instances) >= options.limit:
+            break
     return instances, failed, stats
 
 

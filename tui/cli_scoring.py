@@ -179,25 +179,15 @@ def _check(paths: list[str]) -> int:
 def _show(candidate: Any, args: argparse.Namespace) -> int:
     from engine.corpus import read_documents
     from engine.tokens import visible
-    from games.candidates import DocumentTimeout
     from games.demo import demo_documents
     from games.display import printable, printable_json
+    from games.matches import first_matches
 
     documents = read_documents(args.corpus) if args.corpus else demo_documents()
-    matches = []
-    for document in documents:
-        if len(matches) >= args.limit:
-            break
-        try:
-            for found in candidate.find(document.text, timeout=2.0):
-                matches.append({"document": document.id, "offset": found.offset,
-                                "context": document.text[max(0, found.offset - 80) : found.offset],
-                                "answer": found.answer, "predicted": found.predicted, "foil": found.foil,
-                                "error": found.error})
-                if len(matches) >= args.limit:
-                    break
-        except DocumentTimeout:
-            continue
+    matches = [{"document": document.id, "offset": found.offset,
+                "context": document.text[max(0, found.offset - 80) : found.offset], "answer": found.answer,
+                "predicted": found.predicted, "foil": found.foil, "error": found.error}
+               for document, found in first_matches(candidate, documents, args.limit)]
     record = candidate_record(candidate)
     if args.json:
         print(printable_json({"candidate": record, "matches": matches}))
