@@ -16,6 +16,7 @@ import torch
 from engine.bigram import START, Bigram
 from engine.cache import cache_key
 from engine.corpus import Document
+from engine.errors import LmgameError
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
@@ -43,6 +44,15 @@ class ScanOptions:
     max_context: int | None = None
     regex_timeout: float = FINDER_TIME_LIMIT
     examples: int = 5
+
+    def __post_init__(self) -> None:
+        """LmgameError, naming the command's option, for a value no scan can use."""
+        if not 0 < self.threshold <= 1:
+            raise LmgameError("--threshold must be more than 0 and at most 1")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise LmgameError("--max-tokens must be at least 1")
+        if self.max_context is not None and self.max_context < 2:
+            raise LmgameError("--max-context must be at least 2 tokens")
 
 
 @dataclass

@@ -15,12 +15,13 @@ from typing import Any
 from engine.bigram import Bigram
 from engine.cache import ResultCache, cache_key, text_hash
 from engine.corpus import Document
+from engine.errors import LmgameError
 from engine.metrics import Bootstrap, mean, median
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scoring import SCORING_VERSION, Request, Score, Target, score_requests
 from engine.tokens import token_text
 from games.candidates import Candidate, Found
-from games.matches import FINDER_TIME_LIMIT, find_matches
+from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -33,6 +34,15 @@ class ScoreOptions:
     regex_timeout: float = FINDER_TIME_LIMIT  # seconds per document
     batch_tokens: int | None = None  # the engine's default for the device
     seed: int = 0  # for the bootstrap
+
+    def __post_init__(self) -> None:
+        """LmgameError, naming the command's option, for a value no run can use."""
+        if self.limit is not None and self.limit < 1:
+            raise LmgameError("--limit must be at least 1")
+        if self.max_context is not None and self.max_context < 2:
+            raise LmgameError("--max-context must be at least 2 tokens")
+        if not 0 < self.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
+            raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
 
     def key(self) -> dict[str, Any]:
         return {"limit": self.limit, "max_context": self.max_context, "regex_timeout": self.regex_timeout}

@@ -39,12 +39,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
-    if not 0 < args.threshold <= 1:
-        raise LmgameError("--threshold must be more than 0 and at most 1")
-    if args.max_tokens is not None and args.max_tokens < 1:
-        raise LmgameError("--max-tokens must be at least 1")
-    if args.max_context is not None and args.max_context < 2:
-        raise LmgameError("--max-context must be at least 2 tokens")
+    options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     library = load_library_warning(args.candidates)
     if args.corpus:
         documents = read_documents(args.corpus, whole=args.max_tokens is None)  # cut below, whatever its size
@@ -52,7 +47,6 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
         documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS, whole=args.max_tokens is None)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
-    options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()

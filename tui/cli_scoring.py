@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.matches import MAX_REGEX_TIMEOUT
 from games.numbers import figure, probability
 
 MAX_SCORE_MODELS = 8
-MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
 DATASET_DOCUMENTS = 1000
 TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
     ("n", "n", "{:d}"),
@@ -230,12 +230,8 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     from games.scoring import ScoreOptions, score_all
     from tui.progress import StderrProgress
 
-    if args.limit is not None and args.limit < 1:
-        raise LmgameError("--limit must be at least 1")
-    if args.max_context is not None and args.max_context < 2:
-        raise LmgameError("--max-context must be at least 2 tokens")
-    if not 0 < args.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
-        raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
+    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
+                           seed=args.seed)
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
@@ -244,8 +240,6 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     corpus = _corpus(args, candidates)
     out = _prepare_out(args.out)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
-    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
-                           seed=args.seed)
     cache = ResultCache(None if args.no_cache else score_cache_dir())
     progress = StderrProgress()
     try:
@@ -315,8 +309,7 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
     from games.share import finding, write_finding
     from tui.progress import StderrProgress
 
-    if args.limit is not None and args.limit < 1:
-        raise LmgameError("--limit must be at least 1")
+    options = ScoreOptions(limit=args.limit)
     (candidate,) = load_library_warning(args.candidates).select([args.name])
     if args.examples:
         corpus = examples_corpus([candidate])
@@ -327,7 +320,7 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
     progress = StderrProgress()
     try:
-        results = score_all([candidate], models, corpus, ScoreOptions(limit=args.limit),
+        results = score_all([candidate], models, corpus, options,
                             ResultCache(score_cache_dir()), progress)
     finally:
         progress.close()
