@@ -164,24 +164,14 @@ def _load_models(names: list[str] | None, device: str, dtype: str, limit: int = 
     return loaded
 
 
-def _documents(args: argparse.Namespace) -> tuple[list[Any], str]:
-    from engine.corpus import dataset_documents, read_documents, text_document
-    from games.demo import demo_documents
-
-    if args.text is not None:
-        return [text_document(args.text)], "--text"
-    if args.file:
-        return read_documents(args.file), args.file
-    if args.dataset:
-        return dataset_documents(args.dataset), f"dataset:{args.dataset}"
-    return demo_documents(), "demo"
-
-
 def run_play(args: argparse.Namespace) -> int:
     _check_top_k(args.top_k)
     if not 0 <= args.seed < 2**63:
         raise LmgameError("--seed must be between 0 and 2**63 - 1")
-    documents, source = _documents(args)
+    from games.documents import PLAY_DATASET_DOCUMENTS, source_documents
+
+    documents, source = source_documents(args.text, args.file or None, args.dataset or None,
+                                         dataset_most=PLAY_DATASET_DOCUMENTS)
     models = _load_models(args.model, args.device, args.dtype)
     from tui.app import LmgameApp, PlaySetup
 

@@ -10,8 +10,6 @@ from typing import Any
 
 from engine.errors import LmgameError
 
-DATASET_DOCUMENTS = 1000
-
 
 def add_parser(commands: Any, add_model_options: Any) -> None:
     scan = commands.add_parser("scan", help="where a model is confident and correct, and what explains it")
@@ -33,7 +31,7 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 
 
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.corpus import dataset_documents, read_documents
+    from games.documents import source_documents
     from games.paths import score_cache_dir
     from games.scanning import ScanOptions, catalogue, compare, limit_documents, markdown, scan_model
     from tui.cli_scoring import load_library_warning
@@ -41,10 +39,8 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
 
     options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     library = load_library_warning(args.candidates)
-    if args.corpus:
-        documents = read_documents(args.corpus, whole=args.max_tokens is None)  # cut below, whatever its size
-    else:
-        documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS, whole=args.max_tokens is None)
+    # with --max-tokens, a document of any size is read: it is cut below
+    documents, _ = source_documents(file=args.corpus, dataset=args.dataset, whole=args.max_tokens is None)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
     folder = None if args.no_cache else score_cache_dir() / "scans"

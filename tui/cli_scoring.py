@@ -16,7 +16,6 @@ from games.matches import MAX_REGEX_TIMEOUT
 from games.numbers import figure, probability
 
 MAX_SCORE_MODELS = 8
-DATASET_DOCUMENTS = 1000
 TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
@@ -177,13 +176,12 @@ def _check(paths: list[str]) -> int:
 
 
 def _show(candidate: Any, args: argparse.Namespace) -> int:
-    from engine.corpus import read_documents
     from engine.tokens import visible
-    from games.demo import demo_documents
     from games.display import printable, printable_json
+    from games.documents import source_documents
     from games.matches import first_matches
 
-    documents = read_documents(args.corpus) if args.corpus else demo_documents()
+    documents, _ = source_documents(file=args.corpus or None)
     matches = [{"document": document.id, "offset": found.offset,
                 "context": document.text[max(0, found.offset - 80) : found.offset], "answer": found.answer,
                 "predicted": found.predicted, "foil": found.foil, "error": found.error}
@@ -210,7 +208,7 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
 
 
 def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
-    from engine.corpus import dataset_documents, read_documents
+    from games.documents import source_documents
     from games.scoring import Corpus, examples_corpus
 
     if args.examples:
@@ -218,9 +216,8 @@ def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
         if not corpus.documents:
             raise LmgameError("none of these candidates has examples to score")
         return corpus
-    if args.corpus:
-        return Corpus(args.corpus, read_documents(args.corpus))
-    return Corpus(f"dataset:{args.dataset}", dataset_documents(args.dataset, limit=DATASET_DOCUMENTS))
+    documents, label = source_documents(file=args.corpus, dataset=args.dataset)
+    return Corpus(label, documents)
 
 
 def run_score(args: argparse.Namespace, load_models: Any) -> int:
@@ -301,8 +298,7 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
 
 def run_share(args: argparse.Namespace, load_models: Any) -> int:
     from engine.cache import ResultCache
-    from engine.corpus import read_documents
-    from games.demo import demo_documents
+    from games.documents import source_documents
     from games.paths import score_cache_dir
     from games.score_history import record_scores
     from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
@@ -313,10 +309,9 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
     (candidate,) = load_library_warning(args.candidates).select([args.name])
     if args.examples:
         corpus = examples_corpus([candidate])
-    elif args.corpus:
-        corpus = Corpus(args.corpus, read_documents(args.corpus))
     else:
-        corpus = Corpus("demo", demo_documents())
+        documents, label = source_documents(file=args.corpus or None)
+        corpus = Corpus(label, documents)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
     progress = StderrProgress()
     try:

@@ -21,13 +21,13 @@ from engine.corpus import Document
 from engine.errors import LmgameError
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
+from games.documents import documents_for_rows
 from games.numbers import figure, probability
 from games.paths import user_candidates_dir
 from games.patterns import Proposal, fitted
 from games.preview_matches import Preview, preview
 from games.review import ReviewRow
 from games.scoring import Corpus, ScoreOptions, score_all
-from tui.documents import documents_for_rows
 from tui.literal import ControlPictures, context_cell, literal, token_shown
 from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
 from tui.model_lock import BUSY, SCORING
