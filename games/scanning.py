@@ -7,7 +7,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,10 @@ class ModelScan:
     @property
     def tokens(self) -> int:
         return int(sum(int((s.rank > 0).sum()) for s in self.scans))
+
+    def token(self, document: int, index: int) -> str:
+        """The text of a scanned token, as the model's tokenizer writes it."""
+        return token_text(self.lm.tokenizer, int(self.scans[document].ids[index]))
 
 
 def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: int | None) -> list[Document]:
@@ -343,3 +347,21 @@ def group_rows(scan: ModelScan, positions: list[tuple[int, int]]) -> list[Review
 def promote_group(scan: ModelScan, group: Group) -> Proposal:
     return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions),
                             f"a scan group of {group.count} positions")
+
+
+def token_records(scan: ModelScan) -> Iterator[dict[str, Any]]:
+    """Every scanned token as a record (`lmgame scan --out` writes them to tokens.jsonl)."""
+    tokenizer = scan.lm.tokenizer
+    for document, tokens in zip(scan.documents, scan.scans):
+        for index in range(len(tokens.ids)):
+            yield {"document": document.id, "index": index, "offset": int(tokens.starts[index]),
+                   "token": token_text(tokenizer, int(tokens.ids[index])),
+                   "logprob": _finite(tokens.logprob[index]), "rank": int(tokens.rank[index]),
+                   "entropy": _finite(tokens.entropy[index]),
+                   "top1": token_text(tokenizer, int(tokens.top1[index])) if int(tokens.top1[index]) >= 0 else None}
+
+
+def _finite(value: Any) -> float | None:
+    """A stored number, or None (JSON null) where nothing was scored: the first token of a model without BOS."""
+    number = float(value)
+    return None if math.isnan(number) else number

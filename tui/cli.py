@@ -147,21 +147,10 @@ def _check_utf8(argv: list[str]) -> None:
 
 
 def _load_models(names: list[str] | None, device: str, dtype: str, limit: int = MAX_MODELS) -> list[Any]:
-    from engine.models import load_model
+    from games.models import load_models
 
-    names = names or [None]
-    if len(names) > limit:
-        raise LmgameError(f"at most {limit} models at once; got {len(names)}")
-    loaded = []
-    for name in names:
-        print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)
-        lm = load_model(name, device=device, dtype=dtype)
-        for other in loaded:
-            if (other.identity.source, other.identity.revision) == (lm.identity.source, lm.identity.revision):
-                raise LmgameError(f"--model {name or 'default'} is the same model as {other.identity.name}: "
-                                  "each model plays once")
-        loaded.append(lm)
-    return loaded
+    return load_models(names, device, dtype, limit,
+                       loading=lambda name: print(f"lmgame: loading {name}...", file=sys.stderr, flush=True))
 
 
 def run_play(args: argparse.Namespace) -> int:
@@ -191,12 +180,12 @@ def _check_top_k(top_k: int) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from engine.predict import predict
-    from engine.tokens import visible
+    from games.display import visible
+    from games.models import prediction
 
     _check_top_k(args.top_k)
     (lm,) = _load_models([args.model] if args.model else None, args.device, args.dtype)
-    result = predict(lm, args.text, args.top_k, tuple(args.answer))
+    result = prediction(lm, args.text, args.top_k, tuple(args.answer))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
@@ -212,10 +201,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from engine.models import DEFAULT_MODEL_NAME, cached_hub_models, default_model_dir
+    from games.models import models_at_hand
 
-    entries = [{"name": DEFAULT_MODEL_NAME, "kind": "embedded", "path": str(default_model_dir())}]
-    entries += [{**m, "kind": "hf-cache"} for m in cached_hub_models()]
+    entries = models_at_hand()
     if args.json:
         print(json.dumps({"models": entries}))
         return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -82,35 +81,21 @@ def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: A
 
 
 def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
-    from engine.tokens import token_text
+    from games.scanning import token_records
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "scan.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
         (folder / "scan.md").write_text(report, encoding="utf-8")
         with (folder / "tokens.jsonl").open("w", encoding="utf-8") as handle:
-            for document, tokens in zip(scan.documents, scan.scans):
-                for index in range(len(tokens.ids)):
-                    handle.write(json.dumps({
-                        "document": document.id, "index": index, "offset": int(tokens.starts[index]),
-                        "token": token_text(scan.lm.tokenizer, int(tokens.ids[index])),
-                        "logprob": _finite(tokens.logprob[index]), "rank": int(tokens.rank[index]),
-                        "entropy": _finite(tokens.entropy[index]),
-                        "top1": token_text(scan.lm.tokenizer, int(tokens.top1[index]))
-                        if int(tokens.top1[index]) >= 0 else None,
-                    }, ensure_ascii=False) + "\n")
+            for record in token_records(scan):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as error:
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _finite(value: Any) -> float | None:
-    """A stored number, or None (JSON null) where nothing was scored: the first token of a model without BOS."""
-    number = float(value)
-    return None if math.isnan(number) else number
-
-
 def _table(result: dict[str, Any]) -> str:
-    from engine.tokens import visible
+    from games.display import visible
 
     headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "
                 f"and correct (p >= {result['threshold']}), {result['explained']} explained by the library: "

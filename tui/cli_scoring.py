@@ -176,8 +176,7 @@ def _check(paths: list[str]) -> int:
 
 
 def _show(candidate: Any, args: argparse.Namespace) -> int:
-    from engine.tokens import visible
-    from games.display import printable, printable_json
+    from games.display import printable, printable_json, visible
     from games.documents import source_documents
     from games.matches import first_matches
 
@@ -221,8 +220,7 @@ def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
 
 
 def run_score(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.cache import ResultCache
-    from games.paths import score_cache_dir
+    from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import ScoreOptions, score_all
     from tui.progress import StderrProgress
@@ -237,7 +235,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     corpus = _corpus(args, candidates)
     out = _prepare_out(args.out)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
-    cache = ResultCache(None if args.no_cache else score_cache_dir())
+    cache = score_cache(kept=not args.no_cache)
     progress = StderrProgress()
     try:
         results = score_all(candidates, models, corpus, options, cache, progress)
@@ -297,9 +295,8 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
 
 
 def run_share(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.cache import ResultCache
     from games.documents import source_documents
-    from games.paths import score_cache_dir
+    from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
     from games.share import finding, write_finding
@@ -316,7 +313,7 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
     progress = StderrProgress()
     try:
         results = score_all([candidate], models, corpus, options,
-                            ResultCache(score_cache_dir()), progress)
+                            score_cache(), progress)
     finally:
         progress.close()
     record_scores([r.summary() for r in results])

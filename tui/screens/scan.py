@@ -19,7 +19,6 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import LmgameError
-from engine.tokens import token_text
 from games.numbers import probability
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
@@ -273,7 +272,7 @@ class ScanScreen(LmgameScreen[None]):
             result = self._scan_of(scan)
             if self.index >= len(result.ids) or scan is not self.main:
                 continue
-            token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
+            token = scan.token(self.document, self.index)
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
             name = pictured(scan.lm.identity.name)
@@ -283,19 +282,19 @@ class ScanScreen(LmgameScreen[None]):
 
     @work(thread=True, exclusive=True, group="scan-top-k")
     def _top_k(self, key: tuple[int, int]) -> None:
-        from engine.predict import predict
+        from games.models import top_k_after
 
         document, index = key
         result = self.main.scans[document]
         start = int(result.starts[index])
         context = self.main.documents[document].text[:start]
-        true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
+        true = self.main.token(document, index)
         lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
             name = pictured(scan.lm.identity.name)
             try:
                 with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
-                    top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
+                    top = top_k_after(scan.lm, context, TOP_K)
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
                 lines.append(pictured(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
                 continue
