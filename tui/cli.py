@@ -162,13 +162,11 @@ def run_play(args: argparse.Namespace) -> int:
     documents, source = source_documents(args.text, args.file or None, args.dataset or None,
                                          dataset_most=PLAY_DATASET_DOCUMENTS)
     models = _load_models(args.model, args.device, args.dtype)
-    from tui.app import LmgameApp, PlaySetup
+    from tui.app import PlaySetup, run_app
 
     setup = PlaySetup(models=models, documents=documents, source=source, mode=args.mode, top_k=args.top_k,
                       seed=args.seed)
-    app = LmgameApp(setup)
-    app.run()
-    return app.return_code or 0
+    return run_app(setup)
 
 
 MAX_TOP_K = 1000

@@ -70,14 +70,12 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
 
 
 def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: dict[str, Any]) -> int:
-    from tui.app import LmgameApp, PlaySetup
+    from tui.app import PlaySetup, run_app
     from tui.screens.scan import build_view
 
     view = build_view(scans, candidates, options, result)
     setup = PlaySetup(models=models, documents=scans[0].documents, source="scan", start="scan", scan=view)
-    app = LmgameApp(setup)
-    app.run()
-    return app.return_code or 0
+    return run_app(setup)
 
 
 def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
