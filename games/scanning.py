@@ -219,11 +219,13 @@ def coverage(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpti
 
 
 def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions,
-              found: Coverage | None = None) -> dict[str, Any]:
-    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
+              found: Coverage | None = None, groups: list[Group] | None = None) -> dict[str, Any]:
+    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more); `found` and
+    `groups` where they are computed already."""
     found = found or coverage(scan, candidates, options)
     correct, covered, left, explained = found.correct, found.covered, found.left, found.explained
-    bigram = fit_bigram(scan)
+    if groups is None:
+        groups = group_positions(scan, left, fit_bigram(scan))
     total_bytes = sum(s.bytes for s in scan.scans)
     tokens = scan.tokens
     return {
@@ -239,7 +241,7 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
         "mean_logprob": float(torch.cat([s.logprob.float()[s.rank > 0] for s in scan.scans]).mean())
         if tokens else None,
         "bytes_per_token": total_bytes / max(1, sum(len(s.ids) for s in scan.scans)),
-        "groups": group_records(scan, group_positions(scan, left, bigram), options.examples),
+        "groups": group_records(scan, groups, options.examples),
     }
 
 
@@ -273,11 +275,16 @@ def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
     return pairs, a_only, b_only, sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
 
 
-def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
+def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
+            positions: tuple[list[Pair], list[Pair], list[Pair], int] | None = None,
+            a_groups: list[Group] | None = None) -> dict[str, Any]:
     """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
-    distribution of the log-probability difference (a minus b) on the pieces of text both predict."""
-    pairs, a_only_pairs, b_only_pairs, both = compare_positions(a, b, options)
+    distribution of the log-probability difference (a minus b) on the pieces of text both predict; `positions`
+    (compare_positions') and `a_groups` (of what only a gets) where they are computed already."""
+    pairs, a_only_pairs, b_only_pairs, both = positions or compare_positions(a, b, options)
     a_only = [(d, i) for d, i, _ in a_only_pairs]
+    if a_groups is None:
+        a_groups = group_positions(a, a_only, fit_bigram(a))
     b_only = [(d, j) for d, _, j in b_only_pairs]
     diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
     quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
@@ -290,9 +297,64 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
         "other_only": len(b_only),
         "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else None,
                          **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles))},
-        "model_only_groups": group_records(a, group_positions(a, a_only, fit_bigram(a)), options.examples),
+        "model_only_groups": group_records(a, a_groups, options.examples),
         "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
     }
+
+
+@dataclass
+class ScanView:
+    """What the scan screen browses: the scans (one or two models) and the groups of positions."""
+
+    scans: list[ModelScan]
+    groups: list[Group]  # of the first model's unexplained confident-correct positions
+    compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with a second model
+    summary: str
+
+
+@dataclass
+class ScanCatalogue:
+    """A scan's catalogue with each piece computed once: the command's JSON (`result`) and the scan screen's
+    groups (`view`) read the same coverage, bigram and comparison."""
+
+    scans: list[ModelScan]
+    candidates: int  # how many candidates explained positions
+    result: dict[str, Any]  # `catalogue`'s JSON, with `compare`'s under "compare" for a second model
+    groups: list[Group]  # of the first model's unexplained confident-correct positions
+    bigram: Bigram  # fitted on the first model's scan
+    only: tuple[list[Group], list[Pair]] | None  # two models: the groups of what only the first gets, and the
+    # positions only the second gets
+
+    def view(self) -> ScanView:
+        """The groups to browse: the first model's unexplained confident-correct positions, and with two models
+        the positions only one of them gets (located in the first model's tokens, on text both split alike)."""
+        main, result = self.scans[0], self.result
+        compared: list[tuple[str, list[Group]]] = []
+        if self.only is not None:
+            main_groups, other_only = self.only
+            other_groups = group_positions(main, [(d, i) for d, i, _ in other_only], self.bigram)
+            compared = [(f"only {main.lm.identity.name}", main_groups),
+                        (f"only {self.scans[1].lm.identity.name}", other_groups)]
+        summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
+                   f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
+        return ScanView(self.scans, self.groups, compared, summary)
+
+
+def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], options: ScanOptions) -> ScanCatalogue:
+    """The catalogue of the first scan, compared with the second where there are two."""
+    main = scans[0]
+    found = coverage(main, candidates, options)
+    bigram = fit_bigram(main)
+    groups = group_positions(main, found.left, bigram)
+    result = catalogue(main, candidates, options, found, groups)
+    only = None
+    if len(scans) > 1:
+        positions = compare_positions(main, scans[1], options)
+        _, main_only, other_only, _ = positions
+        main_groups = group_positions(main, [(d, i) for d, i, _ in main_only], bigram)
+        result["compare"] = compare(main, scans[1], options, positions, main_groups)
+        only = (main_groups, other_only)
+    return ScanCatalogue(scans, len(candidates), result, groups, bigram, only)
 
 
 def markdown(result: dict[str, Any]) -> str:

@@ -32,7 +32,7 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from games.documents import source_documents
     from games.paths import score_cache_dir
-    from games.scanning import ScanOptions, catalogue, compare, limit_documents, markdown, scan_model
+    from games.scanning import ScanOptions, limit_documents, markdown, scan_catalogue, scan_model
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
@@ -53,13 +53,12 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
                  for lm in models]
     finally:
         progress.close()
-    result = catalogue(scans[0], list(library.candidates.values()), options)
-    if len(scans) > 1:
-        result["compare"] = compare(scans[0], scans[1], options)
+    found = scan_catalogue(scans, list(library.candidates.values()), options)
+    result = found.result
     if out is not None:
         _write_out(out, result, scans[0], markdown(result))
     if args.open:
-        return _open(models, scans, list(library.candidates.values()), options, result)
+        return _open(models, found.view())
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False))
     elif args.format == "markdown":
@@ -69,12 +68,10 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     return 0
 
 
-def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: dict[str, Any]) -> int:
+def _open(models: list[Any], view: Any) -> int:
     from tui.app import PlaySetup, run_app
-    from tui.screens.scan import build_view
 
-    view = build_view(scans, candidates, options, result)
-    setup = PlaySetup(models=models, documents=scans[0].documents, source="scan", start="scan", scan=view)
+    setup = PlaySetup(models=models, documents=view.scans[0].documents, source="scan", start="scan", scan=view)
     return run_app(setup)
 
 
