@@ -4,6 +4,7 @@ grouped by simple features, and what one model gets that another does not (the T
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -87,6 +88,19 @@ def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOpti
     texts = [d.text for d in kept]
     key = cache_key("scan", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), options.max_context)
     return ModelScan(lm, kept, scan_corpus(lm, texts, folder, key, options.max_context, progress))
+
+
+def scan_models(models: Sequence[LoadedModel], documents: Sequence[Document], options: ScanOptions, folder: Any,
+                progress: Callable[[str, int, int], None] | None = None) -> list[ModelScan]:
+    """Each model's scan of the very same texts: cut to `options.max_tokens` once, by the first model;
+    `progress` hears (what, done, total) per model."""
+    kept = limit_documents(models[0], documents, options.max_tokens)
+    cut = dataclasses.replace(options, max_tokens=None)
+
+    def scanning_with(name: str) -> Callable[[int, int], None]:
+        return lambda done, total: progress(f"scanning with {name}", done, total) if progress else None
+
+    return [scan_model(lm, kept, cut, folder, scanning_with(lm.identity.name)) for lm in models]
 
 
 def explained_positions(candidates: Sequence[Candidate], scan: ModelScan, timeout: float

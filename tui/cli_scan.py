@@ -32,7 +32,7 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from games.documents import source_documents
     from games.paths import score_cache_dir
-    from games.scanning import ScanOptions, limit_documents, markdown, scan_catalogue, scan_model
+    from games.scanning import ScanOptions, markdown, scan_catalogue, scan_models
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
@@ -45,12 +45,8 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()
-    documents = limit_documents(models[0], documents, options.max_tokens)
-    options.max_tokens = None  # cut once, by the first model: a compared model scans the very same texts
     try:
-        scans = [scan_model(lm, documents, options, folder,
-                            lambda done, total, name=lm.identity.name: progress(f"scanning with {name}", done, total))
-                 for lm in models]
+        scans = scan_models(models, documents, options, folder, progress)
     finally:
         progress.close()
     found = scan_catalogue(scans, list(library.candidates.values()), options)

@@ -181,10 +181,11 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
     from games.matches import first_matches
 
     documents, _ = source_documents(file=args.corpus or None)
-    matches = [{"document": document.id, "offset": found.offset,
-                "context": document.text[max(0, found.offset - 80) : found.offset], "answer": found.answer,
-                "predicted": found.predicted, "foil": found.foil, "error": found.error}
-               for document, found in first_matches(candidate, documents, args.limit)]
+    matches: list[dict[str, Any]] = [
+        {"document": document.id, "offset": found.offset,
+         "context": document.text[max(0, found.offset - 80) : found.offset], "answer": found.answer,
+         "predicted": found.predicted, "foil": found.foil, "error": found.error}
+        for document, found in first_matches(candidate, documents, args.limit)]
     record = candidate_record(candidate)
     if args.json:
         print(printable_json({"candidate": record, "matches": matches}))
