@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine.corpus import Document
-from games.candidates import Candidate, DocumentTimeout, Found
+
+if TYPE_CHECKING:  # the command line reads the limits below while it builds its help: it needs no finder yet
+    from games.candidates import Candidate, Found
 
 FINDER_TIME_LIMIT = 2.0  # seconds a finder may spend on one document, unless the user gives another limit
 MAX_REGEX_TIMEOUT = 600  # the longest limit a user may give
@@ -28,6 +31,8 @@ def find_matches(candidate: Candidate, documents: Iterable[Document], timeout: f
     """Each document's matches, document by document and lazily: a caller that stops iterating stops the search.
     With `most`, the search ends once `most` matches are found in documents searched within the time limit (the
     document where that happens is cut there); `stop()`, asked before each document, ends it too."""
+    from games.candidates import DocumentTimeout
+
     total = 0
     for number, document in enumerate(documents):
         if (most is not None and total >= most) or (stop is not None and stop()):

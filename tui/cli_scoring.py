@@ -313,8 +313,7 @@ def run_share(args: argparse.Namespace, load_models: Any) -> int:
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
     progress = StderrProgress()
     try:
-        results = score_all([candidate], models, corpus, options,
-                            score_cache(), progress)
+        results = score_all([candidate], models, corpus, options, score_cache(), progress)
     finally:
         progress.close()
     record_scores([r.summary() for r in results])
