@@ -332,23 +332,22 @@ class ScanCatalogue:
     groups (`view`) read the same coverage, bigram and comparison."""
 
     scans: list[ModelScan]
-    candidates: int  # how many candidates explained positions
+    candidates: int  # in the library that explains positions
     result: dict[str, Any]  # `catalogue`'s JSON, with `compare`'s under "compare" for a second model
     groups: list[Group]  # of the first model's unexplained confident-correct positions
     bigram: Bigram  # fitted on the first model's scan
-    only: tuple[list[Group], list[Pair]] | None  # two models: the groups of what only the first gets, and the
-    # positions only the second gets
+    only_first: list[Group] = field(default_factory=list)  # two models: groups of what only the first gets
+    only_second: list[Pair] = field(default_factory=list)  # two models: the positions only the second gets
 
     def view(self) -> ScanView:
         """The groups to browse: the first model's unexplained confident-correct positions, and with two models
         the positions only one of them gets (located in the first model's tokens, on text both split alike)."""
         main, result = self.scans[0], self.result
         compared: list[tuple[str, list[Group]]] = []
-        if self.only is not None:
-            main_groups, other_only = self.only
-            other_groups = group_positions(main, [(d, i) for d, i, _ in other_only], self.bigram)
-            compared = [(f"only {main.lm.identity.name}", main_groups),
-                        (f"only {self.scans[1].lm.identity.name}", other_groups)]
+        if len(self.scans) > 1:
+            only_second = group_positions(main, [(d, i) for d, i, _ in self.only_second], self.bigram)
+            compared = [(f"only {main.lm.identity.name}", self.only_first),
+                        (f"only {self.scans[1].lm.identity.name}", only_second)]
         summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
                    f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
         return ScanView(self.scans, self.groups, compared, summary)
@@ -361,14 +360,14 @@ def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], opti
     bigram = fit_bigram(main)
     groups = group_positions(main, found.left, bigram)
     result = catalogue(main, candidates, options, found, groups)
-    only = None
+    only_first: list[Group] = []
+    only_second: list[Pair] = []
     if len(scans) > 1:
         positions = compare_positions(main, scans[1], options)
-        _, main_only, other_only, _ = positions
-        main_groups = group_positions(main, [(d, i) for d, i, _ in main_only], bigram)
-        result["compare"] = compare(main, scans[1], options, positions, main_groups)
-        only = (main_groups, other_only)
-    return ScanCatalogue(scans, len(candidates), result, groups, bigram, only)
+        _, first_pairs, only_second, _ = positions
+        only_first = group_positions(main, [(d, i) for d, i, _ in first_pairs], bigram)
+        result["compare"] = compare(main, scans[1], options, positions, only_first)
+    return ScanCatalogue(scans, len(candidates), result, groups, bigram, only_first, only_second)
 
 
 def markdown(result: dict[str, Any]) -> str:
