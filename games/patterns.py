@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
+from engine.corpus import Document
 from engine.tokens import visible
 from games.candidate_files import load_toml
 from games.candidates import Candidate, DocumentTimeout, Example
+from games.matches import find_matches
 from games.names import is_name
 from games.paths import builtin_candidates_dir
 from games.review import DISAGREEMENTS, ReviewRow
@@ -29,7 +31,6 @@ SPACE = re.compile(r"\s+")
 CLOSING = set("\"')]}.,!?;:”’")
 EXAMPLE_TAILS = (200, 600, 2000)  # characters of context an example keeps: the shortest its finder needs
 MOST_EXAMPLES = 3
-TEXT_TIME_LIMIT = 2.0  # seconds a finder may take on one text while looking for examples (scoring's default)
 LOOKED_AT = 200  # instances in the texts looked at for examples, at most (as many as the editor previews)
 NOTE = re.compile(r"\(promoted from [^()]*\)\.?$")  # the note a proposal's description ends with
 
@@ -141,16 +142,14 @@ def right_instances(candidate: Candidate, texts: Iterable[str], most: int = LOOK
     """(context, answer) of each instance in the texts where the heuristic is right, lazily, in order, among the
     first `most` instances found."""
     looked_at = 0
-    for text in texts:
-        try:
-            for found in candidate.find(text, timeout=TEXT_TIME_LIMIT):
-                looked_at += 1
-                if not found.error and found.predicted == found.answer:
-                    yield text[: found.offset], found.answer
-                if looked_at >= most:
-                    return
-        except DocumentTimeout:
-            continue
+    documents = (Document(f"text {number}", text) for number, text in enumerate(texts, start=1))
+    for searched in find_matches(candidate, documents, most=most):
+        for found in searched.found:  # where the finder timed out, what it found before
+            looked_at += 1
+            if not found.error and found.predicted == found.answer:
+                yield searched.document.text[: found.offset], found.answer
+            if looked_at >= most:
+                return
 
 
 def _described(lead: str, origin: str) -> str:

@@ -4,10 +4,11 @@ grouped by simple features, and what one model gets that another does not (the T
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,12 @@ import torch
 from engine.bigram import START, Bigram
 from engine.cache import cache_key
 from engine.corpus import Document
+from engine.errors import LmgameError
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scan import DocumentScan, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
-from games.candidates import Candidate, DocumentTimeout
+from games.candidates import Candidate
+from games.matches import FINDER_TIME_LIMIT, find_matches
 from games.names import is_name
 from games.patterns import Proposal, propose_for_rows
 from games.review import ModelVerdict, ReviewRow
@@ -40,8 +43,17 @@ class ScanOptions:
     threshold: float = 0.5
     max_tokens: int | None = None
     max_context: int | None = None
-    regex_timeout: float = 2.0
+    regex_timeout: float = FINDER_TIME_LIMIT
     examples: int = 5
+
+    def __post_init__(self) -> None:
+        """LmgameError, naming the command's option, for a value no scan can use."""
+        if not 0 < self.threshold <= 1:
+            raise LmgameError("--threshold must be more than 0 and at most 1")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise LmgameError("--max-tokens must be at least 1")
+        if self.max_context is not None and self.max_context < 2:
+            raise LmgameError("--max-context must be at least 2 tokens")
 
 
 @dataclass
@@ -57,6 +69,10 @@ class ModelScan:
     @property
     def tokens(self) -> int:
         return int(sum(int((s.rank > 0).sum()) for s in self.scans))
+
+    def token(self, document: int, index: int) -> str:
+        """The text of a scanned token, as the model's tokenizer writes it."""
+        return token_text(self.lm.tokenizer, int(self.scans[document].ids[index]))
 
 
 def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: int | None) -> list[Document]:
@@ -74,21 +90,31 @@ def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOpti
     return ModelScan(lm, kept, scan_corpus(lm, texts, folder, key, options.max_context, progress))
 
 
+def scan_models(models: Sequence[LoadedModel], documents: Sequence[Document], options: ScanOptions, folder: Any,
+                progress: Callable[[str, int, int], None] | None = None) -> list[ModelScan]:
+    """Each model's scan of the very same texts: cut to `options.max_tokens` once, by the first model;
+    `progress` hears (what, done, total) per model."""
+    kept = limit_documents(models[0], documents, options.max_tokens)
+    cut = dataclasses.replace(options, max_tokens=None)
+
+    def scanning_with(name: str) -> Callable[[int, int], None]:
+        return lambda done, total: progress(f"scanning with {name}", done, total) if progress else None
+
+    return [scan_model(lm, kept, cut, folder, scanning_with(lm.identity.name)) for lm in models]
+
+
 def explained_positions(candidates: Sequence[Candidate], scan: ModelScan, timeout: float
                         ) -> list[dict[int, str]]:
     """Per document, token index -> the first candidate whose instance there predicts what the text says."""
     explained: list[dict[int, str]] = [{} for _ in scan.documents]
     for candidate in candidates:
-        for number, (document, result) in enumerate(zip(scan.documents, scan.scans)):
-            starts = result.starts.tolist()
-            try:
-                for found in candidate.find(document.text, timeout=timeout):
-                    if found.predicted is None or found.predicted != found.answer or not starts:
-                        continue
-                    index = bisect.bisect_right(starts, found.offset) - 1
-                    explained[number].setdefault(index, candidate.name)
-            except DocumentTimeout:
-                continue
+        for searched in find_matches(candidate, scan.documents, timeout):
+            starts = scan.scans[searched.number].starts.tolist()
+            for found in searched.found:  # where the finder timed out, what it found before explains as well
+                if found.predicted is None or found.predicted != found.answer or not starts:
+                    continue
+                index = bisect.bisect_right(starts, found.offset) - 1
+                explained[searched.number].setdefault(index, candidate.name)
     return explained
 
 
@@ -207,11 +233,13 @@ def coverage(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpti
 
 
 def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions,
-              found: Coverage | None = None) -> dict[str, Any]:
-    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
+              found: Coverage | None = None, groups: list[Group] | None = None) -> dict[str, Any]:
+    """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more); `found` and
+    `groups` where they are computed already."""
     found = found or coverage(scan, candidates, options)
     correct, covered, left, explained = found.correct, found.covered, found.left, found.explained
-    bigram = fit_bigram(scan)
+    if groups is None:
+        groups = group_positions(scan, left, fit_bigram(scan))
     total_bytes = sum(s.bytes for s in scan.scans)
     tokens = scan.tokens
     return {
@@ -227,7 +255,7 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
         "mean_logprob": float(torch.cat([s.logprob.float()[s.rank > 0] for s in scan.scans]).mean())
         if tokens else None,
         "bytes_per_token": total_bytes / max(1, sum(len(s.ids) for s in scan.scans)),
-        "groups": group_records(scan, group_positions(scan, left, bigram), options.examples),
+        "groups": group_records(scan, groups, options.examples),
     }
 
 
@@ -261,11 +289,16 @@ def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
     return pairs, a_only, b_only, sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
 
 
-def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
+def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
+            positions: tuple[list[Pair], list[Pair], list[Pair], int] | None = None,
+            a_groups: list[Group] | None = None) -> dict[str, Any]:
     """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
-    distribution of the log-probability difference (a minus b) on the pieces of text both predict."""
-    pairs, a_only_pairs, b_only_pairs, both = compare_positions(a, b, options)
+    distribution of the log-probability difference (a minus b) on the pieces of text both predict; `positions`
+    (compare_positions') and `a_groups` (of what only a gets) where they are computed already."""
+    pairs, a_only_pairs, b_only_pairs, both = positions or compare_positions(a, b, options)
     a_only = [(d, i) for d, i, _ in a_only_pairs]
+    if a_groups is None:
+        a_groups = group_positions(a, a_only, fit_bigram(a))
     b_only = [(d, j) for d, _, j in b_only_pairs]
     diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
     quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
@@ -278,9 +311,63 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
         "other_only": len(b_only),
         "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else None,
                          **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles))},
-        "model_only_groups": group_records(a, group_positions(a, a_only, fit_bigram(a)), options.examples),
+        "model_only_groups": group_records(a, a_groups, options.examples),
         "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
     }
+
+
+@dataclass
+class ScanView:
+    """What the scan screen browses: the scans (one or two models) and the groups of positions."""
+
+    scans: list[ModelScan]
+    groups: list[Group]  # of the first model's unexplained confident-correct positions
+    compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with a second model
+    summary: str
+
+
+@dataclass
+class ScanCatalogue:
+    """A scan's catalogue with each piece computed once: the command's JSON (`result`) and the scan screen's
+    groups (`view`) read the same coverage, bigram and comparison."""
+
+    scans: list[ModelScan]
+    candidates: int  # in the library that explains positions
+    result: dict[str, Any]  # `catalogue`'s JSON, with `compare`'s under "compare" for a second model
+    groups: list[Group]  # of the first model's unexplained confident-correct positions
+    bigram: Bigram  # fitted on the first model's scan
+    only_first: list[Group] = field(default_factory=list)  # two models: groups of what only the first gets
+    only_second: list[Pair] = field(default_factory=list)  # two models: the positions only the second gets
+
+    def view(self) -> ScanView:
+        """The groups to browse: the first model's unexplained confident-correct positions, and with two models
+        the positions only one of them gets (located in the first model's tokens, on text both split alike)."""
+        main, result = self.scans[0], self.result
+        compared: list[tuple[str, list[Group]]] = []
+        if len(self.scans) > 1:
+            only_second = group_positions(main, [(d, i) for d, i, _ in self.only_second], self.bigram)
+            compared = [(f"only {main.lm.identity.name}", self.only_first),
+                        (f"only {self.scans[1].lm.identity.name}", only_second)]
+        summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
+                   f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
+        return ScanView(self.scans, self.groups, compared, summary)
+
+
+def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], options: ScanOptions) -> ScanCatalogue:
+    """The catalogue of the first scan, compared with the second where there are two."""
+    main = scans[0]
+    found = coverage(main, candidates, options)
+    bigram = fit_bigram(main)
+    groups = group_positions(main, found.left, bigram)
+    result = catalogue(main, candidates, options, found, groups)
+    only_first: list[Group] = []
+    only_second: list[Pair] = []
+    if len(scans) > 1:
+        positions = compare_positions(main, scans[1], options)
+        _, first_pairs, only_second, _ = positions
+        only_first = group_positions(main, [(d, i) for d, i, _ in first_pairs], bigram)
+        result["compare"] = compare(main, scans[1], options, positions, only_first)
+    return ScanCatalogue(scans, len(candidates), result, groups, bigram, only_first, only_second)
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -335,3 +422,21 @@ def group_rows(scan: ModelScan, positions: list[tuple[int, int]]) -> list[Review
 def promote_group(scan: ModelScan, group: Group) -> Proposal:
     return propose_for_rows(group.feature, group.key, group_rows(scan, group.positions),
                             f"a scan group of {group.count} positions")
+
+
+def token_records(scan: ModelScan) -> Iterator[dict[str, Any]]:
+    """Every scanned token as a record (`lmgame scan --out` writes them to tokens.jsonl)."""
+    tokenizer = scan.lm.tokenizer
+    for document, tokens in zip(scan.documents, scan.scans):
+        for index in range(len(tokens.ids)):
+            yield {"document": document.id, "index": index, "offset": int(tokens.starts[index]),
+                   "token": token_text(tokenizer, int(tokens.ids[index])),
+                   "logprob": _finite(tokens.logprob[index]), "rank": int(tokens.rank[index]),
+                   "entropy": _finite(tokens.entropy[index]),
+                   "top1": token_text(tokenizer, int(tokens.top1[index])) if int(tokens.top1[index]) >= 0 else None}
+
+
+def _finite(value: Any) -> float | None:
+    """A stored number, or None (JSON null) where nothing was scored: the first token of a model without BOS."""
+    number = float(value)
+    return None if math.isnan(number) else number

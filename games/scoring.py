@@ -15,11 +15,13 @@ from typing import Any
 from engine.bigram import Bigram
 from engine.cache import ResultCache, cache_key, text_hash
 from engine.corpus import Document
+from engine.errors import LmgameError
 from engine.metrics import Bootstrap, mean, median
 from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scoring import SCORING_VERSION, Request, Score, Target, score_requests
 from engine.tokens import token_text
-from games.candidates import Candidate, DocumentTimeout, Found
+from games.candidates import Candidate, Found
+from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -29,9 +31,18 @@ CONTEXT_SHOWN = 300  # characters of context kept in each instance row
 class ScoreOptions:
     limit: int | None = None  # instances per candidate, the first ones in corpus order
     max_context: int | None = None  # tokens of context
-    regex_timeout: float = 2.0  # seconds per document
+    regex_timeout: float = FINDER_TIME_LIMIT  # seconds per document
     batch_tokens: int | None = None  # the engine's default for the device
     seed: int = 0  # for the bootstrap
+
+    def __post_init__(self) -> None:
+        """LmgameError, naming the command's option, for a value no run can use."""
+        if self.limit is not None and self.limit < 1:
+            raise LmgameError("--limit must be at least 1")
+        if self.max_context is not None and self.max_context < 2:
+            raise LmgameError("--max-context must be at least 2 tokens")
+        if not 0 < self.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
+            raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
 
     def key(self) -> dict[str, Any]:
         return {"limit": self.limit, "max_context": self.max_context, "regex_timeout": self.regex_timeout}
@@ -85,36 +96,32 @@ def find_instances(
     instances: list[tuple[int, Found]] = []
     failed: list[tuple[int, Found]] = []
     stats = FindStats()
-    for number, document in enumerate(corpus.documents):
-        if options.limit is not None and len(instances) >= options.limit:
-            break
-        owner, only_offset = corpus.only_at.get(number, (candidate.name, None))
-        if owner != candidate.name:
-            continue
+    mine = (candidate.name, None)  # a document of no candidate's examples, searched whole
+    owned = [n for n in range(len(corpus.documents)) if corpus.only_at.get(n, mine)[0] == candidate.name]
+    for searched in find_matches(candidate, [corpus.documents[n] for n in owned], options.regex_timeout):
+        number = owned[searched.number]
+        _, only_offset = corpus.only_at.get(number, mine)
         stats.documents += 1
-        stats.chars += len(document.text)
-        found_here: list[tuple[int, Found]] = []
-        try:
-            for found in candidate.find(document.text, timeout=options.regex_timeout):
-                if only_offset is not None and found.offset != only_offset:
-                    continue
-                found_here.append((number, found))
-        except DocumentTimeout:
+        stats.chars += len(searched.document.text)
+        if searched.timed_out:
             stats.skipped_documents += 1
             continue  # none of a skipped document's instances: a partial document would bias the counts
-        for item in found_here:
+        for found in searched.found:
+            if only_offset is not None and found.offset != only_offset:
+                continue
             stats.matches += 1
-            found = item[1]
             if found.error:
                 stats.predictor_errors += 1
-                stats.first_error = stats.first_error or f"{corpus.documents[number].id}: {found.error}"
-                failed.append(item)
+                stats.first_error = stats.first_error or f"{searched.document.id}: {found.error}"
+                failed.append((number, found))
             elif found.predicted is None:
                 stats.abstained += 1
             elif options.limit is None or len(instances) < options.limit:
-                instances.append(item)
+                instances.append((number, found))
         if documents_done:
             documents_done(number + 1)
+        if options.limit is not None and len(instances) >= options.limit:
+            break
     return instances, failed, stats
 
 

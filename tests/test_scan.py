@@ -170,6 +170,35 @@ def test_compare_with_a_token_budget_scans_the_same_texts(capsys, tmp_path: Path
     assert result["compare"]["logprob_diff"]["mean"] is not None
 
 
+def test_scan_open_computes_the_catalogue_once_and_hands_it_to_the_screen(tmp_path: Path, stories260k_dir: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import games.scanning
+
+    corpus, out = tmp_path / "stories.jsonl", tmp_path / "out"
+    texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:6]]
+    corpus.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    calls: Counter[str] = Counter()
+    for name in ("coverage", "fit_bigram", "compare_positions"):
+        original = getattr(games.scanning, name)
+        monkeypatch.setattr(games.scanning, name,
+                            lambda *args, _original=original, _name=name: calls.update([_name]) or _original(*args))
+    opened = []
+    monkeypatch.setattr("tui.app.run_app", lambda setup: opened.append(setup) or 0)
+    code = main(["scan", "--corpus", str(corpus), "--compare", str(stories260k_dir), "--max-tokens", "300",
+                 "--dtype", "float32", "--open", "--out", str(out)])
+    (setup,) = opened
+    result = json.loads((out / "scan.json").read_text())
+    # coverage and the comparison once, a bigram per model (the second's groups its own in the JSON)
+    assert code == 0 and calls == {"coverage": 1, "fit_bigram": 2, "compare_positions": 1}
+    view = setup.scan
+    assert [(g.feature, g.key, g.count) for g in view.groups] == [(g["feature"], g["key"], g["count"])
+                                                                  for g in result["groups"]]
+    (title, only_first), (_, only_second) = view.compare_groups
+    assert title == "only lmgame-default" and [(g.feature, g.key, g.count) for g in only_first] == [
+        (g["feature"], g["key"], g["count"]) for g in result["compare"]["model_only_groups"]]
+    assert sum(g.count for g in only_second) <= result["compare"]["other_only"]  # placed in the first's tokens
+
+
 class EvenOdds:
     """A stand-in model: at every position token `top` has probability p, tokens `top + 1` and `top + 2` half
     of the rest each."""

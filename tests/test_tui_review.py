@@ -19,14 +19,14 @@ from engine.models import LoadedModel
 from games.board import Board
 from games.candidate_files import load_file
 from games.demo import demo_documents
+from games.documents import document_for_row, documents_for_rows
 from games.guess_mode import GuessGame
 from games.log import GuessLog
 from games.paths import guess_log_path, user_candidates_dir
 from games.patterns import Proposal
+from games.preview_matches import preview
 from games.review import ReviewFilter, ReviewRow, read_review
 from tui.app import LmgameApp, PlaySetup
-from tui.documents import document_for_row, documents_for_rows
-from tui.preview_matches import preview
 from tui.screens.base import start_position
 from tui.screens.candidates import CandidatesScreen
 from tui.screens.confirm import ConfirmScreen

@@ -11,9 +11,9 @@ from textual.widgets import OptionList, Static
 from engine.corpus import Document
 from engine.models import LoadedModel
 from games.library import load_library
-from games.scanning import ScanOptions, catalogue, scan_model
+from games.scanning import ScanOptions, scan_catalogue, scan_model
 from tui.app import LmgameApp, PlaySetup
-from tui.screens.scan import ScanScreen, build_view
+from tui.screens.scan import ScanScreen
 
 TEXTS = [Document("a", "Once upon a time, there was a little girl named Lily. Lily liked to play. One day, Lily "
                        "saw a big dog. The dog was happy."),
@@ -25,7 +25,7 @@ def scan_app(models: list[LoadedModel]) -> LmgameApp:
     options = ScanOptions(threshold=0.3)
     scans = [scan_model(lm, TEXTS, options, None) for lm in models]
     candidates = list(load_library().candidates.values())
-    view = build_view(scans, candidates, options, catalogue(scans[0], candidates, options))
+    view = scan_catalogue(scans, candidates, options).view()
     return LmgameApp(PlaySetup(models=models, documents=TEXTS, source="scan", start="scan", scan=view))
 
 

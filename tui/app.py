@@ -18,7 +18,7 @@ from tui.screens.scan import ScanScreen
 from tui.screens.too_small import HORIZONTAL_BREAKPOINTS, VERTICAL_BREAKPOINTS
 from tui.setup import PlaySetup
 
-__all__ = ["LmgameApp", "PlaySetup"]
+__all__ = ["LmgameApp", "PlaySetup", "run_app"]
 
 
 class BlankScreen(LmgameScreen[None]):
@@ -70,3 +70,10 @@ class LmgameApp(App[None]):
             # the review, promote, workbench and instances screens name their own help ("review", ...)
             self.push_screen(HelpScreen(getattr(self.screen, "HELP_MODE", self.setup.mode),
                                         getattr(self.screen, "BINDINGS", [])))
+
+
+def run_app(setup: PlaySetup) -> int:
+    """Open the app on `setup` until it quits: its return code (0 unless it set one)."""
+    app = LmgameApp(setup)
+    app.run()
+    return app.return_code or 0

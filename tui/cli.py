@@ -147,49 +147,26 @@ def _check_utf8(argv: list[str]) -> None:
 
 
 def _load_models(names: list[str] | None, device: str, dtype: str, limit: int = MAX_MODELS) -> list[Any]:
-    from engine.models import load_model
+    from games.models import load_models
 
-    names = names or [None]
-    if len(names) > limit:
-        raise LmgameError(f"at most {limit} models at once; got {len(names)}")
-    loaded = []
-    for name in names:
-        print(f"lmgame: loading {name or 'the embedded default model'}...", file=sys.stderr, flush=True)
-        lm = load_model(name, device=device, dtype=dtype)
-        for other in loaded:
-            if (other.identity.source, other.identity.revision) == (lm.identity.source, lm.identity.revision):
-                raise LmgameError(f"--model {name or 'default'} is the same model as {other.identity.name}: "
-                                  "each model plays once")
-        loaded.append(lm)
-    return loaded
-
-
-def _documents(args: argparse.Namespace) -> tuple[list[Any], str]:
-    from engine.corpus import dataset_documents, read_documents, text_document
-    from games.demo import demo_documents
-
-    if args.text is not None:
-        return [text_document(args.text)], "--text"
-    if args.file:
-        return read_documents(args.file), args.file
-    if args.dataset:
-        return dataset_documents(args.dataset), f"dataset:{args.dataset}"
-    return demo_documents(), "demo"
+    return load_models(names, device, dtype, limit,
+                       loading=lambda name: print(f"lmgame: loading {name}...", file=sys.stderr, flush=True))
 
 
 def run_play(args: argparse.Namespace) -> int:
     _check_top_k(args.top_k)
     if not 0 <= args.seed < 2**63:
         raise LmgameError("--seed must be between 0 and 2**63 - 1")
-    documents, source = _documents(args)
+    from games.documents import PLAY_DATASET_DOCUMENTS, source_documents
+
+    documents, source = source_documents(args.text, args.file or None, args.dataset or None,
+                                         dataset_most=PLAY_DATASET_DOCUMENTS)
     models = _load_models(args.model, args.device, args.dtype)
-    from tui.app import LmgameApp, PlaySetup
+    from tui.app import PlaySetup, run_app
 
     setup = PlaySetup(models=models, documents=documents, source=source, mode=args.mode, top_k=args.top_k,
                       seed=args.seed)
-    app = LmgameApp(setup)
-    app.run()
-    return app.return_code or 0
+    return run_app(setup)
 
 
 MAX_TOP_K = 1000
@@ -201,12 +178,12 @@ def _check_top_k(top_k: int) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from engine.predict import predict
-    from engine.tokens import visible
+    from games.display import visible
+    from games.models import prediction
 
     _check_top_k(args.top_k)
     (lm,) = _load_models([args.model] if args.model else None, args.device, args.dtype)
-    result = predict(lm, args.text, args.top_k, tuple(args.answer))
+    result = prediction(lm, args.text, args.top_k, tuple(args.answer))
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return 0
@@ -222,10 +199,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from engine.models import DEFAULT_MODEL_NAME, cached_hub_models, default_model_dir
+    from games.models import models_at_hand
 
-    entries = [{"name": DEFAULT_MODEL_NAME, "kind": "embedded", "path": str(default_model_dir())}]
-    entries += [{**m, "kind": "hf-cache"} for m in cached_hub_models()]
+    entries = models_at_hand()
     if args.json:
         print(json.dumps({"models": entries}))
         return 0

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
-
-DATASET_DOCUMENTS = 1000
 
 
 def add_parser(commands: Any, add_model_options: Any) -> None:
@@ -33,44 +30,31 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 
 
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.corpus import dataset_documents, read_documents
+    from games.documents import source_documents
     from games.paths import score_cache_dir
-    from games.scanning import ScanOptions, catalogue, compare, limit_documents, markdown, scan_model
+    from games.scanning import ScanOptions, markdown, scan_catalogue, scan_models
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
-    if not 0 < args.threshold <= 1:
-        raise LmgameError("--threshold must be more than 0 and at most 1")
-    if args.max_tokens is not None and args.max_tokens < 1:
-        raise LmgameError("--max-tokens must be at least 1")
-    if args.max_context is not None and args.max_context < 2:
-        raise LmgameError("--max-context must be at least 2 tokens")
+    options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     library = load_library_warning(args.candidates)
-    if args.corpus:
-        documents = read_documents(args.corpus, whole=args.max_tokens is None)  # cut below, whatever its size
-    else:
-        documents = dataset_documents(args.dataset, limit=DATASET_DOCUMENTS, whole=args.max_tokens is None)
+    # with --max-tokens, a document of any size is read: it is cut below
+    documents, _ = source_documents(file=args.corpus, dataset=args.dataset, whole=args.max_tokens is None)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
-    options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()
-    documents = limit_documents(models[0], documents, options.max_tokens)
-    options.max_tokens = None  # cut once, by the first model: a compared model scans the very same texts
     try:
-        scans = [scan_model(lm, documents, options, folder,
-                            lambda done, total, name=lm.identity.name: progress(f"scanning with {name}", done, total))
-                 for lm in models]
+        scans = scan_models(models, documents, options, folder, progress)
     finally:
         progress.close()
-    result = catalogue(scans[0], list(library.candidates.values()), options)
-    if len(scans) > 1:
-        result["compare"] = compare(scans[0], scans[1], options)
+    found = scan_catalogue(scans, list(library.candidates.values()), options)
+    result = found.result
     if out is not None:
         _write_out(out, result, scans[0], markdown(result))
     if args.open:
-        return _open(models, scans, list(library.candidates.values()), options, result)
+        return _open(models, found.view())
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False))
     elif args.format == "markdown":
@@ -80,47 +64,29 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     return 0
 
 
-def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: dict[str, Any]) -> int:
-    from tui.app import LmgameApp, PlaySetup
-    from tui.screens.scan import build_view
+def _open(models: list[Any], view: Any) -> int:
+    from tui.app import PlaySetup, run_app
 
-    view = build_view(scans, candidates, options, result)
-    setup = PlaySetup(models=models, documents=scans[0].documents, source="scan", start="scan", scan=view)
-    app = LmgameApp(setup)
-    app.run()
-    return app.return_code or 0
+    setup = PlaySetup(models=models, documents=view.scans[0].documents, source="scan", start="scan", scan=view)
+    return run_app(setup)
 
 
 def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
-    from engine.tokens import token_text
+    from games.scanning import token_records
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "scan.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
         (folder / "scan.md").write_text(report, encoding="utf-8")
         with (folder / "tokens.jsonl").open("w", encoding="utf-8") as handle:
-            for document, tokens in zip(scan.documents, scan.scans):
-                for index in range(len(tokens.ids)):
-                    handle.write(json.dumps({
-                        "document": document.id, "index": index, "offset": int(tokens.starts[index]),
-                        "token": token_text(scan.lm.tokenizer, int(tokens.ids[index])),
-                        "logprob": _finite(tokens.logprob[index]), "rank": int(tokens.rank[index]),
-                        "entropy": _finite(tokens.entropy[index]),
-                        "top1": token_text(scan.lm.tokenizer, int(tokens.top1[index]))
-                        if int(tokens.top1[index]) >= 0 else None,
-                    }, ensure_ascii=False) + "\n")
+            for record in token_records(scan):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as error:
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _finite(value: Any) -> float | None:
-    """A stored number, or None (JSON null) where nothing was scored: the first token of a model without BOS."""
-    number = float(value)
-    return None if math.isnan(number) else number
-
-
 def _table(result: dict[str, Any]) -> str:
-    from engine.tokens import visible
+    from games.display import visible
 
     headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "
                 f"and correct (p >= {result['threshold']}), {result['explained']} explained by the library: "

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.matches import MAX_REGEX_TIMEOUT
 from games.numbers import figure, probability
 
 MAX_SCORE_MODELS = 8
-MAX_REGEX_TIMEOUT = 600  # seconds a finder may spend on one document
-DATASET_DOCUMENTS = 1000
 TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
     ("n", "n", "{:d}"),
     ("heuristic_accuracy", "heur.acc", "{:.3f}"),
@@ -177,27 +176,16 @@ def _check(paths: list[str]) -> int:
 
 
 def _show(candidate: Any, args: argparse.Namespace) -> int:
-    from engine.corpus import read_documents
-    from engine.tokens import visible
-    from games.candidates import DocumentTimeout
-    from games.demo import demo_documents
-    from games.display import printable, printable_json
+    from games.display import printable, printable_json, visible
+    from games.documents import source_documents
+    from games.matches import first_matches
 
-    documents = read_documents(args.corpus) if args.corpus else demo_documents()
-    matches = []
-    for document in documents:
-        if len(matches) >= args.limit:
-            break
-        try:
-            for found in candidate.find(document.text, timeout=2.0):
-                matches.append({"document": document.id, "offset": found.offset,
-                                "context": document.text[max(0, found.offset - 80) : found.offset],
-                                "answer": found.answer, "predicted": found.predicted, "foil": found.foil,
-                                "error": found.error})
-                if len(matches) >= args.limit:
-                    break
-        except DocumentTimeout:
-            continue
+    documents, _ = source_documents(file=args.corpus or None)
+    matches: list[dict[str, Any]] = [
+        {"document": document.id, "offset": found.offset,
+         "context": document.text[max(0, found.offset - 80) : found.offset], "answer": found.answer,
+         "predicted": found.predicted, "foil": found.foil, "error": found.error}
+        for document, found in first_matches(candidate, documents, args.limit)]
     record = candidate_record(candidate)
     if args.json:
         print(printable_json({"candidate": record, "matches": matches}))
@@ -220,7 +208,7 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
 
 
 def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
-    from engine.corpus import dataset_documents, read_documents
+    from games.documents import source_documents
     from games.scoring import Corpus, examples_corpus
 
     if args.examples:
@@ -228,24 +216,18 @@ def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
         if not corpus.documents:
             raise LmgameError("none of these candidates has examples to score")
         return corpus
-    if args.corpus:
-        return Corpus(args.corpus, read_documents(args.corpus))
-    return Corpus(f"dataset:{args.dataset}", dataset_documents(args.dataset, limit=DATASET_DOCUMENTS))
+    documents, label = source_documents(file=args.corpus, dataset=args.dataset)
+    return Corpus(label, documents)
 
 
 def run_score(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.cache import ResultCache
-    from games.paths import score_cache_dir
+    from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import ScoreOptions, score_all
     from tui.progress import StderrProgress
 
-    if args.limit is not None and args.limit < 1:
-        raise LmgameError("--limit must be at least 1")
-    if args.max_context is not None and args.max_context < 2:
-        raise LmgameError("--max-context must be at least 2 tokens")
-    if not 0 < args.regex_timeout <= MAX_REGEX_TIMEOUT:  # nan fails both comparisons, inf the second
-        raise LmgameError(f"--regex-timeout must be more than 0 and at most {MAX_REGEX_TIMEOUT} seconds")
+    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
+                           seed=args.seed)
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
@@ -254,9 +236,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     corpus = _corpus(args, candidates)
     out = _prepare_out(args.out)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
-    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
-                           seed=args.seed)
-    cache = ResultCache(None if args.no_cache else score_cache_dir())
+    cache = score_cache(kept=not args.no_cache)
     progress = StderrProgress()
     try:
         results = score_all(candidates, models, corpus, options, cache, progress)
@@ -316,29 +296,24 @@ def format_results(summaries: list[dict[str, Any]], form: str) -> str:
 
 
 def run_share(args: argparse.Namespace, load_models: Any) -> int:
-    from engine.cache import ResultCache
-    from engine.corpus import read_documents
-    from games.demo import demo_documents
-    from games.paths import score_cache_dir
+    from games.documents import source_documents
+    from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all
     from games.share import finding, write_finding
     from tui.progress import StderrProgress
 
-    if args.limit is not None and args.limit < 1:
-        raise LmgameError("--limit must be at least 1")
+    options = ScoreOptions(limit=args.limit)
     (candidate,) = load_library_warning(args.candidates).select([args.name])
     if args.examples:
         corpus = examples_corpus([candidate])
-    elif args.corpus:
-        corpus = Corpus(args.corpus, read_documents(args.corpus))
     else:
-        corpus = Corpus("demo", demo_documents())
+        documents, label = source_documents(file=args.corpus or None)
+        corpus = Corpus(label, documents)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
     progress = StderrProgress()
     try:
-        results = score_all([candidate], models, corpus, ScoreOptions(limit=args.limit),
-                            ResultCache(score_cache_dir()), progress)
+        results = score_all([candidate], models, corpus, options, score_cache(), progress)
     finally:
         progress.close()
     record_scores([r.summary() for r in results])

@@ -22,19 +22,15 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
 
 
 def _run_app(args: argparse.Namespace, load_models: Any, start: str) -> int:
-    from engine.corpus import read_documents
-    from games.demo import demo_documents
+    from games.documents import source_documents
 
-    corpus = getattr(args, "corpus", None)
-    documents, source = (read_documents(corpus), corpus) if corpus else (demo_documents(), "demo")
+    documents, source = source_documents(file=getattr(args, "corpus", None))
     models = load_models(args.model, args.device, args.dtype)
-    from tui.app import LmgameApp, PlaySetup
+    from tui.app import PlaySetup, run_app
 
     setup = PlaySetup(models=models, documents=documents, source=source, start=start,  # type: ignore[arg-type]
                       score_on_examples=bool(getattr(args, "examples", False)))
-    app = LmgameApp(setup)
-    app.run()
-    return app.return_code or 0
+    return run_app(setup)
 
 
 def run_review(args: argparse.Namespace, load_models: Any) -> int:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from rich.highlighter import Highlighter
 from rich.text import Text
 
-from engine.tokens import visible
-from games.display import is_control
+from games.display import is_control, visible
 
 CELL_CHARS = 14  # a token's cell in a table
 

@@ -12,10 +12,10 @@ from games.candidates import Candidate
 from games.guess_mode import GuessGame, GuessOutcome
 from games.modes import Game
 from games.patterns import PatternGroup, Proposal
+from games.preview_matches import Preview
 from games.review import ReviewRow
 from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
-from tui.preview_matches import Preview
 
 
 class TextLoaded(Message):

@@ -22,7 +22,7 @@ class PlaySetup:
     seed: int = 0
     start: Start = "play"  # play: the game of `mode`; review: the guess log; workbench: the candidate library
     score_on_examples: bool = False  # workbench: score each candidate on its own examples, not on `documents`
-    scan: Any = None  # start "scan": the tui.screens.scan.ScanView to show
+    scan: Any = None  # start "scan": the games.scanning.ScanView to show
 
     def __post_init__(self) -> None:
         if not self.models:

@@ -17,12 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 
-from engine.cache import ResultCache
 from engine.errors import LmgameError
 from games.candidates import Candidate
 from games.library import load_library
 from games.numbers import PROBABILITY_CELLS, figure, probability
-from games.paths import score_cache_dir
+from games.score_cache import score_cache
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
 from tui.columns import Column, fit, set_columns, widest
@@ -339,7 +338,7 @@ class CandidatesScreen(LmgameScreen[None]):
         try:
             if not run.cancel.is_set():
                 for result in score_each(run.candidates, self.setup.models, corpus, ScoreOptions(),
-                                         ResultCache(score_cache_dir()), self.progress_hook(run)):
+                                         score_cache(), self.progress_hook(run)):
                     finished.append(result)
         except _Cancelled:
             pass

@@ -16,21 +16,21 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import get_current_worker
 
-from engine.cache import ResultCache
 from engine.corpus import Document
 from engine.errors import LmgameError
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
+from games.documents import documents_for_rows
 from games.numbers import figure, probability
 from games.paths import user_candidates_dir
 from games.patterns import Proposal, fitted
+from games.preview_matches import Preview, preview
 from games.review import ReviewRow
+from games.score_cache import score_cache
 from games.scoring import Corpus, ScoreOptions, score_all
-from tui.documents import documents_for_rows
 from tui.literal import ControlPictures, context_cell, literal, token_shown
 from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
 from tui.model_lock import BUSY, SCORING
-from tui.preview_matches import Preview, preview
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -214,7 +214,7 @@ class PromoteScreen(LmgameScreen[None]):
             return
         try:
             results = score_all([candidate], self.setup.models, corpus, ScoreOptions(limit=QUICK_LIMIT),
-                                ResultCache(None))
+                                score_cache(kept=False))
             self.post_message(QuickScored([r.summary() for r in results]))
         except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen
             self.post_message(QuickScored([], f"{type(error).__name__}: {error}"))

@@ -16,12 +16,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Ta
 
 from engine.corpus import Document
 from engine.errors import LmgameError
+from games.documents import document_for_row
 from games.log import GuessLog
 from games.paths import guess_log_path
 from games.patterns import PatternGroup, Proposal, mine_patterns, propose_for_row
 from games.review import ReviewFilter, ReviewRow, model_labels, read_review, sessions
 from tui.columns import Column, fit, set_columns, widest
-from tui.documents import document_for_row
 from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, pictured
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
 from tui.model_lock import BUSY, SCORING

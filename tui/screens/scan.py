@@ -5,7 +5,6 @@ and promotion of a group to a candidate."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -19,10 +18,9 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import LmgameError
-from engine.tokens import token_text
 from games.numbers import probability
 from games.rules import rank_bucket
-from games.scanning import Group, ModelScan, promote_group
+from games.scanning import Group, ModelScan, ScanView, promote_group
 from tui.literal import literal, pictured, token_shown
 from tui.model_lock import SCORING
 from tui.screens.lmgame_screen import LmgameScreen
@@ -35,34 +33,6 @@ SELECTED = Style(reverse=True, bold=True)
 WINDOW_CHARS = 3000  # of a long document, the part around the selected token is drawn
 TOP_K = 5
 TOKEN_KEYS, TEXT_KEYS = Binding.Group("Token"), Binding.Group("Text")
-
-
-@dataclass
-class ScanView:
-    """What the scan command hands the screen: the scans (one or two models) and the groups to browse."""
-
-    scans: list[ModelScan]
-    groups: list[Group]  # of the first model's unexplained confident-correct positions
-    compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with --compare
-    summary: str
-
-
-def build_view(scans: list[ModelScan], candidates: list[Any], options: Any, result: dict[str, Any]) -> ScanView:
-    """The groups to browse: the first model's unexplained confident-correct positions, and with two models
-    the positions only one of them gets (located in the first model's tokens, on text both split alike)."""
-    from games.scanning import compare_positions, coverage, fit_bigram, group_positions
-
-    main = scans[0]
-    bigram = fit_bigram(main)
-    groups = group_positions(main, coverage(main, candidates, options).left, bigram)
-    compared: list[tuple[str, list[Group]]] = []
-    if len(scans) > 1:
-        _, a_only, b_only, _ = compare_positions(main, scans[1], options)
-        for name, pairs in ((main.lm.identity.name, a_only), (scans[1].lm.identity.name, b_only)):
-            compared.append((f"only {name}", group_positions(main, [(d, i) for d, i, _ in pairs], bigram)))
-    summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
-               f"{result['threshold']}) · coverage {result['coverage']:.1%} by {len(candidates)} candidates")
-    return ScanView(scans, groups, compared, summary)
 
 
 class TopK(Message):
@@ -273,7 +243,7 @@ class ScanScreen(LmgameScreen[None]):
             result = self._scan_of(scan)
             if self.index >= len(result.ids) or scan is not self.main:
                 continue
-            token = token_text(scan.lm.tokenizer, int(result.ids[self.index]))
+            token = scan.token(self.document, self.index)
             rank = int(result.rank[self.index])
             prob = math.exp(float(result.logprob[self.index])) if rank > 0 else math.nan
             name = pictured(scan.lm.identity.name)
@@ -283,19 +253,19 @@ class ScanScreen(LmgameScreen[None]):
 
     @work(thread=True, exclusive=True, group="scan-top-k")
     def _top_k(self, key: tuple[int, int]) -> None:
-        from engine.predict import predict
+        from games.models import top_k_after
 
         document, index = key
         result = self.main.scans[document]
         start = int(result.starts[index])
         context = self.main.documents[document].text[:start]
-        true = token_text(self.main.lm.tokenizer, int(result.ids[index]))
+        true = self.main.token(document, index)
         lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
             name = pictured(scan.lm.identity.name)
             try:
                 with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
-                    top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
+                    top = top_k_after(scan.lm, context, TOP_K)
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
                 lines.append(pictured(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
                 continue

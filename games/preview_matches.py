@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from engine.corpus import Document
-from games.candidates import Candidate, DocumentTimeout
-from games.scoring import ScoreOptions
+from games.candidates import Candidate
+from games.matches import FINDER_TIME_LIMIT, find_matches
 
 MAX_MATCHES = 200  # the preview stops looking after this many
 CONTEXT_CHARS = 80  # of each match's context kept for display
-TIME_LIMIT = ScoreOptions().regex_timeout  # seconds per text, the limit scoring gives a finder
+TIME_LIMIT = FINDER_TIME_LIMIT  # seconds per text, the limit scoring gives a finder
 
 
 @dataclass(frozen=True)
@@ -69,22 +69,15 @@ def preview(candidate: Candidate, documents: Sequence[Document], cancelled: Call
             limit: int = MAX_MATCHES) -> Preview:
     """The candidate's first `limit` matches over the documents, in order; stops early when `cancelled()`."""
     result = Preview()
-    for document in documents:
-        if cancelled():
-            break
+    for searched in find_matches(candidate, documents, TIME_LIMIT, most=limit, stop=cancelled):
         result.documents += 1
-        found_here: list[PreviewMatch] = []
-        try:
-            for found in candidate.find(document.text, timeout=TIME_LIMIT):
-                context = document.text[max(0, found.offset - CONTEXT_CHARS) : found.offset]
-                found_here.append(PreviewMatch(document.id, found.offset, context, found.answer, found.predicted,
-                                               found.error))
-                if len(result.matches) + len(found_here) >= limit:
-                    break
-        except DocumentTimeout:
+        if searched.timed_out:
             result.skipped += 1
             continue
-        result.matches += found_here
+        text = searched.document.text
+        result.matches += [PreviewMatch(searched.document.id, found.offset,
+                                        text[max(0, found.offset - CONTEXT_CHARS) : found.offset], found.answer,
+                                        found.predicted, found.error) for found in searched.found]
         if len(result.matches) >= limit:
             result.capped = True
             break

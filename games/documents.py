@@ -1,7 +1,8 @@
-"""The text a logged guess was made in, found again from its session's source, to play it or search it.
+"""Where texts come from: the source a command names (--text, a file, a dataset, else the demo texts), and the
+text a logged guess was made in, found again from its session's source, to play it or search it.
 
-"demo": the built-in demo texts; a file path: that file, when it is still there and still holds the logged
-context; otherwise the logged context and true token alone.
+A logged guess's source: "demo": the built-in demo texts; a file path: that file, when it is still there and
+still holds the logged context; otherwise the logged context and true token alone.
 """
 
 from __future__ import annotations
@@ -9,10 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.corpus import Document, read_documents
+from engine.corpus import Document, dataset_documents, read_documents, text_document
 from engine.errors import LmgameError
 from games.demo import demo_documents
 from games.review import ReviewRow
+
+DATASET_DOCUMENTS = 1000  # of a dataset, the documents scored or scanned
+PLAY_DATASET_DOCUMENTS = 100  # of a dataset, the documents played on
+
+
+def source_documents(text: str | None = None, file: str | None = None, dataset: str | None = None, *,
+                     whole: bool = True, dataset_most: int = DATASET_DOCUMENTS) -> tuple[list[Document], str]:
+    """The documents of the source a command names, and its label (for the log and the results): `text` itself,
+    a file, the first `dataset_most` texts of a dataset, else the demo texts; `whole` as for `read_documents`."""
+    if text is not None:
+        return [text_document(text)], "--text"
+    if file is not None:
+        return read_documents(file, whole=whole), file
+    if dataset is not None:
+        return dataset_documents(dataset, limit=dataset_most, whole=whole), f"dataset:{dataset}"
+    return demo_documents(), "demo"
+
 
 Loaded = dict[str, list[Document]]  # source -> its documents (empty where it cannot be read)
 
