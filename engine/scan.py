@@ -80,7 +80,8 @@ class Scanner:
         results = [self._empty(ids, starts) for ids, starts in tokenized]
         pieces = [(d, w) for d, (ids, _) in enumerate(tokenized) for w in _windows(len(ids), self.room)]
         pieces.sort(key=self._width, reverse=True)
-        total, done, batch = sum(len(ids) for ids, _ in tokenized), 0, []
+        total, done = sum(len(ids) for ids, _ in tokenized), 0
+        batch: list[tuple[int, tuple[int, int, int]]] = []
         for piece in pieces:
             if batch and (len(batch) + 1) * self._width(batch[0]) > self.batch_tokens:
                 done += self._run(batch, tokenized, results)
