@@ -38,10 +38,6 @@ class DocumentScan:
     entropy: torch.Tensor  # float16 [n]: of the prediction, in nats
     top1: torch.Tensor  # int32 [n]: the model's top token
 
-    @property
-    def prob(self) -> torch.Tensor:
-        return self.logprob.float().exp()
-
     def as_tensors(self) -> dict[str, torch.Tensor]:
         return {"ids": self.ids, "starts": self.starts, "logprob": self.logprob, "rank": self.rank,
                 "entropy": self.entropy, "top1": self.top1}

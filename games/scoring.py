@@ -31,7 +31,6 @@ class ScoreOptions:
     max_context: int | None = None  # tokens of context
     regex_timeout: float = 2.0  # seconds per document
     batch_tokens: int | None = None  # the engine's default for the device
-    seed: int = 0  # for the bootstrap
 
     def key(self) -> dict[str, Any]:
         return {"limit": self.limit, "max_context": self.max_context, "regex_timeout": self.regex_timeout}

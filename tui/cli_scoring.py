@@ -254,8 +254,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     corpus = _corpus(args, candidates)
     out = _prepare_out(args.out)
     models = load_models(args.model, args.device, args.dtype, limit=MAX_SCORE_MODELS)
-    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
-                           seed=args.seed)
+    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout)
     cache = ResultCache(None if args.no_cache else score_cache_dir())
     progress = StderrProgress()
     try:
