@@ -224,7 +224,8 @@ def run_predict(args: argparse.Namespace) -> int:
 def run_models(args: argparse.Namespace) -> int:
     from engine.models import DEFAULT_MODEL_NAME, cached_hub_models, default_model_dir
 
-    entries = [{"name": DEFAULT_MODEL_NAME, "kind": "embedded", "path": str(default_model_dir())}]
+    entries: list[dict[str, object]] = [{"name": DEFAULT_MODEL_NAME, "kind": "embedded",
+                                          "path": str(default_model_dir())}]
     entries += [{**m, "kind": "hf-cache"} for m in cached_hub_models()]
     if args.json:
         print(json.dumps({"models": entries}))
