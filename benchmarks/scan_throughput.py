@@ -64,7 +64,8 @@ def main() -> None:
     for name in args.models.split(","):
         folder = folders[name]()
         lm = load_model(folder, dtype="float32")
-        assert lm.bos_id is not None, "the plain loop here predicts the first token from BOS"
+        if lm.bos_id is None:
+            raise SystemExit(f"{name} has no BOS token: the plain loop here predicts the first token from BOS")
         room = lm.max_positions - (1 if lm.bos_id is not None else 0)
         texts, count = [], 0
         for text in stories:  # whole stories that fit one window, so both ways see the same context
@@ -83,7 +84,7 @@ def main() -> None:
         for dtype in ("float32", "bfloat16"):
             model = lm if dtype == "float32" else load_model(folder, dtype=dtype)
             seconds, got, stored = scanner_run(model, texts)
-            diff = max(abs(a - b) for a, b in zip(got, base))
+            diff = max(abs(a - b) for a, b in zip(got, base, strict=True))
             print(f"  {'scanner ' + dtype:<28}{count / seconds:>10.0f}{base_s / seconds:>8.1f}{diff:>13.2e}"
                   f"{stored:>13.1f}")
             if dtype == "bfloat16":

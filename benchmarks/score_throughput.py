@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from common import SHARED, gpt2_small_shape_dir, read_jsonl_texts
 
-CORPORA = {"openwebtext": SHARED / "openwebtext" / "sample.jsonl", "tinystories": SHARED / "tinystories" / "stories.jsonl"}
+CORPORA = {"openwebtext": SHARED / "openwebtext" / "sample.jsonl",
+           "tinystories": SHARED / "tinystories" / "stories.jsonl"}
 WORD = re.compile(r" \w+")
 
 
@@ -119,7 +120,7 @@ def report(label: str, ways: list[Way], n: int, tokens: int) -> None:
     print(f"  {'way':<16}{'inst/s':>8}{'ctx tok/s':>10}{'fed':>8}{'fed tok/s':>10}{'time x':>8}"
           f"{'max |dlogp| vs engine':>23}")
     for way in ways:
-        diff = max(abs(a - b) for a, b in zip(way.logprobs, engine.logprobs))
+        diff = max(abs(a - b) for a, b in zip(way.logprobs, engine.logprobs, strict=True))
         print(f"  {way.name:<16}{n / way.seconds:>8.1f}{tokens / way.seconds:>10.0f}{way.tokens_fed:>8}"
               f"{way.tokens_fed / way.seconds:>10.0f}{way.seconds / engine.seconds:>8.1f}{diff:>23.2e}")
 

@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from games.which_mode import ANSWERS, log_inverse_estimate, nearest_answer  # noqa: E402
+from games.which_mode import ANSWERS, log_inverse_estimate, nearest_answer
 
 TENTHS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # the answers the game allowed before (keys 1-9)
 ANSWER_SETS: dict[str, tuple[float, ...] | None] = {"any odds": None, "10-90%": TENTHS, "1-99%": ANSWERS}
@@ -74,7 +74,7 @@ def synthetic_positions(positions: int, vocab: int, seed: int) -> list[Position]
             p = torch.softmax(logits.double(), dim=1)
             players[name] = (p[rows, true].tolist(), p[rows, drawn].tolist())
         first = (torch.rand(n, generator=generator) < 0.5).tolist()
-        for i, (q_true, drawn_share) in enumerate(zip(q[rows, true].tolist(), q_drawn.tolist())):
+        for i, (q_true, drawn_share) in enumerate(zip(q[rows, true].tolist(), q_drawn.tolist(), strict=True)):
             out.append(Position(q_true, drawn_share, first[i], {name: p[0][i] for name, p in players.items()},
                                 {name: p[1][i] for name, p in players.items()}))
     return out
@@ -94,7 +94,7 @@ def estimates(positions: list[Position], player: str, answers: tuple[float, ...]
     """The game's estimate ("game") and the weights pooled over all positions before the log ("pooled")."""
     terms = [log_inverse_estimate(_true_answer(pos, player, answers), pos.q_drawn) for pos in positions]
     model_nats = sum(-math.log(pos.q_true) for pos in positions) / len(positions)
-    pooled = sum(pos.q_true * math.exp(term) for pos, term in zip(positions, terms)) / len(positions)
+    pooled = sum(pos.q_true * math.exp(term) for pos, term in zip(positions, terms, strict=True)) / len(positions)
     return {"game": math.exp(sum(terms) / len(terms)), "pooled": math.exp(model_nats) * pooled}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 CACHE_VERSION = 2  # bump when what is stored changes meaning
 
 
-def cache_key(*parts: Any) -> str:
+def cache_key(*parts: object) -> str:
     """A stable key for JSON-able parts (model identity, tokenizer, corpus hash, definition, settings...)."""
     basis = json.dumps([CACHE_VERSION, *parts], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(basis.encode()).hexdigest()
@@ -25,26 +25,23 @@ class ResultCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def _path(self, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / key[:2] / f"{key}.json"
-
     def get(self, key: str) -> Any | None:
+        """The JSON value stored under `key`, or None."""
         if self.folder is None:
             return None
         try:
-            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            entry = json.loads(_entry_path(self.folder, key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != key or "value" not in entry:
             return None
         return entry["value"] if entry.get("checksum") == checksum(key, entry["value"]) else None
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: object) -> None:
         """Write atomically (a temporary file renamed into place); a cache that cannot be written is skipped."""
         if self.folder is None:
             return
-        path = self._path(key)
+        path = _entry_path(self.folder, key)
         entry = {"key": key, "checksum": checksum(key, value), "value": value}
         temporary = None
         try:
@@ -58,7 +55,11 @@ class ResultCache:
                 Path(temporary).unlink(missing_ok=True)
 
 
-def checksum(key: str, value: Any) -> str:
+def _entry_path(folder: Path, key: str) -> Path:
+    return folder / key[:2] / f"{key}.json"
+
+
+def checksum(key: str, value: object) -> str:
     """A sha256 of a key and a JSON value, the same before writing and after reading back."""
     canonical = json.dumps([key, value], sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -100,7 +100,7 @@ def dataset_documents(name: str, split: str = "train", limit: int = 100, whole: 
         stream = datasets.load_dataset(name, split=split, streaming=True)
     except Exception as error:  # noqa: BLE001 - datasets raises many kinds; all mean "not reachable or not found"
         raise LmgameError(f"cannot open dataset {name!r} (split {split}): {error}".splitlines()[0]) from None
-    docs = []
+    docs: list[Document] = []
     for number, row in enumerate(stream):
         if len(docs) >= limit:
             break

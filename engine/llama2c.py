@@ -112,7 +112,7 @@ def convert_llama2c(checkpoint: Path, tokenizer_model: Path, out_dir: Path) -> P
         num_key_value_heads=h.n_kv_heads,
         max_position_embeddings=h.seq_len,
         rms_norm_eps=1e-5,
-        rope_theta=10000.0,
+        rope_theta=10000.0,  # type: ignore[call-arg]  # transformers 4 takes it; 5 reads it into rope_parameters
         tie_word_embeddings=h.shared_classifier,
         bos_token_id=BOS_ID,
         eos_token_id=EOS_ID,

@@ -9,12 +9,15 @@ import re
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlparse
 
 import torch
 
 from engine.errors import LmgameError
+
+if TYPE_CHECKING:  # transformers loads in seconds: only load_model imports it, when a model is asked for
+    from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 DEFAULT_MODEL_NAME = "lmgame-default"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -48,8 +51,8 @@ class ModelIdentity:
 @dataclass
 class LoadedModel:
     identity: ModelIdentity
-    model: Any  # a transformers PreTrainedModel, in eval mode
-    tokenizer: Any  # a transformers PreTrainedTokenizerBase
+    model: PreTrainedModel  # in eval mode
+    tokenizer: PreTrainedTokenizerBase
     device: torch.device
 
     @property
@@ -63,7 +66,8 @@ class LoadedModel:
 
     @property
     def bos_id(self) -> int | None:
-        return self.tokenizer.bos_token_id
+        bos = self.tokenizer.bos_token_id
+        return bos if isinstance(bos, int) else None
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -87,7 +91,7 @@ def resolve_device(device: str = "auto") -> torch.device:
 def has_fast_bfloat16(device: torch.device) -> bool:
     """bfloat16 matmuls in hardware: a CUDA GPU that supports them, or a CPU with AMX or AVX-512 BF16."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return bool(torch.cuda.is_bf16_supported())
     if device.type == "cpu":
         try:
             flags = Path("/proc/cpuinfo").read_text()
@@ -108,10 +112,10 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return DTYPES[dtype]
 
 
-def tokenizer_fingerprint(tokenizer: Any) -> str:
+def tokenizer_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
     """A short hash of everything that decides how a tokenizer splits text (vocabulary, merges, normalizer)."""
     cached = getattr(tokenizer, "_lmgame_fingerprint", None)
-    if cached:
+    if isinstance(cached, str):
         return cached
     backend = getattr(tokenizer, "backend_tokenizer", None)
     basis = backend.to_str() if backend is not None else json.dumps(sorted(tokenizer.get_vocab().items()))
@@ -180,7 +184,7 @@ def locate_model(name: str | None) -> tuple[str, Path | None]:
     return name, _cached_hub_folder(name)
 
 
-def _is_causal_lm(config: Any) -> bool:
+def _is_causal_lm(config: PretrainedConfig) -> bool:
     """By the architectures the config names, where it names any (a BERT masked LM has a causal class in the
     auto mapping, but is not one), else by its model type."""
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
@@ -191,7 +195,7 @@ def _is_causal_lm(config: Any) -> bool:
     if architectures:
         causal = set(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.values())
         return any(a in causal or a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures)
-    return config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    return str(config.model_type) in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
 
 def _first_line(error: BaseException) -> str:
@@ -238,7 +242,7 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
     if not tokenizer.encode("a", add_special_tokens=False):
         raise LmgameError(f"{name} has no usable tokenizer: it turns text into no tokens (tokenizer files missing?)")
     try:
-        model.to(torch_device).eval()
+        model.to(torch_device).eval()  # type: ignore[arg-type]  # transformers' @wraps(Module.to) drops `self`
     except Exception as error:  # noqa: BLE001 - any failure means: it does not fit or run there
         raise LmgameError(f"{name} could not be moved to {torch_device}: {_first_line(error)}") from None
     if folder is None:
@@ -254,7 +258,14 @@ def load_model(name: str | None = None, device: str = "auto", dtype: str = "auto
     return LoadedModel(identity, model, tokenizer, torch_device)
 
 
-def cached_hub_models() -> list[dict[str, Any]]:
+class CachedModel(TypedDict):
+    name: str
+    revision: str
+    path: str
+    size_bytes: int
+
+
+def cached_hub_models() -> list[CachedModel]:
     """Causal LMs (by config) in the local Hugging Face cache, without touching the network."""
     try:
         from huggingface_hub import scan_cache_dir
@@ -265,7 +276,7 @@ def cached_hub_models() -> list[dict[str, Any]]:
         cache = scan_cache_dir(hub_cache_dir())
     except (CacheNotFound, OSError):
         return []
-    found = []
+    found: list[CachedModel] = []
     for repo in sorted(cache.repos, key=lambda r: r.repo_id):
         if repo.repo_type != "model":
             continue

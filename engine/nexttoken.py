@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 
 from engine.errors import LmgameError
 from engine.models import LoadedModel
 from engine.tokens import token_text
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+class KVCache(Protocol):
+    """What the stepper needs of a model's key-value cache (a transformers DynamicCache, in 4 and 5 alike)."""
+
+    def crop(self, max_length: int, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +45,7 @@ class TokenProb:
 class Distribution:
     """The model's next-token distribution at one position."""
 
-    def __init__(self, logits: torch.Tensor, tokenizer: object) -> None:
+    def __init__(self, logits: torch.Tensor, tokenizer: PreTrainedTokenizerBase) -> None:
         self.logits = logits.float()  # [vocab]
         self.logprobs = torch.log_softmax(self.logits, dim=-1)  # [vocab]
         self.tokenizer = tokenizer
@@ -55,7 +65,7 @@ class Distribution:
         probs = self.logprobs[ids].exp()
         return [
             TokenProb(int(i), token_text(self.tokenizer, int(i)), float(p), float(v))
-            for i, p, v in zip(ids, probs, values)
+            for i, p, v in zip(ids, probs, values, strict=True)
         ]
 
     def sample(self, generator: torch.Generator, exclude: int | None = None) -> int:
@@ -71,17 +81,11 @@ class Distribution:
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # up to the shorter one's end
         if x != y:
             break
         n += 1
     return n
-
-
-def _crop(cache: object, remove: int) -> None:
-    """Drop the last `remove` positions (a negative argument means the same in transformers 4 and 5)."""
-    if remove > 0:
-        cache.crop(-remove)
 
 
 class Stepper:
@@ -91,7 +95,7 @@ class Stepper:
         self.lm = lm
         self.window = lm.max_positions
         self.cached: list[int] = []  # the tokens whose keys and values are in the cache
-        self.cache: object | None = None
+        self.cache: KVCache | None = None
         self.last_logits: torch.Tensor | None = None  # after self.cached
         parameters = inspect.signature(lm.model.forward).parameters
         self.trims_logits = "logits_to_keep" in parameters
@@ -119,8 +123,19 @@ class Stepper:
             self.cache, self.cached, self.last_logits = None, [], None  # a half-extended cache is not to be trusted
             raise
         self.cache = out.get(self.cache_name)
+        if self.cache is None:
+            self.cached, self.last_logits = [], None
+            raise LmgameError(f"{self.lm.identity.name} returned no key-value cache to step with")
         self.cached = self.cached + new
-        return out.logits[0, -rows:]  # [rows, vocab]
+        logits: torch.Tensor = out.logits[0, -rows:]  # [rows, vocab]
+        return logits
+
+    def _drop_last(self, remove: int) -> None:
+        """Drop the last `remove` positions from the cache (a negative argument to crop means the same in
+        transformers 4 and 5). No cache holds no positions: `cached` is empty whenever `cache` is None."""
+        if remove > 0 and self.cache is not None:
+            self.cache.crop(-remove)
+            self.cached = self.cached[:-remove]
 
     def _sync(self, target: list[int], extra: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits after `target`, and after each token of `extra` fed behind it, in one forward pass; the
@@ -137,13 +152,11 @@ class Stepper:
             if keep == 0 or self.cache is None:
                 self.cache, self.cached = None, []
             else:
-                _crop(self.cache, len(self.cached) - keep)
-                self.cached = self.cached[:keep]
+                self._drop_last(len(self.cached) - keep)
             logits = self._forward(target[keep:] + extra, len(extra) + 1)
             after, rows = logits[0], logits[1:]
         if extra:
-            _crop(self.cache, len(extra))
-            self.cached = self.cached[: -len(extra)]
+            self._drop_last(len(extra))
         self.last_logits = after
         return after, rows
 

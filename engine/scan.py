@@ -38,10 +38,6 @@ class DocumentScan:
     entropy: torch.Tensor  # float16 [n]: of the prediction, in nats
     top1: torch.Tensor  # int32 [n]: the model's top token
 
-    @property
-    def prob(self) -> torch.Tensor:
-        return self.logprob.float().exp()
-
     def as_tensors(self) -> dict[str, torch.Tensor]:
         return {"ids": self.ids, "starts": self.starts, "logprob": self.logprob, "rank": self.rank,
                 "entropy": self.entropy, "top1": self.top1}
@@ -80,7 +76,8 @@ class Scanner:
         results = [self._empty(ids, starts) for ids, starts in tokenized]
         pieces = [(d, w) for d, (ids, _) in enumerate(tokenized) for w in _windows(len(ids), self.room)]
         pieces.sort(key=self._width, reverse=True)
-        total, done, batch = sum(len(ids) for ids, _ in tokenized), 0, []
+        total, done = sum(len(ids) for ids, _ in tokenized), 0
+        batch: list[tuple[int, tuple[int, int, int]]] = []
         for piece in pieces:
             if batch and (len(batch) + 1) * self._width(batch[0]) > self.batch_tokens:
                 done += self._run(batch, tokenized, results)

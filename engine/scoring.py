@@ -25,13 +25,16 @@ import bisect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 
 from engine.errors import LmgameError
 from engine.models import LoadedModel
 from engine.tokens import attached_ids, continuation_ids, token_starts
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 Progress = Callable[[int, int], None]  # (targets done, targets in all); may raise to cancel
 SCORING_VERSION = 2  # in cache keys: bump when a Score's figures change meaning (2: full windows, merges)
@@ -93,7 +96,7 @@ def _begin(text: str, starts: list[int], index: int) -> int:
     return starts[index] if index < len(starts) else len(text)
 
 
-def attach(tokenizer: Any, text: str, ids: list[int], starts: list[int], offset: int, answer: str
+def attach(tokenizer: PreTrainedTokenizerBase, text: str, ids: list[int], starts: list[int], offset: int, answer: str
            ) -> tuple[int, list[int]]:
     """Where an answer at `offset` in a text (tokenized as `ids`, `starts`) is scored: (the token it is scored
     from, the answer's ids there, with the text between that token's start and `offset` put in front). That
@@ -137,14 +140,17 @@ class ScoringHead:
 
     def __init__(self, lm: LoadedModel) -> None:
         self.model = lm.model
-        self.body = getattr(lm.model, "base_model", None)
-        self.head = lm.model.get_output_embeddings() if hasattr(lm.model, "get_output_embeddings") else None
+        self.body: torch.nn.Module | None = getattr(lm.model, "base_model", None)
+        self.head: torch.nn.Module | None = (lm.model.get_output_embeddings()
+                                             if hasattr(lm.model, "get_output_embeddings") else None)
         self.split = self.body is not None and self.head is not None and self.body is not lm.model
         if self.split and not self._agrees(lm):
             self.split = False
 
     @torch.inference_mode()
     def _agrees(self, lm: LoadedModel) -> bool:
+        if self.body is None or self.head is None:
+            return False
         ids = torch.arange(1, 9, device=lm.device).unsqueeze(0) % lm.model.config.vocab_size
         try:
             full = self.model(input_ids=ids).logits[0].float()
@@ -156,10 +162,12 @@ class ScoringHead:
     @torch.inference_mode()
     def logits(self, batch: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """batch [B, T] token ids, rows [N, 2] (sequence, position) -> logits [N, vocab] in float32."""
-        if self.split:
+        if self.split and self.body is not None and self.head is not None:
             hidden = self.body(input_ids=batch, use_cache=False).last_hidden_state  # [B, T, H]
-            return self.head(hidden[rows[:, 0], rows[:, 1]]).float()
-        return self.model(input_ids=batch, use_cache=False).logits[rows[:, 0], rows[:, 1]].float()
+            projected: torch.Tensor = self.head(hidden[rows[:, 0], rows[:, 1]]).float()
+            return projected
+        full: torch.Tensor = self.model(input_ids=batch, use_cache=False).logits[rows[:, 0], rows[:, 1]].float()
+        return full
 
 
 class BatchScorer:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥"}
 
@@ -12,20 +15,20 @@ def visible(text: str) -> str:
     return "".join(VISIBLE.get(char, char) for char in text)
 
 
-def token_text(tokenizer: Any, token_id: int) -> str:
+def token_text(tokenizer: PreTrainedTokenizerBase, token_id: int) -> str:
     """The text of one token, with byte-level or SentencePiece markers turned back into characters."""
-    text = tokenizer.decode([token_id], clean_up_tokenization_spaces=False)
+    text = cast(str, tokenizer.decode([token_id], clean_up_tokenization_spaces=False))  # one sequence: one string
     piece = tokenizer.convert_ids_to_tokens(token_id)
     if isinstance(piece, str) and piece.startswith("▁") and not text.startswith(" "):
         text = " " + text  # SentencePiece decoders drop a word's space when the token stands alone
     return text
 
 
-def encode(tokenizer: Any, text: str) -> list[int]:
+def encode(tokenizer: PreTrainedTokenizerBase, text: str) -> list[int]:
     return list(tokenizer.encode(text, add_special_tokens=False))
 
 
-def encode_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+def encode_with_offsets(tokenizer: PreTrainedTokenizerBase, text: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Token ids of a whole text and each token's (start, end) character span."""
     encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     return list(encoded["input_ids"]), [tuple(span) for span in encoded["offset_mapping"]]
@@ -34,7 +37,7 @@ def encode_with_offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tupl
 CONTEXT_TAIL = 256  # characters of context that decide how a continuation tokenizes
 
 
-def attached_ids(tokenizer: Any, context: str, continuation: str) -> list[int] | None:
+def attached_ids(tokenizer: PreTrainedTokenizerBase, context: str, continuation: str) -> list[int] | None:
     """How `continuation` tokenizes when it follows `context` in the same text, or None where its first
     characters merge with the end of the context into one token (GPT-2 writes '."' as one token)."""
     if not continuation:
@@ -49,7 +52,7 @@ def attached_ids(tokenizer: Any, context: str, continuation: str) -> list[int] |
     return full[len(context_ids) :] if full[: len(context_ids)] == context_ids else None
 
 
-def continuation_ids(tokenizer: Any, context: str, continuation: str) -> list[int]:
+def continuation_ids(tokenizer: PreTrainedTokenizerBase, context: str, continuation: str) -> list[int]:
     """How `continuation` tokenizes when it follows `context`; where it merges with the context's end, the
     piece as it tokenizes alone."""
     return attached_ids(tokenizer, context, continuation) or encode(tokenizer, continuation)

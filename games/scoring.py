@@ -33,7 +33,6 @@ class ScoreOptions:
     max_context: int | None = None  # tokens of context
     regex_timeout: float = FINDER_TIME_LIMIT  # seconds per document
     batch_tokens: int | None = None  # the engine's default for the device
-    seed: int = 0  # for the bootstrap
 
     def __post_init__(self) -> None:
         """LmgameError, naming the command's option, for a value no run can use."""

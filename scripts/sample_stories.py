@@ -110,7 +110,8 @@ def main() -> None:
                 sink.write(json.dumps({"text": ""}) + "\n")
             sink.flush()
             written += args.batch
-            print(f"batch {batch}: kept {kept}/{args.batch}, {written / (time.time() - start):.1f} stories/s", flush=True)
+            speed = written / (time.time() - start)
+            print(f"batch {batch}: kept {kept}/{args.batch}, {speed:.1f} stories/s", flush=True)
 
 
 if __name__ == "__main__":

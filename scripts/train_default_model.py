@@ -36,7 +36,7 @@ EOT = "<|endoftext|>"
 
 
 def is_validation(text: str) -> bool:
-    return int(hashlib.sha1(text.encode()).hexdigest(), 16) % 20 == 0
+    return int(hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(), 16) % 20 == 0
 
 
 def read_texts(path: Path) -> list[str]:
@@ -125,12 +125,14 @@ def stories260k_figures(texts: list[str], window: int) -> tuple[float, dict[str,
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     with tempfile.TemporaryDirectory() as folder:
-        convert_llama2c(SHARED / "stories260K" / "stories260K.bin", SHARED / "stories260K" / "tok512.model", Path(folder))
+        stories260k = SHARED / "stories260K"
+        convert_llama2c(stories260k / "stories260K.bin", stories260k / "tok512.model", Path(folder))
         model = AutoModelForCausalLM.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
     ids = [tokenizer.encode(t, add_special_tokens=False) for t in texts]
     joined = joined_figures(model, ids, texts, BOS_ID, BOS_ID, window)
-    return bits_per_byte(model, ids, texts, BOS_ID, 512), {**joined, "first_token": first_token_nats(model, ids, BOS_ID)}
+    first_token = first_token_nats(model, ids, BOS_ID)
+    return bits_per_byte(model, ids, texts, BOS_ID, 512), {**joined, "first_token": first_token}
 
 
 def _relative(value: object) -> str:
@@ -179,16 +181,20 @@ def main() -> None:
     validation = [t for t in real if is_validation(t)]
     train = [t for t in real if not is_validation(t)]
     sampled = read_texts(args.sampled) if args.sampled.exists() else []
-    print(f"stories: {len(train)} real for training, {len(validation)} held out, {len(sampled)} sampled from stories260K")
+    print(f"stories: {len(train)} real for training, {len(validation)} held out, "
+          f"{len(sampled)} sampled from stories260K")
 
     if args.init:
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(args.init / "tokenizer.json"))
-        base = {"card": (args.init / "README.md").read_text(), "training": json.loads((args.init / "training.json").read_text())}
+        base = {"card": (args.init / "README.md").read_text(),
+                "training": json.loads((args.init / "training.json").read_text())}
     else:
         tok = train_tokenizer(train + sampled, args.vocab)
     eot = tok.token_to_id(EOT)
+    if eot is None:
+        raise SystemExit(f"the tokenizer has no {EOT} token, which separates the stories")
     encode = lambda texts: [e.ids for e in tok.encode_batch(texts)]  # noqa: E731
     train_ids, sampled_ids, val_ids = encode(train), encode(sampled), encode(validation)
     stream = [eot]
@@ -205,7 +211,10 @@ def main() -> None:
         n_head=args.heads, resid_pdrop=args.dropout, embd_pdrop=args.dropout, attn_pdrop=args.dropout,
         bos_token_id=eot, eos_token_id=eot, tie_word_embeddings=True,
     )
-    model = GPT2LMHeadModel.from_pretrained(args.init, torch_dtype=torch.float32) if args.init else GPT2LMHeadModel(config)
+    if args.init:
+        model = GPT2LMHeadModel.from_pretrained(args.init, torch_dtype=torch.float32)
+    else:
+        model = GPT2LMHeadModel(config)
     params = sum(p.numel() for p in model.parameters())
     print(f"model: GPT-2 architecture, {params:,} parameters, {args.layers} layers, width {args.width}")
 
@@ -242,8 +251,9 @@ def main() -> None:
         step += 1
         tokens_seen += batch.numel()
         if step % 100 == 0:
-            print(f"step {step}: loss {loss.item():.3f}, lr {lr:.2e}, {tokens_seen / (time.time() - start):,.0f} tokens/s, "
-                  f"{elapsed / 60:.1f} min", flush=True)
+            speed = tokens_seen / (time.time() - start)
+            print(f"step {step}: loss {loss.item():.3f}, lr {lr:.2e}, {speed:,.0f} tokens/s, {elapsed / 60:.1f} min",
+                  flush=True)
 
     model = model.half().float().eval()  # judge the weights as stored (float16) and as lmgame loads them
     ours = bits_per_byte(model, val_ids, validation, eot, args.context)
@@ -272,21 +282,24 @@ def main() -> None:
     training = (f"{step} steps, {tokens_seen:,} tokens, {minutes:.0f} minutes of wall-clock time on the CPU, AdamW, "
                 f"bfloat16 autocast; windows of {args.seq} tokens, each BOS then text: {share} from anywhere in the "
                 "stories (as lmgame feeds a model)")
-    data_row = (f"{len(train)} real TinyStories stories (Eldan & Li, 2023; CDLA-Sharing-1.0) and {len(sampled)} stories "
-                "sampled from the pretrained stories260K (karpathy/llama2.c, MIT) by `scripts/sample_stories.py`")
+    data_row = (f"{len(train)} real TinyStories stories (Eldan & Li, 2023; CDLA-Sharing-1.0) and {len(sampled)} "
+                "stories sampled from the pretrained stories260K (karpathy/llama2.c, MIT) by "
+                "`scripts/sample_stories.py`")
     commands = f"`python scripts/sample_stories.py --stories 6144 --batch 1024`, then `{command}`"
     if args.init:
         with tempfile.TemporaryDirectory() as folder:
             base_card = Path(folder) / "README.md"
             base_card.write_text(base["card"])
             training = f"{card_row(base_card, 'training')}; then continued: {training}"
-            data_row = f"{card_row(base_card, 'training data')}; continued on {len(train)} real and {len(sampled)} sampled"
+            data_row = (f"{card_row(base_card, 'training data')}; continued on {len(train)} real and "
+                        f"{len(sampled)} sampled")
             base_commands = card_row(base_card, "commands").split(" (`--steps")[0]
             commands = f"{base_commands}, then `{command}`"
     card = (ROOT / "scripts" / "default_model_card.md").read_text().format(
         training=training, data=data_row, commands=commands,
         params=f"{params:,}", layers=args.layers, width=args.width, heads=args.heads, vocab=tok.get_vocab_size(),
-        context=args.context, validation=len(validation), ours=f"{ours:.4f}", theirs=f"{theirs:.4f}", ratio=f"{ratio:.3f}",
+        context=args.context, validation=len(validation), ours=f"{ours:.4f}", theirs=f"{theirs:.4f}",
+        ratio=f"{ratio:.3f}",
         ours_joined=f"{ours_joined['bpb']:.4f}", theirs_joined=f"{theirs_joined['bpb']:.4f}",
         joined_ratio=f"{joined_ratio:.3f}", half=args.context // 2, window_tokens=args.context - 1,
         ours_before=f"{ours_joined['nats_before_half']:.3f}", ours_past=f"{ours_joined['nats_past_half']:.3f}",
@@ -296,7 +309,8 @@ def main() -> None:
     )
     (args.out / "README.md").write_text(card)
     (args.out / "training.json").write_text(json.dumps(
-        {"args": {k: _relative(v) for k, v in vars(args).items()}, "params": params, "steps": step, "tokens": tokens_seen,
+        {"args": {k: _relative(v) for k, v in vars(args).items()}, "params": params, "steps": step,
+         "tokens": tokens_seen,
          "validation_bpb": ours, "stories260k_bpb": theirs, "ratio": ratio, "joined": ours_joined,
          "stories260k_joined": theirs_joined, "joined_ratio": joined_ratio, "minutes": minutes,
          **({"base": base["training"]} if args.init else {})}, indent=2) + "\n")

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -13,6 +20,28 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: the tests read ../shared/data beside the repository")
     return path
+
+
+async def settle(app: App[Any], pilot: Pilot[Any], wait: float = 0.0) -> None:
+    """Let timers fire (debounced previews, pattern mining: `wait` seconds), then wait for every worker and for
+    the messages it posted to be handled, three times over: handling one may start another worker."""
+    if wait:
+        await pilot.pause(wait)
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def run(app: App[Any], script: Callable[[Pilot[Any]], Awaitable[None]], size: tuple[int, int] = (120, 40),
+        wait: float = 0.0, notifications: bool = False) -> None:
+    """Run `app` headless at `size`, settled (`wait` as for `settle`), then drive it with `script`."""
+
+    async def main() -> None:
+        async with app.run_test(size=size, notifications=notifications) as pilot:
+            await settle(app, pilot, wait)
+            await script(pilot)
+
+    asyncio.run(main())
 
 
 @pytest.fixture(autouse=True)

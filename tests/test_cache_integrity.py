@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import shared
 
 import engine.scan
 from engine.cache import ResultCache
 from engine.corpus import Document, read_documents
+from engine.models import LoadedModel
 from engine.scan import DocumentScan, Scanner, scan_corpus
 from games.candidates import Candidate
-from engine.models import LoadedModel
 from games.scoring import CandidateResult, Corpus, ScoreOptions, score_all
+from tests.conftest import shared
 
 DOCS = [
     Document("a", "There was a dog named Max. Max liked to run. A cat was named Tom. Tom was sleepy."),
@@ -82,8 +82,8 @@ def _chunk_texts() -> list[str]:
 
 
 def _same(a: list[DocumentScan], b: list[DocumentScan]) -> bool:
-    return len(a) == len(b) and all(torch.equal(x, y) for s, t in zip(a, b)
-                                    for x, y in zip(s.as_tensors().values(), t.as_tensors().values()))
+    return len(a) == len(b) and all(torch.equal(x, y) for s, t in zip(a, b, strict=True)
+                                    for x, y in zip(s.as_tensors().values(), t.as_tensors().values(), strict=True))
 
 
 @pytest.mark.parametrize("damage", ["swap", "flip"])

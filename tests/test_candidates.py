@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import shared
 
 from engine.errors import LmgameError
 from games.candidate_files import check_file
 from games.candidates import Candidate, DocumentTimeout, Example, Found
 from games.library import load_library
+from tests.conftest import shared
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +269,8 @@ def test_python_problems(tmp_path: Path) -> None:
     raising = write(tmp_path, "raising.py", PYTHON_HEADER + "x = 1\nraise ValueError('no data here')\n")
     problem = only_problem(raising)
     assert f"{raising}:4" in problem and "ValueError" in problem and "no data here" in problem
-    invalid = write(tmp_path, "invalid.py", PYTHON_HEADER + '@candidate(name="x", finder="(")\ndef f(m, c):\n    pass\n')
+    invalid = write(tmp_path, "invalid.py",
+                    PYTHON_HEADER + '@candidate(name="x", finder="(")\ndef f(m, c):\n    pass\n')
     assert f"{invalid}:3: finder is not a valid regular expression" in only_problem(invalid)
     empty = write(tmp_path, "empty.py", PYTHON_HEADER + "x = 1\n")
     assert "defines no candidate" in only_problem(empty)
@@ -355,7 +356,7 @@ def test_predictors_between_batches_do_not_spend_the_finder_time(monkeypatch: py
     monkeypatch.setattr("games.candidates.MATCH_BATCH", 2)
     candidate = Candidate(name="busy", finder=r"(?P<answer>\w+)", predictor=busy)
     found = list(candidate.find("one two three four five six", timeout=0.25))  # 0.6 s of predictors' CPU time
-    assert [f.answer for f in found] == "one two three four five six".split()  # no DocumentTimeout
+    assert [f.answer for f in found] == ["one", "two", "three", "four", "five", "six"]  # no DocumentTimeout
 
 
 # --- the library

@@ -84,7 +84,7 @@ def test_score_predict_and_play_see_the_same_full_window(which: str, request: py
         seen.append({"predict": (math.log(answers[1]["prob"]), answers[1]["logprob"]),
                      "play": (math.log(view.guess.first.prob), view.guess.logprob)})
     (together,) = score_requests(lm, [Request(text, tuple(targets))])
-    for target, score, reference, ways in zip(targets, together, expected, seen):
+    for target, score, reference, ways in zip(targets, together, expected, seen, strict=True):
         (alone,) = score_requests(lm, [Request(text, (target,))])[0]
         assert score.error is None and alone.error is None
         ways |= {"score together": (score.logprob, score.answer_logprob),
@@ -92,7 +92,7 @@ def test_score_predict_and_play_see_the_same_full_window(which: str, request: py
         for way, (first, whole) in ways.items():
             assert first == pytest.approx(reference[0], abs=1e-4), (way, target)
             assert whole == pytest.approx(reference[1], abs=1e-4), (way, target)
-    for index, short, long in zip(positions, together[::2], together[1::2]):
+    for index, short, long in zip(positions, together[::2], together[1::2], strict=True):
         assert short.context_tokens == min(index, window - 1)  # BOS, then the text
         assert long.context_tokens == min(index, window - 1 - (long.answer_tokens - 1))  # and the answer's own
 
@@ -188,7 +188,7 @@ def test_close_quote_rows_say_what_was_scored(default_lm, stories260k) -> None:
     corpus = Corpus("quotes", [Document(str(n), text) for n, text in enumerate(QUOTES)])
     marks = [(n, offset) for n, text in enumerate(QUOTES) for offset in mark_offsets(text) if text[offset] in '" ']
     results = score_all([quote], [default_lm, stories260k], corpus, ScoreOptions(), ResultCache(None))
-    for result, (lm, merged) in zip(results, ((default_lm, True), (stories260k, False))):
+    for result, (lm, merged) in zip(results, ((default_lm, True), (stories260k, False)), strict=True):
         assert result.lm is lm
         assert [(int(r["document"]), r["offset"]) for r in result.rows] == marks
         for row in result.rows:

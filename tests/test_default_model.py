@@ -8,7 +8,7 @@ import json
 import torch
 
 from engine.models import default_model_dir
-from conftest import shared
+from tests.conftest import shared
 
 
 def _held_out_stories() -> list[str]:
@@ -17,7 +17,7 @@ def _held_out_stories() -> list[str]:
     with shared("tinystories", "stories.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             text = json.loads(line)["text"] if line.strip() else ""
-            if text.strip() and int(hashlib.sha1(text.encode()).hexdigest(), 16) % 20 == 0:
+            if text.strip() and int(hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest(), 16) % 20 == 0:
                 stories.append(text)
     return stories
 

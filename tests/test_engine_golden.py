@@ -54,7 +54,7 @@ def test_continuation_logprobs_teacher_forced(stories260k) -> None:
     with torch.no_grad():
         logits = stories260k.model(torch.tensor([[BOS_ID] + ids[:10]])).logits[0].float()
     expected = [float(torch.log_softmax(logits[6 + i], -1)[ids[6 + i]]) for i in range(4)]
-    assert max(abs(a - b) for a, b in zip(got, expected)) < 1e-4
+    assert max(abs(a - b) for a, b in zip(got, expected, strict=True)) < 1e-4
     # the cache was left holding the context only: the next distribution is still right
     assert stepper.cached == [BOS_ID] + ids[:6]
 

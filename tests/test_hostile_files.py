@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from engine.errors import LmgameError
 from games.candidate_files import load_file, save_candidate
@@ -18,6 +17,7 @@ from games.candidates import Candidate
 from games.library import load_library
 from games.paths import user_candidates_dir
 from games.patterns import Proposal
+from tests.conftest import ROOT
 from tui.cli import main
 
 NESTED_BOMB = "((a{1000}){1000}){1000}(?P<answer>b)"  # 10^9 items when compiled: gigabytes from 37 bytes

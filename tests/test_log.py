@@ -6,11 +6,11 @@ import csv
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +30,8 @@ def _record(session: str, n: int) -> GuessRecord:
     return GuessRecord(
         session=session, mode="guess", text_id="doc", offset=n, context=f"context {n}", guess=" cat",
         true_token=" dog", player_correct=False, elapsed_s=1.5,
-        models=[ModelRecord(IDENTITY, [{"token": " dog", "id": 5, "prob": 0.5, "logit": 2.0}], 5, 0.5, 1, 0.1, 3, -4.0)],
+        models=[ModelRecord(IDENTITY, [{"token": " dog", "id": 5, "prob": 0.5, "logit": 2.0}], 5, 0.5, 1, 0.1, 3,
+                            -4.0)],
     )
 
 

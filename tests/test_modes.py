@@ -22,7 +22,8 @@ from games.board import Board
 from games.demo import demo_documents
 from games.log import GuessRecord
 from games.modes import MODES, register_mode
-from tests.test_tui import rows, run, sessions, settle
+from tests.conftest import run, settle
+from tests.test_tui import rows, sessions
 from tui.app import LmgameApp, PlaySetup
 from tui.cli import main, parse_args
 from tui.messages import TextLoaded

@@ -67,8 +67,10 @@ def test_names_numbers_and_closing_marks() -> None:
 
 
 def test_a_pronoun_that_starts_sentences_is_not_an_earlier_name() -> None:
-    rows = [row("Tom had a ball. He threw it. Then", " He", " Tom"), row("The cat ran. The dog sat. Then", " The", " A"),
-            row("Will went home. She saw Will, and", " Will", " Sue"), row("Ben saw Ann. Later", " Ben", " Ann")]
+    rows = [row("Tom had a ball. He threw it. Then", " He", " Tom"),
+            row("The cat ran. The dog sat. Then", " The", " A"),
+            row("Will went home. She saw Will, and", " Will", " Sue"),
+            row("Ben saw Ann. Later", " Ben", " Ann")]
     names = groups_by_feature(rows)[("earlier-name", "earlier-name")]
     assert [r.true_token for r in names.rows] == [" Will", " Ben"]  # "Will" is capitalised mid-sentence there
 
@@ -96,7 +98,8 @@ def test_read_review_and_filters(tmp_path: Path) -> None:
         top = [{"token": true, "id": 3, "prob": 0.4, "logit": 1.0}]
         return GuessRecord(session=session, mode="guess", text_id="doc", offset=offset, context="A big", guess=guess,
                            true_token=true, player_correct=guess == true, elapsed_s=1.0,
-                           models=[ModelRecord(SMALL, top, 3, 0.4, small_rank), ModelRecord(BIG, top, 3, 0.4, big_rank)])
+                           models=[ModelRecord(SMALL, top, 3, 0.4, small_rank),
+                                   ModelRecord(BIG, top, 3, 0.4, big_rank)])
 
     with GuessLog(tmp_path / "log.sqlite3") as log:
         first = log.start_session("guess", [SMALL, BIG], "demo")
@@ -140,7 +143,7 @@ def test_examples_are_distinct_and_start_at_a_word() -> None:
     rows.append(row(f"A tale: {filler}. Once upon a", " time", " hill"))
     proposal = groups_by_feature(rows)[("true-token", " time")].proposal
     assert proposal.examples and len(set(proposal.examples)) == len(proposal.examples)
-    for context, answer in proposal.examples:
+    for context, _answer in proposal.examples:
         whole = next(r.context + " " for r in rows if (r.context + " ").endswith(context))
         start = len(whole) - len(context)
         assert start == 0 or (whole[start - 1].isspace() and not context[0].isspace())

@@ -12,15 +12,25 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import shared
 
 from engine.corpus import Document, read_documents
 from engine.models import LoadedModel
 from engine.scan import Scanner, _windows, load_chunk, save_chunk, scan_corpus
-from games.candidates import Candidate
 from engine.tokens import visible
-from games.scanning import (PRECEDENCE, Features, Group, ModelScan, ScanOptions, catalogue, compare, compare_positions,
-                            group_positions, scan_model)
+from games.candidates import Candidate
+from games.scanning import (
+    PRECEDENCE,
+    Features,
+    Group,
+    ModelScan,
+    ScanOptions,
+    catalogue,
+    compare,
+    compare_positions,
+    group_positions,
+    scan_model,
+)
+from tests.conftest import shared
 from tui.cli import main
 
 STORY = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. "
@@ -120,7 +130,7 @@ def test_a_stopped_scan_resumes_from_its_chunks(default_lm, tmp_path: Path, monk
     monkeypatch.setattr(Scanner, "scan", lambda self, chunk, progress=None: calls.append(len(chunk)) or
                         real(self, chunk, progress))
     again = scan_corpus(default_lm, texts, tmp_path, "key")
-    assert calls == [] and all(torch.equal(x.logprob, y.logprob) for x, y in zip(first, again))
+    assert calls == [] and all(torch.equal(x.logprob, y.logprob) for x, y in zip(first, again, strict=True))
     chunks[0].unlink()
     chunks[1].write_bytes(b"damaged")
     scan_corpus(default_lm, texts, tmp_path, "key")

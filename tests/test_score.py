@@ -50,7 +50,8 @@ def test_summary_checked_by_hand(default_lm, tmp_path: Path) -> None:
     assert summary["top1"] == pytest.approx(sum(r["rank"] == 1 for r in result.rows) / 4)
     assert summary["logit_diff_positive"] == pytest.approx(sum(r["logit_diff"] > 0 for r in result.rows) / 4)
     assert sum(summary["confusion"].values()) == 4
-    assert summary["confusion"]["model_right_heuristic_wrong"] + summary["confusion"]["model_wrong_heuristic_wrong"] == 1
+    confusion = summary["confusion"]
+    assert confusion["model_right_heuristic_wrong"] + confusion["model_wrong_heuristic_wrong"] == 1
     assert 0 < summary["baseline_mean_prob"] < 1
     for key in ("mean_prob", "heuristic_accuracy", "mean_logit_diff"):
         low, high = summary["ci"][key]
@@ -124,7 +125,7 @@ def test_cache_is_keyed_by_model_identity_and_dtype(default_lm, stories260k, tmp
 def test_every_builtin_candidate_scores_on_its_examples(default_lm) -> None:
     candidates = list(load_library().candidates.values())
     results = score_all(candidates, [default_lm], examples_corpus(candidates), ScoreOptions(), ResultCache(None))
-    for candidate, result in zip(candidates, results):
+    for candidate, result in zip(candidates, results, strict=True):
         summary = result.summary()
         assert summary["n"] == len(candidate.examples), candidate.name
         assert summary["heuristic_accuracy"] == 1.0 and summary["errors"] == 0, candidate.name
@@ -155,8 +156,8 @@ def test_score_json_csv_and_out(capsys, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("files", "argv", "expected"), [
-    ({"bad.toml": "name = 'x'\nfinder = 'named (?P<answer>\\w+'\npredictor = 'y'\n"}, ["--candidates", "bad.toml", "--examples"],
-     "missing ) at position"),
+    ({"bad.toml": "name = 'x'\nfinder = 'named (?P<answer>\\w+'\npredictor = 'y'\n"},
+     ["--candidates", "bad.toml", "--examples"], "missing ) at position"),
     ({}, ["acronyms", "--examples"], "did you mean"),
     ({"c.txt": b"caf\xe9 named Bo. Bo"}, ["--corpus", "c.txt"], "not UTF-8 text (bad byte at line 1"),
     ({"c.jsonl": '{"text": "a"}\n{"text": \n'}, ["--corpus", "c.jsonl"], "c.jsonl:2: not valid JSON"),

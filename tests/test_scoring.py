@@ -61,7 +61,7 @@ def test_engine_equals_a_direct_forward_pass(which: str, request: pytest.Fixture
     lm = request.getfixturevalue(which)
     cases = targets_in(STORY)
     (scores,) = score_requests(lm, [Request(STORY, tuple(t for t, _ in cases))])
-    for (target, context), score in zip(cases, scores):
+    for (target, context), score in zip(cases, scores, strict=True):
         answer = STORY[len(context) : target.offset] + target.answer
         foil = STORY[len(context) : target.offset] + target.foil if target.foil else None
         expected = direct(lm, context, answer, foil)
@@ -83,8 +83,8 @@ def test_many_instances_in_one_pass_equal_each_alone(default_lm) -> None:
                                                                                  " the ball back", None))),
     ]
     together = score_requests(default_lm, requests, batch_tokens=4096)
-    for request, scores in zip(requests, together):
-        for target, score in zip(request.targets, scores):
+    for request, scores in zip(requests, together, strict=True):
+        for target, score in zip(request.targets, scores, strict=True):
             (alone,) = score_requests(default_lm, [Request(request.text, (target,))])[0]
             assert score.answer_logprob == pytest.approx(alone.answer_logprob, abs=1e-4)
             assert score.rank == alone.rank and score.top1_id == alone.top1_id
@@ -95,7 +95,7 @@ def test_long_texts_are_scored_in_windows_of_the_context_cap(default_lm) -> None
     text = " ".join([STORY] * 4)
     offsets = [m for m in range(len(text)) if text.startswith(" Max", m)]
     (scores,) = score_requests(default_lm, [Request(text, tuple(Target(o, " Max") for o in offsets))], max_context=24)
-    for offset, score in zip(offsets, scores):
+    for offset, score in zip(offsets, scores, strict=True):
         assert score.context_tokens == min(24, len(encode(default_lm.tokenizer, text[:offset])))
         expected = direct(default_lm, text[:offset], " Max", max_context=score.context_tokens)
         assert score.prob == pytest.approx(expected["prob"], abs=1e-4)
@@ -155,7 +155,7 @@ def test_bfloat16_scores_stay_close_to_float32(default_lm) -> None:
     request = Request(STORY, tuple(t for t, _ in targets_in(STORY)))
     (exact,) = score_requests(default_lm, [request])
     (rough,) = score_requests(half, [request])
-    for a, b in zip(exact, rough):
+    for a, b in zip(exact, rough, strict=True):
         assert math.isfinite(b.answer_logprob)
         assert abs(a.answer_logprob - b.answer_logprob) < 0.5
 
@@ -169,7 +169,7 @@ def test_the_fast_head_path_is_used_and_the_fallback_agrees(default_lm, stories2
         assert fast.head.split, "GPT-2 and Llama expose a body and an output projection"
         slow = BatchScorer(lm)
         slow.head.split = False  # what a model with soft-capped or scaled logits gets
-        for a, b in zip(fast.score([request])[0], slow.score([request])[0]):
+        for a, b in zip(fast.score([request])[0], slow.score([request])[0], strict=True):
             assert a.answer_logprob == pytest.approx(b.answer_logprob, abs=1e-4) and a.rank == b.rank
 
 

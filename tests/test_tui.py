@@ -6,9 +6,7 @@ so that these tests hold when the default model is retrained.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from games.demo import demo_documents
 from games.guess_mode import GuessGame
 from games.log import GuessLog
 from games.which_mode import WhichGame
+from tests.conftest import run, settle
 from tests.screen_text import screen_text
 from tui.app import LmgameApp, PlaySetup
 from tui.literal import token_shown
@@ -37,22 +36,6 @@ from tui.widgets.which import ANSWER_KEYS, AnswerCard, QuestionCard, answers_lin
 
 SIZE = (120, 40)
 KEY_NAMES = {" ": "space", "+": "plus", ".": "full_stop", ",": "comma", "?": "question_mark"}
-
-
-def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]], size: tuple[int, int] = SIZE) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(app, pilot)
-            await script(pilot)
-
-    asyncio.run(main())
-
-
-async def settle(app: LmgameApp, pilot: Pilot) -> None:
-    """Wait for the model worker to finish and for the message it posted to be handled."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -8,7 +8,6 @@ Expected values come from the game and the library on the same text, never from 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,8 +18,10 @@ from textual.widgets import DataTable
 from engine.corpus import Document
 from engine.models import LoadedModel
 from games.demo import demo_documents
+from tests.conftest import run as run_app
+from tests.conftest import settle
 from tests.screen_text import screen_lines, screen_text
-from tests.test_tui_review import TRUE, log_guesses, settle
+from tests.test_tui_review import TRUE, log_guesses
 from tests.test_tui_scan import scan_app
 from tui.app import LmgameApp, PlaySetup
 from tui.columns import SCROLLBAR
@@ -36,12 +37,7 @@ SMALL = (80, 24)
 
 
 def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with app.run_test(size=SMALL) as pilot:
-            await settle(app, pilot, 0.5)
-            await script(pilot)
-
-    asyncio.run(main())
+    run_app(app, script, size=SMALL, wait=0.5)
 
 
 def fits(table: DataTable) -> bool:

@@ -18,8 +18,7 @@ from games.library import load_library
 from games.numbers import probability
 from games.score_history import history_path, last_scores
 from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find_instances
-from tests.conftest import shared
-from tests.test_tui_review import run, settle
+from tests.conftest import run, settle, shared
 from tui.app import LmgameApp, PlaySetup
 from tui.cli import ArgumentProblem, parse_args
 from tui.model_lock import SCORING

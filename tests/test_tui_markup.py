@@ -11,7 +11,6 @@ Expected values come from the game and the log on the same text, never from hard
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -26,8 +25,10 @@ from games.display import is_control
 from games.log import GuessLog
 from games.paths import guess_log_path, user_candidates_dir
 from games.review import read_review
+from tests.conftest import run as run_app
+from tests.conftest import settle
 from tests.screen_text import screen_text
-from tests.test_tui_review import log_guesses, settle
+from tests.test_tui_review import log_guesses
 from tests.test_tui_scan import scan_app
 from tui.app import LmgameApp, PlaySetup
 from tui.literal import pictured, token_shown
@@ -39,9 +40,9 @@ from tui.screens.promote import PromoteScreen
 from tui.screens.review import ReviewScreen
 from tui.screens.scan import ScanScreen
 from tui.screens.which import WhichScreen
-from tui.widgets.review_detail import ReviewDetail
 from tui.widgets.guess_input import GuessInput
 from tui.widgets.reading import ReadingPane
+from tui.widgets.review_detail import ReviewDetail
 
 GUESSES = ["[/]", "[bold]x", "[link=https://example.com]y", "\x1b[2J"]
 HOSTILE = ("Once upon a time [/] there was a cat named [bold]Max. [red]Max ran[/red] to the "
@@ -64,12 +65,7 @@ answer = "[/]"
 
 def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]], size: tuple[int, int] = (120, 40)) -> None:
     """As the other TUI tests run an app, with notifications shown (they quote guesses and paths)."""
-    async def main() -> None:
-        async with app.run_test(size=size, notifications=True) as pilot:
-            await settle(app, pilot)
-            await script(pilot)
-
-    asyncio.run(main())
+    run_app(app, script, size=size, notifications=True)
 
 
 def hostile_documents() -> list[Document]:

@@ -22,7 +22,8 @@ from games.paths import user_candidates_dir
 from games.patterns import mine_patterns
 from games.review import ModelVerdict, ReviewRow
 from games.scanning import ScanOptions, group_positions, promote_group, scan_model
-from tests.test_tui_review import review_app, run, settle
+from tests.conftest import run, settle
+from tests.test_tui_review import review_app
 from tui.screens.promote import PromoteScreen
 
 MODEL = {"name": "m", "source": "/m", "revision": "r", "architecture": "GPT2LMHeadModel", "dtype": "float32"}

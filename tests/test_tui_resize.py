@@ -22,7 +22,8 @@ from textual.widgets import DataTable, Input
 
 from engine.models import LoadedModel
 from games.demo import demo_documents
-from tests.test_tui import settle, type_text
+from tests.conftest import settle
+from tests.test_tui import type_text
 from tui.app import LmgameApp, PlaySetup
 from tui.screens.candidates import CandidatesScreen
 from tui.screens.guess import GuessScreen

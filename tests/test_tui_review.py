@@ -7,8 +7,7 @@ hard-coded model outputs, so that these tests hold when the default model is ret
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -26,6 +25,7 @@ from games.paths import guess_log_path, user_candidates_dir
 from games.patterns import Proposal
 from games.preview_matches import preview
 from games.review import ReviewFilter, ReviewRow, read_review
+from tests.conftest import run, settle
 from tui.app import LmgameApp, PlaySetup
 from tui.screens.base import start_position
 from tui.screens.candidates import CandidatesScreen
@@ -58,24 +58,6 @@ def log_guesses(lm: LoadedModel, document: Document, guesses: Sequence[str | Non
 def logged(keep: ReviewFilter | None = None) -> list[ReviewRow]:
     with GuessLog(guess_log_path()) as log:
         return read_review(log, keep)
-
-
-def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]], size: tuple[int, int] = SIZE) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await settle(app, pilot)
-            await script(pilot)
-
-    asyncio.run(main())
-
-
-async def settle(app: LmgameApp, pilot: Pilot, wait: float = 0.0) -> None:
-    """Let timers (debounced previews, pattern mining) fire, then wait for every worker and its messages."""
-    if wait:
-        await pilot.pause(wait)
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def review_app(lm: LoadedModel) -> LmgameApp:

@@ -3,8 +3,6 @@ token, and promoting a group into the candidate editor."""
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -12,6 +10,7 @@ from engine.corpus import Document
 from engine.models import LoadedModel
 from games.library import load_library
 from games.scanning import ScanOptions, scan_catalogue, scan_model
+from tests.conftest import run, settle
 from tui.app import LmgameApp, PlaySetup
 from tui.screens.scan import ScanScreen
 
@@ -27,21 +26,6 @@ def scan_app(models: list[LoadedModel]) -> LmgameApp:
     candidates = list(load_library().candidates.values())
     view = scan_catalogue(scans, candidates, options).view()
     return LmgameApp(PlaySetup(models=models, documents=TEXTS, source="scan", start="scan", scan=view))
-
-
-async def settle(app: LmgameApp, pilot: Pilot) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def run(app: LmgameApp, script) -> None:
-    async def main() -> None:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await script(pilot)
-
-    asyncio.run(main())
 
 
 def test_browse_groups_tokens_and_promote(default_lm: LoadedModel, stories260k: LoadedModel) -> None:

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from engine.corpus import Document
 from engine.models import LoadedModel
+from tests.conftest import settle
 from tui.app import LmgameApp, PlaySetup
 from tui.widgets.guess_input import GuessInput
 
@@ -61,11 +62,7 @@ def _fixed_log(lm: LoadedModel, monkeypatch) -> None:
 
 async def _settle(app, pilot: Pilot, wait: float = 0.0) -> None:
     """Timers fired, workers done, their messages handled, and time for idle work (a table sizing its columns)."""
-    if wait:
-        await pilot.pause(wait)
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle(app, pilot, wait)
     await pilot.pause(0.1)
 
 

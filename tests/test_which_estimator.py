@@ -38,7 +38,7 @@ def simulated() -> dict[str, dict[tuple[str, str], float]]:
 def test_the_answers_run_from_1_to_99_percent_and_are_symmetric() -> None:
     assert ANSWERS[0] == 0.01 and ANSWERS[-1] == 0.99 and 0.5 in ANSWERS
     assert {0.05, 0.95} <= set(ANSWERS)
-    assert all(1.0 - a == pytest.approx(b) for a, b in zip(ANSWERS, reversed(ANSWERS)))
+    assert all(1.0 - a == pytest.approx(b) for a, b in zip(ANSWERS, reversed(ANSWERS), strict=True))
     assert nearest_answer(0.999) == 0.99 and nearest_answer(0.04) == 0.05 and nearest_answer(0.66) == 0.7
 
 

@@ -226,8 +226,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     from games.scoring import ScoreOptions, score_all
     from tui.progress import StderrProgress
 
-    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout,
-                           seed=args.seed)
+    options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout)
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
