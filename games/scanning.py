@@ -22,6 +22,7 @@ from engine.tokens import token_text, visible
 from games.candidates import Candidate, DocumentTimeout
 from games.names import is_name
 from games.patterns import Proposal, propose_for_rows
+from games.results import CompareReport, GroupRecord, ScanExample, ScanReport
 from games.review import ModelVerdict, ReviewRow
 
 # the order that decides the one group a position is shown under; a position with none of these goes under its
@@ -170,7 +171,7 @@ def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: B
     return sorted(groups.values(), key=lambda g: (-g.count, g.feature, g.key))[:most]
 
 
-def example(scan: ModelScan, document: int, index: int) -> dict[str, Any]:
+def example(scan: ModelScan, document: int, index: int) -> ScanExample:
     result = scan.scans[document]
     start = int(result.starts[index])
     token = token_text(scan.lm.tokenizer, int(result.ids[index]))
@@ -180,7 +181,7 @@ def example(scan: ModelScan, document: int, index: int) -> dict[str, Any]:
             "prob": float(result.logprob[index].float().exp()), "rank": int(result.rank[index])}
 
 
-def group_records(scan: ModelScan, groups: list[Group], examples: int) -> list[dict[str, Any]]:
+def group_records(scan: ModelScan, groups: list[Group], examples: int) -> list[GroupRecord]:
     return [{"feature": g.feature, "key": g.key, "count": g.count, "ngram_share": g.ngram / g.count,
              "ngram_explains": g.ngram * 2 >= g.count,
              "examples": [example(scan, d, i) for d, i in g.positions[:examples]]} for g in groups]
@@ -207,7 +208,7 @@ def coverage(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpti
 
 
 def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions,
-              found: Coverage | None = None) -> dict[str, Any]:
+              found: Coverage | None = None) -> ScanReport:
     """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more)."""
     found = found or coverage(scan, candidates, options)
     correct, covered, left, explained = found.correct, found.covered, found.left, found.explained
@@ -261,7 +262,7 @@ def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
     return pairs, a_only, b_only, sum(1 for d, i, j in pairs if mask_a[d][i] and mask_b[d][j])
 
 
-def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
+def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> CompareReport:
     """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
     distribution of the log-probability difference (a minus b) on the pieces of text both predict."""
     pairs, a_only_pairs, b_only_pairs, both = compare_positions(a, b, options)
@@ -283,7 +284,7 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions) -> dict[str, Any]:
     }
 
 
-def markdown(result: dict[str, Any]) -> str:
+def markdown(result: ScanReport) -> str:
     summary = (f"{result['tokens']} tokens in {result['documents']} documents; confident and correct (top 1, "
                f"p >= {result['threshold']}): {result['confident_correct']}; explained by the library: "
                f"{result['explained']} (coverage {result['coverage']:.1%}).")
@@ -305,7 +306,7 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _group_lines(title: str, groups: list[dict[str, Any]]) -> list[str]:
+def _group_lines(title: str, groups: list[GroupRecord]) -> list[str]:
     lines = [f"## {title}", "", "| feature | key | count | bigram predicts it too | example |",
              "| --- | --- | --- | --- | --- |"]
     for g in groups:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.results import ScanReport
 
 DATASET_DOCUMENTS = 1000
 
@@ -80,7 +81,7 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     return 0
 
 
-def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: dict[str, Any]) -> int:
+def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: Any, result: ScanReport) -> int:
     from tui.app import LmgameApp, PlaySetup
     from tui.screens.scan import build_view
 
@@ -91,7 +92,7 @@ def _open(models: list[Any], scans: list[Any], candidates: list[Any], options: A
     return app.return_code or 0
 
 
-def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
+def _write_out(folder: Path, result: ScanReport, scan: Any, report: str) -> None:
     from engine.tokens import token_text
 
     try:
@@ -119,7 +120,7 @@ def _finite(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _table(result: dict[str, Any]) -> str:
+def _table(result: ScanReport) -> str:
     from engine.tokens import visible
 
     headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "
