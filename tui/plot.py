@@ -1,7 +1,11 @@
-"""Horizontal bars with their 95% intervals as whiskers, in plain Unicode (no plotting dependency).
+"""Horizontal bars with their 95% intervals as whiskers, in plain Unicode, one line a bar with its figure and
+interval written beside it:
 
     once-upon-a-time  ███████████████████├████───┤         0.620 [0.550, 0.700]
 
+Drawn by hand rather than with textual-plotext: plotext's error bars are symmetric (a bootstrap interval is not),
+it writes no figures beside its bars, and it needs two or more rows a bar plus a frame, where the workbench's plot
+pane at 80x24 has nine rows; and it would be a dependency (with plotext, pinned below 6) for some hundred lines.
 What is plotted, the headings, the axes and how figures are written are the PLOT columns of games.results.COLUMNS.
 """
 
