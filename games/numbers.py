@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from typing import Any
-
 SMALL = 0.001  # below this, three decimals would say 0.000
 
 
@@ -19,11 +15,3 @@ def probability(value: float | None) -> str:
 
 PROBABILITY_CELLS = len(probability(9.6e-05))  # the widest a probability is written
 
-
-def figure(summary: Mapping[str, Any], key: str, form: str | Callable[[Any], str]) -> str:
-    """summary[key] written with a pattern ("{:.3f}") or a function (`probability`); "-" where it is missing or
-    not a number."""
-    value = summary.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return form(value) if callable(form) else form.format(value)

@@ -25,6 +25,7 @@ from games.candidates import Candidate
 from games.matches import FINDER_TIME_LIMIT, find_matches
 from games.names import is_name
 from games.patterns import Proposal, propose_for_rows
+from games.results import CompareReport, GroupRecord, ScanExample, ScanReport
 from games.review import ModelVerdict, ReviewRow
 
 # the order that decides the one group a position is shown under; a position with none of these goes under its
@@ -196,7 +197,7 @@ def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: B
     return sorted(groups.values(), key=lambda g: (-g.count, g.feature, g.key))[:most]
 
 
-def example(scan: ModelScan, document: int, index: int) -> dict[str, Any]:
+def example(scan: ModelScan, document: int, index: int) -> ScanExample:
     result = scan.scans[document]
     start = int(result.starts[index])
     token = token_text(scan.lm.tokenizer, int(result.ids[index]))
@@ -206,7 +207,7 @@ def example(scan: ModelScan, document: int, index: int) -> dict[str, Any]:
             "prob": float(result.logprob[index].float().exp()), "rank": int(result.rank[index])}
 
 
-def group_records(scan: ModelScan, groups: list[Group], examples: int) -> list[dict[str, Any]]:
+def group_records(scan: ModelScan, groups: list[Group], examples: int) -> list[GroupRecord]:
     return [{"feature": g.feature, "key": g.key, "count": g.count, "ngram_share": g.ngram / g.count,
              "ngram_explains": g.ngram * 2 >= g.count,
              "examples": [example(scan, d, i) for d, i in g.positions[:examples]]} for g in groups]
@@ -233,7 +234,7 @@ def coverage(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpti
 
 
 def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOptions,
-              found: Coverage | None = None, groups: list[Group] | None = None) -> dict[str, Any]:
+              found: Coverage | None = None, groups: list[Group] | None = None) -> ScanReport:
     """The issue's JSON: model, tokens, confident_correct, explained, coverage, groups (and more); `found` and
     `groups` where they are computed already."""
     found = found or coverage(scan, candidates, options)
@@ -291,7 +292,7 @@ def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
 
 def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
             positions: tuple[list[Pair], list[Pair], list[Pair], int] | None = None,
-            a_groups: list[Group] | None = None) -> dict[str, Any]:
+            a_groups: list[Group] | None = None) -> CompareReport:
     """Where one model is confident and correct and the other is not, both ways, grouped the same way, and the
     distribution of the log-probability difference (a minus b) on the pieces of text both predict; `positions`
     (compare_positions') and `a_groups` (of what only a gets) where they are computed already."""
@@ -333,7 +334,7 @@ class ScanCatalogue:
 
     scans: list[ModelScan]
     candidates: int  # in the library that explains positions
-    result: dict[str, Any]  # `catalogue`'s JSON, with `compare`'s under "compare" for a second model
+    result: ScanReport  # `catalogue`'s JSON, with `compare`'s under "compare" for a second model
     groups: list[Group]  # of the first model's unexplained confident-correct positions
     bigram: Bigram  # fitted on the first model's scan
     only_first: list[Group] = field(default_factory=list)  # two models: groups of what only the first gets
@@ -370,7 +371,7 @@ def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], opti
     return ScanCatalogue(scans, len(candidates), result, groups, bigram, only_first, only_second)
 
 
-def markdown(result: dict[str, Any]) -> str:
+def markdown(result: ScanReport) -> str:
     summary = (f"{result['tokens']} tokens in {result['documents']} documents; confident and correct (top 1, "
                f"p >= {result['threshold']}): {result['confident_correct']}; explained by the library: "
                f"{result['explained']} (coverage {result['coverage']:.1%}).")
@@ -392,7 +393,7 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _group_lines(title: str, groups: list[dict[str, Any]]) -> list[str]:
+def _group_lines(title: str, groups: list[GroupRecord]) -> list[str]:
     lines = [f"## {title}", "", "| feature | key | count | bigram predicts it too | example |",
              "| --- | --- | --- | --- | --- |"]
     for g in groups:

@@ -6,40 +6,39 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 from games.paths import data_dir
+from games.results import NotAResult, ScoreSummary
 
 
 def history_path() -> Path:
     return data_dir() / "scores.jsonl"
 
 
-def record_scores(summaries: list[dict[str, Any]], path: Path | None = None) -> None:
+def record_scores(summaries: list[ScoreSummary], path: Path | None = None) -> None:
     """Append each summary with the time it was made; a history that cannot be written is skipped."""
     path = path or history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as handle:
             for summary in summaries:
-                handle.write(json.dumps({**summary, "scored_at": time.time()}, ensure_ascii=False) + "\n")
+                handle.write(json.dumps({**summary.as_json(), "scored_at": time.time()}, ensure_ascii=False) + "\n")
     except OSError:
         return
 
 
-def last_scores(path: Path | None = None) -> dict[tuple[str, str], dict[str, Any]]:
-    """(candidate, model label) -> the latest summary; lines that do not parse are passed over."""
+def last_scores(path: Path | None = None) -> dict[tuple[str, str], ScoreSummary]:
+    """(candidate, model label) -> the latest summary; lines that are not one are passed over."""
     path = path or history_path()
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    latest: dict[tuple[str, str], ScoreSummary] = {}
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return latest
     for line in lines:
         try:
-            summary = json.loads(line)
-        except ValueError:
+            summary = ScoreSummary.from_json(json.loads(line))
+        except (ValueError, NotAResult, RecursionError):  # not JSON, not a summary, nested too deeply
             continue
-        if isinstance(summary, dict) and "candidate" in summary and "model" in summary:
-            latest[(summary["candidate"], summary["model"])] = summary
+        latest[(summary.candidate, summary.model)] = summary
     return latest

@@ -22,6 +22,7 @@ from engine.scoring import SCORING_VERSION, Request, Score, Target, score_reques
 from engine.tokens import token_text
 from games.candidates import Candidate, Found
 from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
+from games.results import RESULTS_VERSION, InstanceRow, NotAResult, ScoreSummary, mean_columns
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -145,41 +146,27 @@ class Baselines:
 
 
 def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found, score: Score | None,
-         bigram: Bigram | None) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "candidate": candidate.name,
-        "model": lm.identity.label,
-        "document": document.id,
-        "offset": found.offset,
-        "context": document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset],
-        "answer": found.answer,
-        "predicted": found.predicted,
-        "foil": found.foil,
-        "heuristic_right": found.predicted == found.answer,
-        "error": found.error,
-    }
+         bigram: Bigram | None) -> InstanceRow:
+    row = InstanceRow(
+        candidate=candidate.name, model=lm.identity.label, document=document.id, offset=found.offset,
+        context=document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset], answer=found.answer,
+        predicted=found.predicted, foil=found.foil, heuristic_right=found.predicted == found.answer, error=found.error)
     if score is None:
         return row
     if score.error:
-        row["error"] = score.error
+        row.error = score.error
         return row
     tokenizer = lm.tokenizer
-    row.update({
-        "answer_tokens": score.answer_tokens,
-        "prob": score.prob,
-        "rank": score.rank,
-        "logprob": score.answer_logprob,
-        "logit_diff": score.logit_diff,
-        "model_top1": token_text(tokenizer, score.top1_id),
-        "text_token": token_text(tokenizer, score.text_id) if score.text_id >= 0 else None,
-        "text_prob": score.text_prob if score.text_id >= 0 else None,
-        "model_right": score.top1_is_text,
-        "scored_answer": score.scored_answer,
-        "context_tokens": score.context_tokens,
-    })
+    row.answer_tokens, row.prob, row.rank = score.answer_tokens, score.prob, score.rank
+    row.logprob, row.logit_diff = score.answer_logprob, score.logit_diff
+    row.model_top1 = token_text(tokenizer, score.top1_id)
+    row.text_token = token_text(tokenizer, score.text_id) if score.text_id >= 0 else None
+    row.text_prob = score.text_prob if score.text_id >= 0 else None
+    row.model_right, row.scored_answer = score.top1_is_text, score.scored_answer
+    row.context_tokens = score.context_tokens
     if bigram is not None:
-        row["baseline_prob"] = bigram.prob(score.prev_id, score.answer_id)
-        row["baseline_top1"] = bigram.top1(score.prev_id) == score.answer_id
+        row.baseline_prob = bigram.prob(score.prev_id, score.answer_id)
+        row.baseline_top1 = bigram.top1(score.prev_id) == score.answer_id
     return row
 
 
@@ -188,82 +175,66 @@ class CandidateResult:
     candidate: Candidate
     lm: LoadedModel
     corpus: Corpus
-    rows: list[dict[str, Any]]
+    rows: list[InstanceRow]
     stats: FindStats
     cached: bool = False
 
-    def summary(self, seed: int = 0) -> dict[str, Any]:
+    def summary(self, seed: int = 0) -> ScoreSummary:
         return summarize(self.candidate.name, self.lm, self.rows, self.stats, self.corpus, seed, self.cached)
 
 
-def summarize(name: str, lm: LoadedModel, rows: list[dict[str, Any]], stats: FindStats, corpus: Corpus,
-              seed: int = 0, cached: bool = False) -> dict[str, Any]:
-    """The result the issue names, keys absent where they do not apply (no foil, no instances)."""
-    scored = [r for r in rows if not r.get("error") and "prob" in r]
-    errors = sum(1 for r in rows if r.get("error"))
-    result: dict[str, Any] = {
-        "candidate": name,
-        "model": lm.identity.label,
-        "model_identity": lm.identity.as_dict(),
-        "corpus": corpus.label,
-        "n": len(scored),
-        "documents": stats.documents,
-        "instances_per_million_chars": len(scored) / stats.chars * 1e6 if stats.chars else 0.0,
-        "abstained": stats.abstained,
-        "errors": errors,
-        "skipped_documents": stats.skipped_documents,
-        "cached": cached,
-    }
+def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindStats, corpus: Corpus,
+              seed: int = 0, cached: bool = False) -> ScoreSummary:
+    """One candidate on one model: each mean of games.results' COLUMNS that applies to every scored instance, with
+    its interval; counts; the median rank and the confusion."""
+    scored = [r for r in rows if r.scored]
+    summary = ScoreSummary(
+        candidate=name, model=lm.identity.label, model_identity=lm.identity.as_dict(), corpus=corpus.label,
+        n=len(scored), documents=stats.documents,
+        instances_per_million_chars=len(scored) / stats.chars * 1e6 if stats.chars else 0.0,
+        abstained=stats.abstained, errors=sum(1 for r in rows if r.error), skipped_documents=stats.skipped_documents,
+        cached=cached)
     if not scored:
-        return result
+        return summary
     bootstrap = Bootstrap(len(scored), seed=seed)
-    columns: dict[str, list[float]] = {
-        "heuristic_accuracy": [float(r["heuristic_right"]) for r in scored],
-        "mean_prob": [r["prob"] for r in scored],
-        "mean_logprob": [r["logprob"] for r in scored],
-        "top1": [float(r["rank"] == 1) for r in scored],
-        "top10": [float(r["rank"] <= 10) for r in scored],
-    }
-    if all(r.get("logit_diff") is not None for r in scored):
-        columns["mean_logit_diff"] = [r["logit_diff"] for r in scored]
-        columns["logit_diff_positive"] = [float(r["logit_diff"] > 0) for r in scored]
-    if all("baseline_prob" in r for r in scored):
-        columns["baseline_mean_prob"] = [r["baseline_prob"] for r in scored]
-        columns["baseline_top1"] = [float(r["baseline_top1"]) for r in scored]
-    result["ci"] = {}
-    for key, values in columns.items():
-        result[key] = mean(values)
-        interval = bootstrap.mean_ci(values)
+    for column in mean_columns():
+        values = [column.per_instance(r) for r in scored] if column.per_instance is not None else []
+        figures = [value for value in values if value is not None]
+        if len(figures) < len(scored):
+            continue  # one that does not apply here: no foil, no baseline
+        summary.means[column.key] = mean(figures)
+        interval = bootstrap.mean_ci(figures)
         if interval is not None:
-            result["ci"][key] = [interval[0], interval[1]]
-    result["median_rank"] = median([r["rank"] for r in scored])
-    result["confusion"] = {
+            summary.ci[column.key] = [interval[0], interval[1]]
+    summary.median_rank = median([r.rank for r in scored if r.rank is not None])
+    summary.confusion = {
         f"model_{m}_heuristic_{h}": sum(
-            1 for r in scored if r["model_right"] == (m == "right") and r["heuristic_right"] == (h == "right"))
+            1 for r in scored if r.model_right == (m == "right") and r.heuristic_right == (h == "right"))
         for m in ("right", "wrong") for h in ("right", "wrong")
     }
-    return result
+    return summary
 
 
 FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
 
 
-def _stored_result(stored: Any) -> tuple[list[dict[str, Any]], FindStats] | None:
+def _stored_result(stored: Any) -> tuple[list[InstanceRow], FindStats] | None:
     """What score_each stored (rows, stats), or None where an entry is not of that shape: a miss."""
     rows, stats = (stored.get("rows"), stored.get("stats")) if isinstance(stored, dict) else (None, None)
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows) or not isinstance(stats, dict):
+    if not isinstance(rows, list) or not isinstance(stats, dict):
         return None
     try:
-        return rows, FindStats(**stats)
-    except TypeError:
+        return [InstanceRow.from_json(row) for row in rows], FindStats(**stats)
+    except (TypeError, NotAResult):
         return None
 
 
 def cached_result(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
                   cache: ResultCache) -> tuple[str, CandidateResult | None]:
     """(the cache key of one candidate on one model, its stored result or None)."""
-    key = cache_key("score", SCORING_VERSION, lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer),
-                    candidate.fingerprint, corpus.fingerprint(candidate.name), options.key())
+    key = cache_key("score", SCORING_VERSION, RESULTS_VERSION, lm.identity.as_dict(),
+                    tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint, corpus.fingerprint(candidate.name),
+                    options.key())
     stored = _stored_result(cache.get(key))
     if stored is not None:
         return key, CandidateResult(candidate, lm, corpus, *stored, cached=True)
@@ -341,7 +312,7 @@ def score_each(
         result = score_found(candidate, lm, corpus, options, found[id(candidate)], bigrams.get(id(lm)), report)
         done += len(found[id(candidate)][0])
         report(0)
-        cache.put(key, {"rows": result.rows, "stats": result.stats.__dict__})
+        cache.put(key, {"rows": [row.as_json() for row in result.rows], "stats": result.stats.__dict__})
         yield result
 
 

@@ -16,6 +16,7 @@ from games.candidates import Candidate
 from games.display import shortened
 from games.library import UserFiles, load_library, user_files
 from games.numbers import probability
+from games.results import WORKBENCH, InstanceRow, ScoreSummary, shown_in
 from games.scoring import CandidateResult
 
 FINDING_VERSION = 1
@@ -36,9 +37,10 @@ def _candidate_record(candidate: Candidate) -> dict[str, Any]:
             "finder": candidate.finder, "source": code}
 
 
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    shown = {key: row.get(key) for key in ROW_KEYS}
-    shown["context"] = (row.get("context") or "")[-200:]
+def _shown(row: InstanceRow) -> dict[str, Any]:
+    written = row.as_json()
+    shown = {key: written.get(key) for key in ROW_KEYS}
+    shown["context"] = row.context[-200:]
     return shown
 
 
@@ -46,7 +48,7 @@ def finding(candidate: Candidate, results: list[CandidateResult], seed: int = 0)
     """The finding as JSON-able data; `results` are this candidate's, one per model."""
     instances = {}
     for result in results:
-        scored = sorted((r for r in result.rows if "prob" in r and not r.get("error")), key=lambda r: r["prob"])
+        scored = sorted((r for r in result.rows if r.scored), key=lambda r: r.prob or 0.0)
         instances[result.lm.identity.label] = {"best": [_shown(r) for r in scored[::-1][:SHOWN]],
                                                "worst": [_shown(r) for r in scored[:SHOWN]]}
     return {
@@ -54,13 +56,9 @@ def finding(candidate: Candidate, results: list[CandidateResult], seed: int = 0)
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "candidate": _candidate_record(candidate),
         "corpus": results[0].corpus.label if results else "",
-        "scores": [result.summary(seed) for result in results],
+        "scores": [result.summary(seed).as_json() for result in results],
         "instances": instances,
     }
-
-
-def _number(value: Any, pattern: str = "{:.3f}") -> str:
-    return pattern.format(value) if isinstance(value, (int, float)) else "-"
 
 
 def _probability(value: Any) -> str:
@@ -78,20 +76,16 @@ def finding_markdown(data: dict[str, Any]) -> str:
             lines.append(f"- foil: `{table['foil']}`")
     else:
         lines.append("- predictor: Python code (below); `lmgame import` refuses it: copy it by hand if you trust it")
+    shown = shown_in(WORKBENCH)
+    scores = [ScoreSummary.from_json(score) for score in data["scores"]]
     lines += ["", f"Scored on {data.get('corpus') or 'a corpus'} ({data['created']}).", "",
-              "| model | n | heuristic acc. | mean p (95% CI) | top-1 | median rank | logit diff | bigram p |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for score in data["scores"]:
-        interval = score.get("ci", {}).get("mean_prob")
-        ci = f" ({probability(interval[0])} to {probability(interval[1])})" if interval else ""
-        lines.append(f"| {score['model']} | {score['n']} | {_number(score.get('heuristic_accuracy'))} | "
-                     f"{_probability(score.get('mean_prob'))}{ci} | {_number(score.get('top1'))} | "
-                     f"{_number(score.get('median_rank'), '{:g}')} | {_number(score.get('mean_logit_diff'), '{:.2f}')} "
-                     f"| {_probability(score.get('baseline_mean_prob'))} |")
+              "| " + " | ".join(["model"] + [column.heading for column in shown]) + " |",
+              "|" + " --- |" * (1 + len(shown))]
+    lines += ["| " + " | ".join([score.model] + [column.cell(score) for column in shown]) + " |" for score in scores]
     lines += ["", "Models:", ""]
-    for score in data["scores"]:
-        identity = score.get("model_identity", {})
-        lines.append(f"- {score['model']}: {identity.get('source', '')}, {identity.get('architecture', '')}, "
+    for score in scores:
+        identity = score.model_identity
+        lines.append(f"- {score.model}: {identity.get('source', '')}, {identity.get('architecture', '')}, "
                      f"{identity.get('dtype', '')}")
     for label, shown in data["instances"].items():
         for which in ("best", "worst"):

@@ -32,10 +32,14 @@ def _score(lm: LoadedModel, cache: ResultCache) -> list[CandidateResult]:
     return score_all([NAMED, WAS], [lm], Corpus("d", DOCS), ScoreOptions(), cache)
 
 
+def _written(result: CandidateResult) -> list[dict]:
+    return [row.as_json() for row in result.rows]
+
+
 @pytest.fixture()
 def stored(default_lm: LoadedModel, tmp_path: Path) -> tuple[list[Path], list[list[dict]]]:
     """Both candidates scored into a fresh cache: (their entry files, in candidate order; the fresh rows)."""
-    fresh = [json.loads(json.dumps(r.rows)) for r in _score(default_lm, ResultCache(tmp_path / "cache"))]
+    fresh = [json.loads(json.dumps(_written(r))) for r in _score(default_lm, ResultCache(tmp_path / "cache"))]
     files = list((tmp_path / "cache").rglob("*.json"))
     order = [c.name for c in (NAMED, WAS)]
     files.sort(key=lambda f: [f'"candidate": "{name}"' in f.read_text() for name in order].index(True))
@@ -45,7 +49,7 @@ def stored(default_lm: LoadedModel, tmp_path: Path) -> tuple[list[Path], list[li
 def _rerun_misses(lm: LoadedModel, tmp_path: Path, fresh: list[list[dict]], missed: list[bool]) -> None:
     again = _score(lm, ResultCache(tmp_path / "cache"))
     assert [not r.cached for r in again] == missed
-    assert [r.rows for r in again] == fresh
+    assert [_written(r) for r in again] == fresh
     assert all(r.cached for r in _score(lm, ResultCache(tmp_path / "cache")))  # written again, and read back
 
 
@@ -67,7 +71,7 @@ def test_swapped_score_entries_are_misses(stored, default_lm, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("value", [{"rows": [], "stats": [1, 2]}, {"rows": [], "stats": {"bogus": 1}},
-                                   {"rows": [3], "stats": {}}])
+                                   {"rows": [3], "stats": {}}, {"rows": [{"candidate": "x"}], "stats": {}}])
 def test_a_score_entry_of_the_wrong_shape_is_a_miss(stored, default_lm, tmp_path: Path, value: object
                                                     ) -> None:
     """Checksummed as the cache writes it (so only the shape is wrong), and as a bare JSON file."""

@@ -190,16 +190,16 @@ def test_close_quote_rows_say_what_was_scored(default_lm, stories260k) -> None:
     results = score_all([quote], [default_lm, stories260k], corpus, ScoreOptions(), ResultCache(None))
     for result, (lm, merged) in zip(results, ((default_lm, True), (stories260k, False)), strict=True):
         assert result.lm is lm
-        assert [(int(r["document"]), r["offset"]) for r in result.rows] == marks
+        assert [(int(r.document), r.offset) for r in result.rows] == marks
         for row in result.rows:
-            text, offset = QUOTES[int(row["document"])], row["offset"]
-            assert row["context"].endswith(text[offset - 1]) and row["predicted"] == '"'
-            assert row["answer"] == '"' or (row["answer"][0] == " " and row["answer"][1:].isalpha())
-            assert row["scored_answer"] == (text[offset - 1] + '"' if merged else '"')
+            text, offset = QUOTES[int(row.document)], row.offset
+            assert row.context.endswith(text[offset - 1]) and row.predicted == '"'
+            assert row.answer == '"' or (row.answer[0] == " " and row.answer[1:].isalpha())
+            assert row.scored_answer == (text[offset - 1] + '"' if merged else '"')
             context = text[: offset - 1] if merged else text[:offset]
             context_ids = encode(lm.tokenizer, context)
-            assert row["context_tokens"] == len(context_ids)
-            answer_id = continuation_ids(lm.tokenizer, context, row["scored_answer"])[0]
+            assert row.context_tokens == len(context_ids)
+            answer_id = continuation_ids(lm.tokenizer, context, row.scored_answer)[0]
             with torch.inference_mode():
                 logits = lm.model(input_ids=torch.tensor([[lm.bos_id] + context_ids])).logits[0, -1].float()
-            assert row["prob"] == pytest.approx(float(logits.softmax(-1)[answer_id]), abs=1e-5)
+            assert row.prob == pytest.approx(float(logits.softmax(-1)[answer_id]), abs=1e-5)

@@ -178,5 +178,5 @@ def test_a_promoted_closing_quote_is_scored_at_its_mark_as_the_built_in_is(defau
     assert proposal.finder == load_library().candidates["close-quote"].finder
     corpus = Corpus("quote", [Document("tom", 'Tom said, "I like it. Can we go?"')])
     (result,) = score_all([proposal.to_candidate()], [default_lm], corpus, ScoreOptions(), ResultCache(None))
-    assert [r["offset"] for r in result.rows] == [21, 32]  # right after "it." and after "go?"
-    assert all(r["scored_answer"] != ' "' and r["scored_answer"].endswith('"') for r in result.rows)
+    assert [r.offset for r in result.rows] == [21, 32]  # right after "it." and after "go?"
+    assert all(r.scored_answer != ' "' and (r.scored_answer or "").endswith('"') for r in result.rows)

@@ -34,21 +34,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 def test_summary_checked_by_hand(default_lm, tmp_path: Path) -> None:
     corpus = Corpus("docs", DOCS)
     (result,) = score_all([DOG], [default_lm], corpus, ScoreOptions(), ResultCache(None))
-    summary = result.summary()
+    summary = result.summary().as_json()  # the keys the README documents
     assert summary["n"] == 4 and summary["documents"] == 3
     assert summary["heuristic_accuracy"] == pytest.approx(3 / 4)
     assert summary["instances_per_million_chars"] == pytest.approx(4 / corpus.chars * 1e6)
-    assert [r["predicted"] for r in result.rows] == ["Max", "Tom", "Pip", "Bo"]
-    assert [r["answer"] for r in result.rows] == ["Max", "Tom", "Then", "Bo"]
+    assert [r.predicted for r in result.rows] == ["Max", "Tom", "Pip", "Bo"]
+    assert [r.answer for r in result.rows] == ["Max", "Tom", "Then", "Bo"]
     # each row's numbers are the engine's on that instance alone
     first = DOCS[0].text.index("Max liked")
     (alone,) = score_requests(default_lm, [Request(DOCS[0].text, (Target(first, "Max", "The"),))])[0]
-    assert result.rows[0]["prob"] == pytest.approx(alone.prob, abs=1e-5)
-    assert result.rows[0]["logit_diff"] == pytest.approx(alone.logit_diff, abs=1e-4)
-    probs = [r["prob"] for r in result.rows]
+    rows = [row.as_json() for row in result.rows]  # instances.jsonl's keys
+    assert rows[0]["prob"] == pytest.approx(alone.prob, abs=1e-5)
+    assert rows[0]["logit_diff"] == pytest.approx(alone.logit_diff, abs=1e-4)
+    probs = [r["prob"] for r in rows]
     assert summary["mean_prob"] == pytest.approx(sum(probs) / 4)
-    assert summary["top1"] == pytest.approx(sum(r["rank"] == 1 for r in result.rows) / 4)
-    assert summary["logit_diff_positive"] == pytest.approx(sum(r["logit_diff"] > 0 for r in result.rows) / 4)
+    assert summary["top1"] == pytest.approx(sum(r["rank"] == 1 for r in rows) / 4)
+    assert summary["logit_diff_positive"] == pytest.approx(sum(r["logit_diff"] > 0 for r in rows) / 4)
     assert sum(summary["confusion"].values()) == 4
     confusion = summary["confusion"]
     assert confusion["model_right_heuristic_wrong"] + confusion["model_wrong_heuristic_wrong"] == 1
@@ -61,7 +62,7 @@ def test_summary_checked_by_hand(default_lm, tmp_path: Path) -> None:
 def test_keys_absent_where_they_do_not_apply(default_lm) -> None:
     no_foil = Candidate(name="no-foil", finder=DOG.finder, predictor="{name}")
     nothing = Candidate(name="nothing", finder=r"zebra (?P<answer>\w+)", predictor="x")
-    first, empty = (r.summary() for r in score_all([no_foil, nothing], [default_lm], Corpus("d", DOCS),
+    first, empty = (r.summary().as_json() for r in score_all([no_foil, nothing], [default_lm], Corpus("d", DOCS),
                                                    ScoreOptions(), ResultCache(None)))
     assert "mean_logit_diff" not in first and "logit_diff_positive" not in first and first["n"] == 4
     assert empty["n"] == 0 and "mean_prob" not in empty and "ci" not in empty
@@ -79,16 +80,16 @@ def test_failures_are_counted_and_the_run_goes_on(default_lm) -> None:
     picky_result, timed_result = score_all([candidate, timed], [default_lm], Corpus("d", [*DOCS, slow]),
                                            ScoreOptions(regex_timeout=0.2), ResultCache(None))
     summary = picky_result.summary()
-    assert (summary["n"], summary["errors"], summary["abstained"]) == (2, 1, 1)
-    (failed,) = [r for r in picky_result.rows if r["error"]]
+    assert (summary.n, summary.errors, summary.abstained) == (2, 1, 1)
+    (failed,) = [r.as_json() for r in picky_result.rows if r.error]
     assert "ValueError: no toms" in failed["error"] and "prob" not in failed
     timed_summary = timed_result.summary()
-    assert timed_summary["skipped_documents"] == 1 and timed_summary["n"] == 5
+    assert timed_summary.skipped_documents == 1 and timed_summary.n == 5
 
 
 def test_limit_keeps_the_first_instances(default_lm) -> None:
     (result,) = score_all([DOG], [default_lm], Corpus("d", DOCS), ScoreOptions(limit=2), ResultCache(None))
-    assert [r["predicted"] for r in result.rows] == ["Max", "Tom"]
+    assert [r.predicted for r in result.rows] == ["Max", "Tom"]
 
 
 def test_cache_hits_and_rescoring_only_what_changed(default_lm, tmp_path: Path) -> None:
@@ -98,11 +99,11 @@ def test_cache_hits_and_rescoring_only_what_changed(default_lm, tmp_path: Path) 
     first = score_all([DOG, other], [default_lm], corpus, ScoreOptions(), cache)
     again = score_all([DOG, other], [default_lm], corpus, ScoreOptions(), cache)
     assert [r.cached for r in first] == [False, False] and [r.cached for r in again] == [True, True]
-    assert again[0].rows == json.loads(json.dumps(first[0].rows))
+    assert [row.as_json() for row in again[0].rows] == json.loads(json.dumps([row.as_json() for row in first[0].rows]))
     edited = Candidate(name="named-next", finder=DOG.finder, predictor="{name}", foil="A")
     changed = score_all([edited, other], [default_lm], corpus, ScoreOptions(), cache)
     assert [r.cached for r in changed] == [False, True]
-    assert changed[0].rows[0]["logit_diff"] != first[0].rows[0]["logit_diff"]
+    assert changed[0].rows[0].logit_diff != first[0].rows[0].logit_diff
     more = Corpus("d", [*DOCS, Document("d", "A goat named Gus. Gus ate.")])
     assert [r.cached for r in score_all([DOG], [default_lm], more, ScoreOptions(), cache)] == [False]
     assert [r.cached for r in score_all([DOG], [default_lm], corpus, ScoreOptions(limit=1), cache)] == [False]
@@ -117,9 +118,9 @@ def test_cache_is_keyed_by_model_identity_and_dtype(default_lm, stories260k, tmp
     half = load_model(None, dtype="bfloat16")
     both = score_all([DOG], [half, stories260k], corpus, ScoreOptions(), cache)
     assert [r.cached for r in both] == [False, False]
-    assert both[0].summary()["model_identity"]["dtype"] == "bfloat16"
+    assert both[0].summary().model_identity["dtype"] == "bfloat16"
     # models with different tokenizers judge the same instances
-    assert both[0].summary()["n"] == both[1].summary()["n"] == 4
+    assert both[0].summary().n == both[1].summary().n == 4
 
 
 def test_every_builtin_candidate_scores_on_its_examples(default_lm) -> None:
@@ -127,8 +128,8 @@ def test_every_builtin_candidate_scores_on_its_examples(default_lm) -> None:
     results = score_all(candidates, [default_lm], examples_corpus(candidates), ScoreOptions(), ResultCache(None))
     for candidate, result in zip(candidates, results, strict=True):
         summary = result.summary()
-        assert summary["n"] == len(candidate.examples), candidate.name
-        assert summary["heuristic_accuracy"] == 1.0 and summary["errors"] == 0, candidate.name
+        assert summary.n == len(candidate.examples), candidate.name
+        assert summary.means["heuristic_accuracy"] == 1.0 and summary.errors == 0, candidate.name
 
 
 # --- the command line
@@ -207,7 +208,7 @@ def test_examples_are_cached_per_candidate(default_lm, tmp_path: Path) -> None:
     first = score_all([dog, cat], [default_lm], examples_corpus([dog, cat]), ScoreOptions(), cache)
     again = score_all([dog, owl], [default_lm], examples_corpus([dog, owl]), ScoreOptions(), cache)
     assert [r.cached for r in first] == [False, False] and [r.cached for r in again] == [True, False]
-    assert [r.summary()["n"] for r in again] == [1, 1]
+    assert [r.summary().n for r in again] == [1, 1]
 
 
 def test_one_progress_total_over_every_instance_of_every_candidate_and_model(default_lm, stories260k,
@@ -223,7 +224,7 @@ def test_one_progress_total_over_every_instance_of_every_candidate_and_model(def
     finding = [(done, total) for stage, done, total in reports if stage == stages[0]]
     assert {total for _, total in finding} == {2 * len(DOCS)} and finding[-1] == (2 * len(DOCS), 2 * len(DOCS))
     scoring = [(done, total) for stage, done, total in reports if stage == stages[2]]
-    instances = sum(r.summary()["n"] for r in results)
+    instances = sum(r.summary().n for r in results)
     assert instances == 2 * (4 + 2)  # Max, Tom, Pip, Bo; Tom was, Bo was: on both models
     assert {total for _, total in scoring} == {instances}  # one total, the whole run's, from the first report
     assert scoring[0] == (0, instances) and scoring[-1] == (instances, instances)
@@ -249,4 +250,4 @@ def test_a_run_that_stops_keeps_the_results_it_finished(default_lm) -> None:
         for result in score_each([DOG, other], [default_lm], Corpus("d", DOCS), ScoreOptions(), ResultCache(None),
                                  stop_in_the_second):
             finished.append(result)
-    assert [r.candidate.name for r in finished] == ["named-next"] and finished[0].summary()["n"] == 4
+    assert [r.candidate.name for r in finished] == ["named-next"] and finished[0].summary().n == 4

@@ -16,6 +16,7 @@ from games.candidates import Candidate
 from games.demo import demo_documents
 from games.library import load_library
 from games.numbers import probability
+from games.results import InstanceRow, ScoreSummary
 from games.score_history import history_path, last_scores
 from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find_instances
 from tests.conftest import run, settle, shared
@@ -94,11 +95,11 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
         await pilot.press("c")
         await settle(app, pilot)
         assert screen.status == "cancelled: kept agreement-was-were; not scored: once-upon-a-time"
-        assert [s["candidate"] for s in screen.summaries] == ["agreement-was-were"]
-        assert screen.summaries[0]["n"] == few and screen.query_one("#results", DataTable).row_count == 1
+        assert [s.candidate for s in screen.summaries] == ["agreement-was-were"]
+        assert screen.summaries[0].n == few and screen.query_one("#results", DataTable).row_count == 1
         assert set(last_scores()) == {("agreement-was-were", default_lm.identity.label)}  # recorded
         library = screen.query_one("#library", DataTable)
-        assert probability(screen.summaries[0]["mean_prob"]) in library.get_row("agreement-was-were")
+        assert probability(screen.summaries[0].means["mean_prob"]) in library.get_row("agreement-was-were")
 
     run(app, script)
 
@@ -119,7 +120,7 @@ def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: 
         await pilot.press("s")
         await settle(app, pilot)
         assert screen.status == "the run failed: RuntimeError: boom (kept: once-upon-a-time)"
-        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert [s.candidate for s in screen.summaries] == ["once-upon-a-time"]
         assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label)}
 
     run(app, script)
@@ -145,7 +146,7 @@ def test_a_run_started_right_after_a_cancel_waits_for_it_and_reports_alone(defau
         screen.action_cancel()
         screen.action_score()  # the cancelled run may still hold the models: this one waits for them
         await settle(app, pilot)
-        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert [s.candidate for s in screen.summaries] == ["once-upon-a-time"]
         assert screen.status.startswith("done") and not screen.running
         assert len(last_scores()) == 1
 
@@ -192,10 +193,10 @@ def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(defaul
             await pilot.pause(0.02)
             if screen.summaries:
                 break
-        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time"]
+        assert [s.candidate for s in screen.summaries] == ["once-upon-a-time"]
         assert screen.scoring_run is second  # shown while the second run is still going on
         assert set(last_scores()) == {("once-upon-a-time", label)}
-        shown_p = probability(screen.summaries[0]["mean_prob"])
+        shown_p = probability(screen.summaries[0].means["mean_prob"])
         library = screen.query_one("#library", DataTable)
         for _ in range(1500):  # the library reloads its last scores
             await pilot.pause(0.02)
@@ -204,7 +205,7 @@ def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(defaul
         assert shown_p in library.get_row("once-upon-a-time")
         second_may_go.set()
         await settle(app, pilot)
-        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
+        assert [s.candidate for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
         assert screen.query_one("#results", DataTable).row_count == 2 and screen.status.startswith("done: 1 result")
 
     run(app, script)
@@ -236,25 +237,26 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         choose(screen, "once-upon-a-time", "named-next-sentence")
         await pilot.press("s")
         await settle(app, pilot)
-        assert [s["candidate"] for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
+        assert [s.candidate for s in screen.summaries] == ["once-upon-a-time", "named-next-sentence"]
         results = screen.query_one("#results", DataTable)
         assert results.row_count == 2
         first = screen.summaries[0]
         row = results.get_row_at(0)
-        assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first["n"])]
-        low, high = first["ci"]["mean_prob"]
+        assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first.n)]
+        low, high = first.ci["mean_prob"]
         assert f"[{probability(low)}, {probability(high)}]" in row
         # the history keeps them, and the library shows them as the last scores
         assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label),
                                       ("named-next-sentence", default_lm.identity.label)}
         library = screen.query_one("#library", DataTable)
         assert library.get_row("once-upon-a-time")[0] == CHOSEN
-        assert probability(first["mean_prob"]) in library.get_row("once-upon-a-time")
+        assert probability(first.means["mean_prob"]) in library.get_row("once-upon-a-time")
         # the plot
         await pilot.press("v")
         await pilot.pause()
         plot = screen.query_one(ScorePlot).plain
-        assert "mean probability" in plot and "once-upon-a-time" in plot and probability(first["mean_prob"]) in plot
+        assert "mean probability" in plot and "once-upon-a-time" in plot
+        assert probability(first.means["mean_prob"]) in plot
         await pilot.press("v")
         # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
@@ -264,7 +266,7 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         instances = app.screen
         assert isinstance(instances, InstancesScreen)
         every = screen.results[1].rows
-        right = [r for r in every if r["heuristic_right"]]
+        right = [r for r in every if r.heuristic_right]
         assert 0 < len(right) < len(every)  # the demo texts have both: the two orders differ
         assert instances.rows == worst_first(right) and instances.order == HEURISTIC_RIGHT
         assert f"{len(right)} of {len(every)} instances where the heuristic is right" in instances.sub_title
@@ -285,9 +287,9 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         game_screen = app.screen
         assert isinstance(game_screen, ReplayScreen)
         game = game_screen.game
-        assert game is not None and game.board.document.id == worst["document"]
+        assert game is not None and game.board.document.id == worst.document
         start, end = game.board.positions[game.position], game.board.ends[game.position]
-        assert start <= worst["offset"] < end  # the token the model was asked for
+        assert start <= worst.offset < end  # the token the model was asked for
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert app.screen is screen
@@ -305,19 +307,23 @@ def test_scoring_on_each_candidates_examples(default_lm: LoadedModel, home: Path
         await pilot.press("s")
         await settle(app, pilot)
         (summary,) = screen.summaries
-        assert summary["corpus"] == "examples" and summary["n"] == len(screen.results[0].candidate.examples)
+        assert summary.corpus == "examples" and summary.n == len(screen.results[0].candidate.examples)
 
     run(app, script)
 
 
+def instance(prob: float | None, heuristic_right: bool = True, error: str | None = None) -> InstanceRow:
+    return InstanceRow("c", "m", "d", 0, "", "x", "x" if heuristic_right else "y", None, heuristic_right, error,
+                       prob=prob)
+
+
 def test_worst_first_puts_unscored_rows_last() -> None:
-    rows = [{"prob": 0.5}, {"error": "boom"}, {"prob": 0.1}, {"prob": 0.9}]
-    assert worst_first(rows) == [{"prob": 0.1}, {"prob": 0.5}, {"prob": 0.9}, {"error": "boom"}]
+    rows = [instance(0.5), instance(None, error="boom"), instance(0.1), instance(0.9)]
+    assert worst_first(rows) == [rows[2], rows[0], rows[3], rows[1]]
 
 
 def test_the_two_orders_of_instances() -> None:
-    rows = [{"prob": 0.5, "heuristic_right": True}, {"prob": 0.01, "heuristic_right": False},
-            {"error": "boom", "heuristic_right": False}, {"prob": 0.2, "heuristic_right": True}]
+    rows = [instance(0.5), instance(0.01, False), instance(None, False, "boom"), instance(0.2)]
     assert ordered(rows, HEURISTIC_RIGHT) == [rows[3], rows[0]]  # the heuristic's misses do not come first
     assert ordered(rows, ALL) == [rows[1], rows[3], rows[0], rows[2]]
 
@@ -334,14 +340,14 @@ def test_bars_and_whiskers() -> None:
 
 def test_plot_of_summaries() -> None:
     summaries = [
-        {"candidate": "a", "model": "m1@x", "mean_prob": 0.6, "ci": {"mean_prob": [0.5, 0.7]}},
-        {"candidate": "b", "model": "m1@x", "mean_prob": 0.2, "mean_logit_diff": -1.0,
-         "ci": {"mean_prob": [0.1, 0.3], "mean_logit_diff": [-2.0, 0.5]}},
-        {"candidate": "a", "model": "m2@y", "n": 0},
+        ScoreSummary("a", "m1@x", n=4, means={"mean_prob": 0.6}, ci={"mean_prob": [0.5, 0.7]}),
+        ScoreSummary("b", "m1@x", n=4, means={"mean_prob": 0.2, "mean_logit_diff": -1.0},
+                     ci={"mean_prob": [0.1, 0.3], "mean_logit_diff": [-2.0, 0.5]}),
+        ScoreSummary("a", "m2@y", n=0),
     ]
     text = plot_summaries(summaries, 80)
     assert text.count(" m1@x") == 2 and "m2@y" not in text  # a model with no figures has no bars
-    assert "0.600 [0.500, 0.700]" in text and "-1.000 [-2.000, 0.500]" in text
+    assert "0.600 [0.500, 0.700]" in text and "-1.00 [-2.00, 0.50]" in text  # each written as the tables do
     assert "no results yet" in plot_summaries([], 80)
     assert "no candidate here has a foil" in plot_summaries(summaries[:1], 80)
 
@@ -349,7 +355,7 @@ def test_plot_of_summaries() -> None:
 
 SMALL_P = {"candidate": "once-upon-a-time", "n": 40, "heuristic_accuracy": 0.9, "mean_prob": 9.6e-05,
            "ci": {"mean_prob": [5.1e-05, 0.0012]}, "top1": 0.0, "median_rank": 80, "mean_logit_diff": -3.0,
-           "baseline_mean_prob": 2.5e-06}
+           "baseline_mean_prob": 2.5e-06}  # as a summary's JSON
 
 
 def test_small_probabilities_read_as_such_on_the_workbench_and_in_promote(default_lm: LoadedModel,
@@ -361,17 +367,19 @@ def test_small_probabilities_read_as_such_on_the_workbench_and_in_promote(defaul
 
     async def script(pilot: Pilot) -> None:
         screen = app.screen
-        screen.summaries = [{**SMALL_P, "model": label}]
+        screen.summaries = [ScoreSummary.from_json({**SMALL_P, "model": label})]
         screen._fill_results()
         row = [str(cell) for cell in screen.query_one("#results", DataTable).get_row_at(0)]
         assert "9.6e-05" in row and "[5.1e-05, 0.001]" in row and "2.5e-06" in row
-        screen.scores = {("once-upon-a-time", label): {"mean_prob": 9.6e-05, "top1": 0.0}}
+        screen.scores = {("once-upon-a-time", label): ScoreSummary("once-upon-a-time", label,
+                                                                   means={"mean_prob": 9.6e-05, "top1": 0.0})}
         screen._update_scores()
         assert "9.6e-05" in screen.query_one("#library", DataTable).get_row("once-upon-a-time")
 
     run(app, script)
-    assert "mean p 9.6e-05" in quick_line({**SMALL_P, "model": label})
-    assert "9.6e-05 [5.1e-05, 0.001]" in plot_summaries([{**SMALL_P, "model": label}], 80)
+    small = ScoreSummary.from_json({**SMALL_P, "model": label})
+    assert "mean p 9.6e-05" in quick_line(small)
+    assert "9.6e-05 [5.1e-05, 0.001]" in plot_summaries([small], 80)
 
 
 def test_review_and_workbench_commands() -> None:

@@ -238,7 +238,7 @@ def test_workbench_and_instances_show_a_hostile_candidate_file_literally(default
         assert_shown(app, "[/],[red]", "[red]corpus[/]")  # the tags, and the corpus in the title
         await pilot.press("s")
         await settle(app, pilot)
-        assert [s["candidate"] for s in screen.summaries] == ["hostile-markup"] and screen.summaries[0]["n"] > 0
+        assert [s.candidate for s in screen.summaries] == ["hostile-markup"] and screen.summaries[0].n > 0
         await pilot.press("d")
         await settle(app, pilot)
         instances = app.screen

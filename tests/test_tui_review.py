@@ -177,16 +177,15 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
         library.move_cursor(row=names.index("test-once-upon"))
         await pilot.press("space", "s")
         await settle(app, pilot)
-        assert [(s["candidate"], s["model"]) for s in bench.summaries] == [("test-once-upon",
-                                                                            default_lm.identity.label)]
+        assert [(s.candidate, s.model) for s in bench.summaries] == [("test-once-upon", default_lm.identity.label)]
         assert bench.query_one("#results", DataTable).row_count == 1
-        assert bench.summaries[0]["n"] > 0
+        assert bench.summaries[0].n > 0
         await pilot.press("d")
         await settle(app, pilot)
         instances = app.screen
         assert isinstance(instances, InstancesScreen)
-        probs = [r["prob"] for r in instances.rows if r.get("prob") is not None]
-        assert probs == sorted(probs) and len(probs) == bench.summaries[0]["n"]
+        probs = [r.prob for r in instances.rows if r.prob is not None]
+        assert probs == sorted(probs) and len(probs) == bench.summaries[0].n
         await pilot.press("escape", "f2")
         await settle(app, pilot)
         assert app.screen is editor  # the review mode kept its own screens

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.results import ScanReport
 
 
 def add_parser(commands: Any, add_model_options: Any) -> None:
@@ -71,7 +72,7 @@ def _open(models: list[Any], view: Any) -> int:
     return run_app(setup)
 
 
-def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> None:
+def _write_out(folder: Path, result: ScanReport, scan: Any, report: str) -> None:
     from games.scanning import token_records
 
     try:
@@ -85,7 +86,7 @@ def _write_out(folder: Path, result: dict[str, Any], scan: Any, report: str) -> 
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def _table(result: dict[str, Any]) -> str:
+def _table(result: ScanReport) -> str:
     from games.display import visible
 
     headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "

@@ -7,30 +7,14 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
 from games.matches import MAX_REGEX_TIMEOUT
-from games.numbers import figure, probability
+from games.results import COLUMN, CSV, TABLE, ScoreSummary, shown_in
 
 MAX_SCORE_MODELS = 8
-TABLE_COLUMNS: tuple[tuple[str, str, str | Callable[[float], str]], ...] = (  # (key, heading, format)
-    ("n", "n", "{:d}"),
-    ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", probability),
-    ("mean_logprob", "mean logp", "{:.2f}"),
-    ("top1", "top1", "{:.3f}"),
-    ("median_rank", "med.rank", "{:g}"),
-    ("top10", "top10", "{:.3f}"),
-    ("mean_logit_diff", "logit diff", "{:.2f}"),
-    ("logit_diff_positive", "diff>0", "{:.3f}"),
-    ("baseline_mean_prob", "bigram p", probability),
-)
-CSV_COLUMNS = ("candidate", "model", "corpus", "n", "documents", "instances_per_million_chars", "abstained", "errors",
-               "skipped_documents", "heuristic_accuracy", "mean_prob", "mean_logprob", "top1", "median_rank", "top10",
-               "mean_logit_diff", "logit_diff_positive", "baseline_mean_prob", "baseline_top1")
 
 
 def add_parsers(commands: Any, add_model_options: Any) -> None:
@@ -247,8 +231,8 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         _write_out(out, summaries, results)
     print(format_results(summaries, args.format), end="")
     for summary in summaries:
-        if summary["skipped_documents"]:
-            print(f"lmgame: note: {summary['candidate']}: {summary['skipped_documents']} documents skipped "
+        if summary.skipped_documents:
+            print(f"lmgame: note: {summary.candidate}: {summary.skipped_documents} documents skipped "
                   f"(the finder ran past {args.regex_timeout} s)", file=sys.stderr)
     return 0
 
@@ -264,33 +248,36 @@ def _prepare_out(out: str | None) -> Path | None:
     return folder
 
 
-def _write_out(folder: Path, summaries: list[dict[str, Any]], results: list[Any]) -> None:
+def _write_out(folder: Path, summaries: list[ScoreSummary], results: list[Any]) -> None:
     try:
-        (folder / "results.json").write_text(json.dumps({"results": summaries}, ensure_ascii=False, indent=1))
+        (folder / "results.json").write_text(json.dumps({"results": [s.as_json() for s in summaries]},
+                                                        ensure_ascii=False, indent=1))
         with (folder / "instances.jsonl").open("w", encoding="utf-8") as handle:
             for result in results:
                 for row in result.rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    handle.write(json.dumps(row.as_json(), ensure_ascii=False) + "\n")
     except OSError as error:
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def format_results(summaries: list[dict[str, Any]], form: str) -> str:
+def format_results(summaries: list[ScoreSummary], form: str) -> str:
     if form == "json":
-        return json.dumps({"results": summaries}, ensure_ascii=False) + "\n"
+        return json.dumps({"results": [s.as_json() for s in summaries]}, ensure_ascii=False) + "\n"
     if form == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(summaries)
+        writer = csv.writer(buffer)
+        writer.writerow([column.key for column in shown_in(CSV)])
+        writer.writerows([column.value(s) for column in shown_in(CSV)] for s in summaries)
         return buffer.getvalue()
-    header = ["candidate", "model"] + [heading for _, heading, _ in TABLE_COLUMNS]
-    lines = [[s["candidate"], s["model"]] + [figure(s, key, fmt) for key, _, fmt in TABLE_COLUMNS] for s in summaries]
+    shown = shown_in(TABLE)
+    header = ["candidate", "model"] + [column.heading for column in shown]
+    lines = [[s.candidate, s.model] + [column.cell(s) for column in shown] for s in summaries]
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in [header, *lines])
-    intervals = [f"{s['candidate']} on {s['model']}: mean p 95% CI [{probability(s['ci']['mean_prob'][0])}, "
-                 f"{probability(s['ci']['mean_prob'][1])}]" for s in summaries if s.get("ci", {}).get("mean_prob")]
+    mean_p, ci = COLUMN["mean_prob"], COLUMN["ci"]
+    intervals = [f"{s.candidate} on {s.model}: {mean_p.heading} {ci.heading} {ci.cell(s)}" for s in summaries
+                 if ci.value(s)]
     return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
 
 

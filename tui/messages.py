@@ -13,6 +13,7 @@ from games.guess_mode import GuessGame, GuessOutcome
 from games.modes import Game
 from games.patterns import PatternGroup, Proposal
 from games.preview_matches import Preview
+from games.results import ScoreSummary
 from games.review import ReviewRow
 from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
@@ -117,7 +118,7 @@ class PreviewReady(Message):
 class QuickScored(Message):
     """A quick score on a sample: one summary per model, or why there is none."""
 
-    def __init__(self, summaries: list[dict[str, Any]], error: str | None = None) -> None:
+    def __init__(self, summaries: list[ScoreSummary], error: str | None = None) -> None:
         super().__init__()
         self.summaries = summaries
         self.error = error
@@ -147,7 +148,7 @@ class ScoreProgress(Message):
 class ScoringFinished(Message):
     """A scoring run ended: its results with their summaries, or cancelled, or failed with a one-line error."""
 
-    def __init__(self, run: object, results: list[CandidateResult], summaries: list[dict[str, Any]],
+    def __init__(self, run: object, results: list[CandidateResult], summaries: list[ScoreSummary],
                  cancelled: bool = False, error: str | None = None) -> None:
         super().__init__()
         self.run = run
@@ -161,7 +162,7 @@ class LibraryLoaded(Message):
     """The candidate library, with the last scores of each candidate per model."""
 
     def __init__(self, candidates: list[Candidate], warnings: list[str],
-                 scores: dict[tuple[str, str], dict[str, Any]], error: str | None = None) -> None:
+                 scores: dict[tuple[str, str], ScoreSummary], error: str | None = None) -> None:
         super().__init__()
         self.candidates = candidates
         self.warnings = warnings

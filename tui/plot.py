@@ -1,15 +1,20 @@
-"""Horizontal bars with their 95% intervals as whiskers, in plain Unicode (no plotting dependency).
+"""Horizontal bars with their 95% intervals as whiskers, in plain Unicode, one line a bar with its figure and
+interval written beside it:
 
-    once-upon-a-time  ███████████████████├████───┤         0.62 [0.55, 0.70]
+    once-upon-a-time  ███████████████████├████───┤         0.620 [0.550, 0.700]
+
+Drawn by hand rather than with textual-plotext: plotext's error bars are symmetric (a bootstrap interval is not),
+it writes no figures beside its bars, and it needs two or more rows a bar plus a frame, where the workbench's plot
+pane at 80x24 has nine rows; and it would be a dependency (with plotext, pinned below 6) for some hundred lines.
+What is plotted, the headings, the axes and how figures are written are the PLOT columns of games.results.COLUMNS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from games.numbers import probability
+from games.results import PLOT, Column, ScoreSummary, shown_in
 
 FULL, WHISKER, LOW_END, HIGH_END, BOTH_ENDS, ZERO = "█", "─", "├", "┤", "┼", "┊"
 
@@ -59,16 +64,12 @@ def _number(x: float) -> str:
     return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
 
 
-METRICS: tuple[tuple[str, str, tuple[float, float] | None, Callable[[float], str]], ...] = (
-    # (summary key, heading, fixed axis or None for one fitted to the figures, how a figure is written)
-    ("mean_prob", "mean probability of the heuristic's answer", (0.0, 1.0), probability),
-    ("mean_logit_diff", "mean logit difference, answer minus foil", None, _number),
-)
-
-
 def bar_lines(bars: Sequence[Bar], width: int, fixed: tuple[float, float] | None = None,
-              label_width: int = 18, number: Callable[[float], str] = _number) -> list[str]:
-    """Each bar on a line, labelled, with its figure and interval written by `number`; an axis line under them."""
+              label_width: int = 18, number: Callable[[float], str] = _number,
+              ends: Callable[[float], str] | None = None) -> list[str]:
+    """Each bar on a line, labelled, with its figure and interval written by `number`; an axis line under them,
+    its ends written by `ends` (default `number`). `fixed` is the axis to draw on (stretched to hold every
+    interval); None fits one to these bars."""
     if not bars:
         return []
     low, high = fixed if fixed is not None else axis(bars)
@@ -81,30 +82,36 @@ def bar_lines(bars: Sequence[Bar], width: int, fixed: tuple[float, float] | None
     for bar, figure in zip(bars, figures):
         label = bar.label if len(bar.label) <= label_width else bar.label[: label_width - 1] + "…"
         lines.append(f"  {label:<{label_width}} {bar_cells(bar, low, high, cells)} {figure}")
-    left, right = _number(low), _number(high)
+    left, right = (ends or number)(low), (ends or number)(high)
     lines.append(f"  {'':<{label_width}} {left}{right:>{cells - len(left)}}")
     return lines
 
 
-def plot_summaries(summaries: Sequence[dict[str, Any]], width: int) -> str:
+def bars_by_model(summaries: Sequence[ScoreSummary], column: Column) -> dict[str, list[Bar]]:
+    """Per model, in the order they first come: a bar per candidate that has the column's figure (a model without
+    one has no entry)."""
+    bars: dict[str, list[Bar]] = {summary.model: [] for summary in summaries}
+    for summary in summaries:
+        value = column.value(summary)
+        if value is not None:
+            bars[summary.model].append(Bar(summary.candidate, value, *(column.interval(summary) or (None, None))))
+    return {model: shown for model, shown in bars.items() if shown}
+
+
+def plot_summaries(summaries: Sequence[ScoreSummary], width: int) -> str:
     """Per metric, per model: one bar per candidate, with its 95% interval (the summaries of `score_all`)."""
     if not summaries:
         return "no results yet: select candidates (space) and score them (s)"
     out: list[str] = []
-    for key, heading, fixed, number in METRICS:
-        out.append(f"{heading} (95% interval)")
-        models = list(dict.fromkeys(s["model"] for s in summaries))
-        shown = False
-        for model in models:
-            bars = [Bar(s["candidate"], s[key], *(s.get("ci", {}).get(key) or (None, None)))
-                    for s in summaries if s["model"] == model and s.get(key) is not None]
-            if not bars:
-                continue
-            shown = True
+    for column in shown_in(PLOT):
+        out.append(f"{column.title} (95% interval)")
+        by_model = bars_by_model(summaries, column)
+        for model, bars in by_model.items():
             out.append(f" {model}")
-            out += bar_lines(bars, width, fixed, number=number)
-        if not shown:
-            out.append("  (none: no candidate here has a foil, or none has instances)"
-                       if key == "mean_logit_diff" else "  (no instances)")
+            # a fitted axis ends at figures, written as they are; a fixed one is a scale (probability(0) is 0.0e+00)
+            out += bar_lines(bars, width, column.axis, number=column.write,
+                             ends=_number if column.axis is not None else None)
+        if not by_model:
+            out.append(f"  ({column.missing})")
         out.append("")
     return "\n".join(out).rstrip("\n")

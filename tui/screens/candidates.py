@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,7 +19,8 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, Tabb
 from engine.errors import LmgameError
 from games.candidates import Candidate
 from games.library import load_library
-from games.numbers import PROBABILITY_CELLS, figure, probability
+from games.numbers import PROBABILITY_CELLS
+from games.results import COLUMN, WORKBENCH, ScoreSummary, shown_in
 from games.score_cache import score_cache
 from games.score_history import last_scores, record_scores
 from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
@@ -35,16 +35,6 @@ from tui.setup import PlaySetup
 from tui.widgets.score_plot import ScorePlot
 
 PROGRESS_EVERY = 0.05  # seconds between progress messages from the run
-RESULT_COLUMNS: tuple[tuple[str, str, str | Callable[[Any], str]], ...] = (  # (summary key, heading, format)
-    ("n", "n", "{:d}"),
-    ("heuristic_accuracy", "heur.acc", "{:.3f}"),
-    ("mean_prob", "mean p", probability),
-    ("ci", "95% CI", ""),
-    ("top1", "top1", "{:.3f}"),
-    ("median_rank", "med.rank", "{:g}"),
-    ("mean_logit_diff", "logit diff", "{:.2f}"),
-    ("baseline_mean_prob", "bigram p", probability),
-)
 RESULT_DROPS = {"baseline_mean_prob": 3, "median_rank": 2, "mean_logit_diff": 1}  # on a narrow terminal, highest first
 CHOSEN = "●"
 SCORE_WIDTH = 5  # "0.123": a top-1 accuracy
@@ -80,13 +70,6 @@ def kept_and_cancelled(candidates: list[Candidate], models: int, results: list[C
     return "cancelled: " + "; ".join(parts)
 
 
-def result_cell(summary: dict[str, Any], key: str, form: str | Callable[[Any], str]) -> str:
-    if key == "ci":
-        interval = summary.get("ci", {}).get("mean_prob")
-        return f"[{probability(interval[0])}, {probability(interval[1])}]" if interval else "-"
-    return figure(summary, key, form)
-
-
 def short_source(source: str) -> str:
     return source if source in ("built-in", "") else Path(source).name
 
@@ -113,10 +96,10 @@ class CandidatesScreen(LmgameScreen[None]):
         super().__init__()
         self.setup = setup
         self.candidates: list[Candidate] = []
-        self.scores: dict[tuple[str, str], dict[str, Any]] = {}
+        self.scores: dict[tuple[str, str], ScoreSummary] = {}
         self.chosen: set[str] = set()
         self.results: list[CandidateResult] = []
-        self.summaries: list[dict[str, Any]] = []
+        self.summaries: list[ScoreSummary] = []
         self.scoring_run: ScoringRun | None = None
         self.stage_clock = StageClock()
         self.warned: set[str] = set()
@@ -212,8 +195,8 @@ class CandidatesScreen(LmgameScreen[None]):
     def _last_scores(self, name: str) -> list[str]:
         cells = []
         for label in self.setup.labels:
-            last = self.scores.get((name, label), {})
-            cells += [figure(last, "mean_prob", probability), figure(last, "top1", "{:.3f}")]
+            last = self.scores.get((name, label))
+            cells += [COLUMN[key].cell(last) if last else "-" for key in ("mean_prob", "top1")]
         return cells
 
     def _update_scores(self) -> None:
@@ -402,16 +385,16 @@ class CandidatesScreen(LmgameScreen[None]):
         table = self.query_one("#results", DataTable)
         names = [label.split("@")[0] for label in self.setup.labels]
         short = len(set(names)) == len(names)  # the title gives each model's revision
-        rows = [{"candidate": summary["candidate"],
-                 "model": summary["model"].split("@")[0] if short else summary["model"],
-                 **{key: result_cell(summary, key, form) for key, _, form in RESULT_COLUMNS}}
+        shown = shown_in(WORKBENCH)
+        rows = [{"candidate": summary.candidate, "model": summary.model.split("@")[0] if short else summary.model,
+                 **{column.key: column.cell(summary) for column in shown}}
                 for summary in self.summaries]
         one_model = len(self.setup.labels) == 1
         columns = [Column("candidate", "candidate", CANDIDATE_MIN,
                           most=widest([r["candidate"] for r in rows], "candidate")),
                    Column("model", "model", widest([r["model"] for r in rows], "model"), drop=4 * one_model)]
-        columns += [Column(key, heading, widest([r[key] for r in rows], heading), RESULT_DROPS.get(key, 0))
-                    for key, heading, _ in RESULT_COLUMNS]
+        columns += [Column(c.key, c.heading, widest([r[c.key] for r in rows], c.heading), RESULT_DROPS.get(c.key, 0))
+                    for c in shown]
         columns = fit(columns, self.size.width, "candidate")
         set_columns(table, columns)
         for number, row in enumerate(rows):

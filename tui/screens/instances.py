@@ -4,7 +4,7 @@ probability on the heuristic's answer; any of them opens in play where it stands
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
 from games.numbers import probability
+from games.results import InstanceRow
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import CELL_CHARS, cell, context_cell, pictured, token_shown
@@ -34,15 +35,15 @@ ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
 }
 
 
-def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def worst_first(rows: list[InstanceRow]) -> list[InstanceRow]:
     """By the model's probability on the heuristic's answer, lowest first; unscored rows (errors) last."""
-    return sorted(rows, key=lambda r: (r.get("prob") is None, r.get("prob") or 0.0))
+    return sorted(rows, key=lambda r: (r.prob is None, r.prob or 0.0))
 
 
-def ordered(rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+def ordered(rows: list[InstanceRow], order: str) -> list[InstanceRow]:
     """The rows an order shows: where the heuristic is right (the probability is then the model's on what the
     text says), or all of them; lowest probability first either way."""
-    return worst_first([r for r in rows if r.get("heuristic_right")] if order == HEURISTIC_RIGHT else rows)
+    return worst_first([r for r in rows if r.heuristic_right] if order == HEURISTIC_RIGHT else rows)
 
 
 class InstancesScreen(LmgameScreen[None]):
@@ -106,22 +107,22 @@ class InstancesScreen(LmgameScreen[None]):
         set_columns(table, columns)
         context = next(column.width for column in columns if column.key == "context")
         for number, (row, row_cells) in enumerate(zip(self.rows, cells)):
-            row_cells["context"] = context_cell(row.get("context", ""), context - 1)
+            row_cells["context"] = context_cell(row.context, context - 1)
             table.add_row(*(row_cells[column.key] for column in columns), key=str(number))
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
 
     @staticmethod
-    def _cells(row: dict[str, Any]) -> dict[str, str | Text]:
+    def _cells(row: InstanceRow) -> dict[str, str | Text]:
         """An instance's cells but its context, by column key."""
         return {
-            "p": probability(row.get("prob")),
-            "rank": str(row.get("rank", "-")),
-            "heur": Text("✓", "bold green") if row.get("heuristic_right") else Text("✗", "bold red"),
-            "says": cell(row.get("answer")),
-            "predicted": cell(row.get("error") or row.get("predicted"), 24 if row.get("error") else CELL_CHARS),
-            "top1": cell(row.get("model_top1")),
-            "logp": f"{row['logprob']:.2f}" if row.get("logprob") is not None else "-",
+            "p": probability(row.prob),
+            "rank": "-" if row.rank is None else str(row.rank),
+            "heur": Text("✓", "bold green") if row.heuristic_right else Text("✗", "bold red"),
+            "says": cell(row.answer),
+            "predicted": cell(row.error or row.predicted, 24 if row.error else CELL_CHARS),
+            "top1": cell(row.model_top1),
+            "logp": "-" if row.logprob is None else f"{row.logprob:.2f}",
         }
 
     def fit_width(self) -> None:
@@ -129,7 +130,7 @@ class InstancesScreen(LmgameScreen[None]):
             self._fill_table()
 
     @property
-    def current(self) -> dict[str, Any] | None:
+    def current(self) -> InstanceRow | None:
         table = self.query_one("#instances", DataTable)
         return self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
 
@@ -138,17 +139,16 @@ class InstancesScreen(LmgameScreen[None]):
         row = self.current
         if row is None:
             return
-        context = row.get("context", "")
-        text = Text("…" + pictured(context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
-        text.append(f"⟨{token_shown(row.get('answer', ''))}⟩", "bold reverse")
-        said = pictured(row.get("error") or f"the heuristic says {token_shown(row.get('predicted') or '')}")
-        text.append(f"\n{said} · the model's top token {token_shown(row.get('model_top1') or '-')} · "
-                    f"text {pictured(str(row.get('document')))} @ {row.get('offset')}", "dim")
+        text = Text("…" + pictured(row.context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
+        text.append(f"⟨{token_shown(row.answer)}⟩", "bold reverse")
+        said = pictured(row.error or f"the heuristic says {token_shown(row.predicted or '')}")
+        text.append(f"\n{said} · the model's top token {token_shown(row.model_top1 or '-')} · "
+                    f"text {pictured(row.document)} @ {row.offset}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
-    def document(self, row: dict[str, Any]) -> Document | None:
+    def document(self, row: InstanceRow) -> Document | None:
         for document in self.result.corpus.documents:
-            if document.id == row.get("document") and document.text[: row["offset"]].endswith(row.get("context", "")):
+            if document.id == row.document and document.text[: row.offset].endswith(row.context):
                 return document
         return None
 
@@ -165,7 +165,7 @@ class InstancesScreen(LmgameScreen[None]):
             return
         setup = PlaySetup(models=self.setup.models, documents=[document], source=self.result.corpus.label,
                           top_k=self.setup.top_k)
-        self.app.push_screen(ReplayScreen(setup, start_offset=row["offset"]))
+        self.app.push_screen(ReplayScreen(setup, start_offset=row.offset))
 
     def action_back(self) -> None:
         self.dismiss()

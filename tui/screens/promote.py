@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,10 +21,10 @@ from engine.errors import LmgameError
 from games.candidate_files import save_candidate
 from games.candidates import Candidate
 from games.documents import documents_for_rows
-from games.numbers import figure, probability
 from games.paths import user_candidates_dir
 from games.patterns import Proposal, fitted
 from games.preview_matches import Preview, preview
+from games.results import BRIEF, ScoreSummary, shown_in
 from games.review import ReviewRow
 from games.score_cache import score_cache
 from games.scoring import Corpus, ScoreOptions, score_all
@@ -53,10 +53,8 @@ def proposal_copy(proposal: Proposal) -> Proposal:
     return dataclasses.replace(proposal, examples=list(proposal.examples))
 
 
-def quick_line(summary: dict[str, Any]) -> str:
-    return (f"{summary['model']}: n {summary['n']} · heuristic acc {figure(summary, 'heuristic_accuracy', '{:.2f}')}"
-            f" · mean p {figure(summary, 'mean_prob', probability)} · top1 {figure(summary, 'top1', '{:.2f}')}"
-            f" · logit diff {figure(summary, 'mean_logit_diff', '{:.2f}')}")
+def quick_line(summary: ScoreSummary) -> str:
+    return f"{summary.model}: " + " · ".join(f"{column.heading} {column.cell(summary)}" for column in shown_in(BRIEF))
 
 
 class PromoteScreen(LmgameScreen[None]):

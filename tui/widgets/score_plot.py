@@ -1,4 +1,4 @@
-"""The workbench's plot: bars of mean probability and mean logit difference per model, with 95% intervals."""
+"""The workbench's plot: a bar per candidate and model for each PLOT column of games.results, with 95% intervals."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
+from games.results import ScoreSummary
 from tui.plot import BOTH_ENDS, FULL, HIGH_END, LOW_END, WHISKER, plot_summaries
 
 FALLBACK_WIDTH = 76  # before the first layout
@@ -19,10 +20,10 @@ class ScorePlot(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.summaries: list[dict[str, Any]] = []
+        self.summaries: list[ScoreSummary] = []
         self.plain = plot_summaries([], FALLBACK_WIDTH)
 
-    def show(self, summaries: list[dict[str, Any]]) -> None:
+    def show(self, summaries: list[ScoreSummary]) -> None:
         self.summaries = summaries
         self.plain = plot_summaries(summaries, self.content_size.width or FALLBACK_WIDTH)
         self.refresh(layout=True)
