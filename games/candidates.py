@@ -94,7 +94,7 @@ def _template_parts(template: str) -> list[tuple[str, str | None, list[str]]]:
         parts = list(string.Formatter().parse(template))
     except ValueError as error:
         raise LmgameError(f"template {template!r}: {error}") from None
-    pieces = []
+    pieces: list[tuple[str, str | None, list[str]]] = []
     for literal, field_text, spec, conversion in parts:
         if field_text is None:
             pieces.append((literal, None, []))
@@ -135,8 +135,9 @@ def compile_finder(pattern: str) -> Any:
         check_finder_size(pattern)
         compiled = regex.compile(pattern)
     except regex.error as error:
-        where = f"at position {error.pos}" if error.pos is not None else ""
-        raise LmgameError(f"finder is not a valid regular expression: {error.msg} {where}".strip()) from None
+        position, message = getattr(error, "pos", None), getattr(error, "msg", str(error))  # not in regex's stubs
+        where = f"at position {position}" if position is not None else ""
+        raise LmgameError(f"finder is not a valid regular expression: {message} {where}".strip()) from None
     except RecursionError:
         raise LmgameError("finder is nested too deeply") from None
     if ANSWER_GROUP not in compiled.groupindex:
@@ -273,7 +274,7 @@ class Candidate:
         match ended (after an empty match too, which `_batch` then drops as the resumed search finds it again)."""
         if last is None:
             return 0
-        return last.start() + 1 if self.overlapped else last.end()
+        return int(last.start() + 1 if self.overlapped else last.end())
 
     def _found(self, match: Match, text: str, predictor_seconds: float) -> Found:
         offset = match.start(ANSWER_GROUP)
@@ -336,7 +337,8 @@ def candidate(
     def wrap(function: PredictFunction) -> Candidate:
         return Candidate(
             name=name, finder=finder, predictor=function, foil=foil, description=description or
-            (function.__doc__ or "").strip(), tags=tuple(tags), examples=tuple(examples), overlapped=overlapped,
+            (function.__doc__ or "").strip(), tags=tuple(tags), overlapped=overlapped,
+            examples=tuple(e if isinstance(e, Example) else Example(*e) for e in examples),
         )
 
     return wrap

@@ -10,9 +10,8 @@ refused when it is too large.
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
-
-from regex import _regex_core
 
 from engine.errors import LmgameError
 
@@ -20,6 +19,8 @@ MAX_FINDER_CHARS = 5_000  # the longest built-in finder has under 400
 MAX_REPEAT = 10_000  # the largest count of a counted repeat {m,n}
 MAX_WRITTEN_OUT = 100_000  # items of the pattern with every counted repeat written out (nested ones multiply)
 FLAG_RETRIES = 10  # the parser starts again when it meets a global flag late in the pattern
+# the parser is regex's private module, which its type stubs leave out: typed as what it is to us, unknown
+_regex_core: Any = importlib.import_module("regex._regex_core")
 
 
 def _parse(pattern: str) -> Any:
@@ -56,7 +57,7 @@ def _written_out(node: Any) -> int:
                 raise LmgameError(f"finder repeats something {count:,} times: a counted repeat {{m,n}} may be at "
                                   f"most {MAX_REPEAT:,}")
         times = node.max_count if node.max_count is not None else max(node.min_count, 1)
-        return times * _written_out(node.subpattern)
+        return int(times) * _written_out(node.subpattern)
     return 1 + sum(_written_out(child) for child in _children(node))
 
 

@@ -114,7 +114,7 @@ class GuessGame:
         outcomes = [ModelOutcome(view) if view is not None else None for view in views]
         primary = outcomes[0]
         player_correct = bool(primary and primary.guess_first and primary.guess_first.id == primary.view.true.id)
-        for text_tally, session_tally, outcome in zip(self.tallies, self.session_tallies, outcomes):
+        for text_tally, session_tally, outcome in zip(self.tallies, self.session_tallies, outcomes, strict=True):
             if outcome is not None:
                 text_tally.add(outcome.model_correct, player_correct)
                 session_tally.add(outcome.model_correct, player_correct)

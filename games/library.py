@@ -87,8 +87,8 @@ def load_library(paths: Iterable[Path | str] = (), user_dir: Path | None = None,
                 library.add(item)
         except LmgameError as error:
             library.warnings.append(printable(f"skipped: {error}"))
-    for path in paths:
-        path = Path(path)
+    for given in paths:
+        path = Path(given)
         for file in files_in(path) if path.is_dir() else [path]:
             for item in load_file(file):
                 library.add(item)

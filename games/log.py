@@ -167,7 +167,9 @@ class GuessLog:
                  record.guess, record.true_token, int(record.player_correct), record.elapsed_s,
                  json.dumps(record.extra)),
             )
-            guess_id = int(cursor.lastrowid)
+            guess_id = cursor.lastrowid
+            if guess_id is None:  # sqlite3 gives one after every INSERT
+                raise sqlite3.DatabaseError("the guess log gave no row id for a guess")
             for m in record.models:
                 self.db.execute(
                     "INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -184,13 +186,13 @@ class GuessLog:
         names = [c[0] for c in self.db.execute("SELECT * FROM guesses LIMIT 0").description]
         pred_names = [c[0] for c in self.db.execute("SELECT * FROM predictions LIMIT 0").description]
         for row in guesses:
-            record = dict(zip(names, row))
+            record = dict(zip(names, row, strict=True))
             record["player_correct"] = bool(record["player_correct"])
             record["extra"] = json.loads(record["extra"])
             preds = self.db.execute("SELECT * FROM predictions WHERE guess_id = ? ORDER BY rowid", (record["id"],))
             record["models"] = []
             for pred in preds.fetchall():
-                model = dict(zip(pred_names, pred))
+                model = dict(zip(pred_names, pred, strict=True))
                 model.pop("guess_id")
                 model["identity"] = json.loads(model["identity"])
                 model["top_k"] = json.loads(model["top_k"])

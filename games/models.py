@@ -47,4 +47,5 @@ def top_k_after(lm: LoadedModel, context: str, k: int) -> list[dict[str, Any]]:
     and no BOS token)."""
     if not context and lm.bos_id is None:
         return []
-    return predict(lm, context, k)["top_k"]
+    top_k: list[dict[str, Any]] = predict(lm, context, k)["top_k"]
+    return top_k

@@ -8,13 +8,14 @@ import re
 NAME = re.compile(r"[A-Z][a-z]+")
 # capitalised words that start sentences without being names; one of them still counts as a name where the text
 # also has it capitalised mid-sentence ("Will went home. She saw Will.")
-FUNCTION_WORDS = frozenset("""
+_FUNCTION_WORDS = """
 He She It They We You Him Her His Its Their Them Our Us My Me Your The An This That These Those There Here Then
 When Where What Who Why How Which And But Or So Because If As At In On Of For From To With By After Before
 Once One Two Some All Every Each No Not Yes Suddenly Finally Soon Later Now Today Tomorrow Yesterday Let
 Please Thank Thanks Oh Wow Hello Hi Look Can Could Will Would Should Do Does Did Is Are Was Were Be Have Has
 Had Everyone Everything Nobody Someone Something Maybe While Until Just Also Even Still Again Together
-""".split())
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 
 
 def capitalised_mid_sentence(word: str, text: str) -> bool:

@@ -50,8 +50,8 @@ class Proposal:
     def to_candidate(self) -> Candidate:
         """The candidate these fields define; LmgameError (one line) for a bad regex, template or name."""
         return Candidate(name=self.name, finder=self.finder, predictor=self.predictor, foil=self.foil or None,
-                         description=self.description, tags=("promoted",), examples=tuple(self.examples),
-                         kind="toml")
+                         description=self.description, tags=("promoted",), kind="toml",
+                         examples=tuple(Example(*e) for e in self.examples))
 
 
 @dataclass
@@ -322,12 +322,12 @@ def mine_patterns(rows: list[ReviewRow], model: str | None = None, min_count: in
             last_words = Counter(_words(r.context)[-1] for r in members if _words(r.context)).most_common(1)
             words = _common_suffix_words(members) or ([last_words[0][0]] if last_words else [""])
             groups.append(_group("true-token", token, f'true token "{visible(token)}"', members,
-                                 lambda g, t=token, w=words: _constant_proposal("true-token", t, g, w)))
-    for words, members in by_words.items():
+                                 functools.partial(_constant_proposal, "true-token", token, words=words)))
+    for before, members in by_words.items():
         if len(members) >= min_count:
-            exact = _common_suffix_words(members, 2) or list(words)
-            groups.append(_group("previous-words", " ".join(words), f'after "{" ".join(words)}"', members,
-                                 lambda g, w=exact: _constant_proposal("previous-words", " ".join(w), g, w)))
+            exact = _common_suffix_words(members, 2) or list(before)
+            groups.append(_group("previous-words", " ".join(before), f'after "{" ".join(before)}"', members,
+                                 functools.partial(_constant_proposal, "previous-words", " ".join(exact), words=exact)))
     kinds: list[tuple[str, str, Callable[[ReviewRow], bool], Callable[[list[ReviewRow]], Proposal]]] = [
         ("induction", "copies what followed the last word before", _is_induction, _induction_proposal),
         ("earlier-name", "a name seen earlier in the context", _is_earlier_name, _name_proposal),
@@ -344,7 +344,7 @@ def mine_patterns(rows: list[ReviewRow], model: str | None = None, min_count: in
     for key, members in closing.items():
         if len(members) >= min_count:
             groups.append(_group("closing", key, f'closing "{key}"', members,
-                                 lambda g, k=key: _closing_proposal(k, g)))
+                                 functools.partial(_closing_proposal, key)))
     return sorted(groups, key=lambda g: -g.count)
 
 

@@ -80,7 +80,7 @@ def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: 
     """The documents that hold the first `max_tokens` tokens under this model's tokenizer (the last one cut):
     cut once, by the first model, so that compared models scan the very same texts."""
     texts = limit_texts(lm, [d.text for d in documents], max_tokens)
-    return [Document(d.id, text, d.title) for d, text in zip(documents, texts)]
+    return [Document(d.id, text, d.title) for d, text in zip(documents, texts, strict=False)]  # texts stop early
 
 
 def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOptions, folder: Any,
@@ -184,7 +184,7 @@ def group_positions(scan: ModelScan, positions: list[tuple[int, int]], bigram: B
     generic = Counter((feature, key) for by_feature in found for feature, key in by_feature.items()
                       if feature in ("token", "previous-token"))
     groups: dict[tuple[str, str], Group] = {}
-    for (document, index), by_feature in zip(positions, found):
+    for (document, index), by_feature in zip(positions, found, strict=True):
         ids = scan.scans[document].ids
         by_bigram = bigram is not None and bigram.top1(int(ids[index - 1]) if index > 0 else START) == int(ids[index])
         chosen = next(((f, by_feature[f]) for f in PRECEDENCE if f in by_feature), None)
@@ -267,8 +267,9 @@ def aligned_in_document(a: DocumentScan, b: DocumentScan, text_length: int) -> l
     """(index in a, index in b) of the tokens both models predict and that cover the same characters."""
     ends_a = a.starts.tolist()[1:] + [text_length]
     ends_b = b.starts.tolist()[1:] + [text_length]
-    by_span = {(start, end): j for j, (start, end) in enumerate(zip(b.starts.tolist(), ends_b)) if b.rank[j] > 0}
-    return [(i, by_span[span]) for i, span in enumerate(zip(a.starts.tolist(), ends_a))
+    by_span = {(start, end): j for j, (start, end) in enumerate(zip(b.starts.tolist(), ends_b, strict=True))
+               if b.rank[j] > 0}
+    return [(i, by_span[span]) for i, span in enumerate(zip(a.starts.tolist(), ends_a, strict=True))
             if a.rank[i] > 0 and span in by_span]
 
 
@@ -276,7 +277,7 @@ def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
     """(document, index in a, index in b) where both models predict the same piece of text."""
     if [d.text for d in a.documents] != [d.text for d in b.documents]:
         raise ValueError("compare scans of the same texts (cut them once, by the first model)")
-    return [(document, i, j) for document, (sa, sb) in enumerate(zip(a.scans, b.scans))
+    return [(document, i, j) for document, (sa, sb) in enumerate(zip(a.scans, b.scans, strict=True))
             for i, j in aligned_in_document(sa, sb, len(a.documents[document].text))]
 
 
@@ -311,7 +312,8 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
         "model_only": len(a_only),
         "other_only": len(b_only),
         "logprob_diff": {"mean": float(diffs.mean()) if len(diffs) else None,
-                         **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles))},
+                         # no quantiles where no position is compared
+                         **dict(zip(("p5", "p25", "p50", "p75", "p95"), quantiles, strict=False))},
         "model_only_groups": group_records(a, a_groups, options.examples),
         "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
     }
@@ -428,7 +430,7 @@ def promote_group(scan: ModelScan, group: Group) -> Proposal:
 def token_records(scan: ModelScan) -> Iterator[dict[str, Any]]:
     """Every scanned token as a record (`lmgame scan --out` writes them to tokens.jsonl)."""
     tokenizer = scan.lm.tokenizer
-    for document, tokens in zip(scan.documents, scan.scans):
+    for document, tokens in zip(scan.documents, scan.scans, strict=True):
         for index in range(len(tokens.ids)):
             yield {"document": document.id, "index": index, "offset": int(tokens.starts[index]),
                    "token": token_text(tokenizer, int(tokens.ids[index])),

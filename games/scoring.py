@@ -80,7 +80,8 @@ class Corpus:
 
 def examples_corpus(candidates: Sequence[Candidate]) -> Corpus:
     """Each candidate's hand-written examples as a corpus (an instance only at each example's answer)."""
-    documents, only_at = [], {}
+    documents: list[Document] = []
+    only_at: dict[int, tuple[str, int]] = {}
     for item in candidates:
         for number, example in enumerate(item.examples, start=1):
             only_at[len(documents)] = (item.name, len(example.context))
@@ -256,10 +257,10 @@ def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: 
     ]
     scores: list[Score | None] = [None] * len(instances)
     scored = score_requests(lm, requests, options.max_context, report, options.batch_tokens)
-    for positions, request_scores in zip(by_document.values(), scored):
-        for position, score in zip(positions, request_scores):
+    for positions, request_scores in zip(by_document.values(), scored, strict=True):
+        for position, score in zip(positions, request_scores, strict=True):
             scores[position] = score
-    entries = [(number, found, score) for (number, found), score in zip(instances, scores)]
+    entries = [(number, found, score) for (number, found), score in zip(instances, scores, strict=True)]
     entries += [(number, found, None) for number, found in failed]
     entries.sort(key=lambda entry: (entry[0], entry[1].offset))
     rows = [_row(candidate, lm, corpus.documents[number], found, score, bigram) for number, found, score in entries]

@@ -4,6 +4,7 @@ Importing never runs code: a Python candidate is refused."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from pathlib import Path
@@ -29,10 +30,8 @@ def _candidate_record(candidate: Candidate) -> dict[str, Any]:
                                                                                      candidate.foil)):
         return {"kind": "toml", "table": candidate_table(candidate)}
     code = ""
-    try:
+    with contextlib.suppress(OSError, ValueError):  # a finding without its source still shares its finder
         code = Path(candidate.path).read_text(encoding="utf-8") if candidate.path else ""
-    except (OSError, ValueError):
-        pass
     return {"kind": "python", "name": candidate.name, "description": candidate.description,
             "finder": candidate.finder, "source": code}
 

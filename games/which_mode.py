@@ -187,7 +187,7 @@ class WhichGame:
         return len(self.scores)
 
     def _mean(self, column: str) -> float:
-        return sum(getattr(score, column) for score in self.scores) / max(1, self.answered)
+        return float(sum(getattr(score, column) for score in self.scores)) / max(1, self.answered)
 
     def player_mean_bits(self) -> float:
         return self._mean("player_bits")

@@ -12,7 +12,7 @@ EMPLOYER = regex.compile(r"\b(?:work|working|worked) (?:at|for) (?P<company>[A-Z
 
 def latest(pattern: regex.Pattern[str], text: str) -> Match | None:
     found = None
-    for found in pattern.finditer(text):
+    for found in pattern.finditer(text):  # noqa: B007 - the loop leaves the last match in found
         pass
     return found
 

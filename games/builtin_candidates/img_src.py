@@ -33,7 +33,7 @@ def file_stem(alt: str, separator: str, lower: bool) -> str:
 )
 def img_alt_src(match: Match, context: str) -> str | None:
     earlier = None
-    for earlier in TAG.finditer(context, max(0, len(context) - 4000)):
+    for earlier in TAG.finditer(context, max(0, len(context) - 4000)):  # noqa: B007 - the loop leaves the last match in earlier
         pass
     if earlier is None:
         return None

@@ -26,7 +26,8 @@ NAME = regex.compile(r"[A-Z][a-z]+")
 def ioi(match: Match, context: str) -> str | None:
     if match["a"] == match["b"]:
         return None
-    return match["a"] if match["s"] == match["b"] else match["b"]
+    other: str = match["a"] if match["s"] == match["b"] else match["b"]
+    return other
 
 
 def listed_names(match: Match, context: str) -> tuple[list[str], list[str]]:
