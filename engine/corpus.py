@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +50,53 @@ def _read_utf8(path: Path, max_chars: int | None = None) -> str:
     return text
 
 
-def iter_jsonl(path: Path, field: str = "text", max_chars: int | None = None) -> Iterator[Document]:
+def _utf8_start(path: Path, most_chars: int) -> str:
+    """The first `most_chars` characters of a UTF-8 file, having read no more than 4 bytes a character."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(4 * most_chars)
+    except FileNotFoundError:
+        raise LmgameError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise LmgameError(f"{path} is a directory, not a text file") from None
+    except OSError as error:
+        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+    try:  # not final: a character the read cut in two is dropped, not an error
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=False)
+    except UnicodeDecodeError as error:
+        text = raw[: error.start].decode("utf-8-sig")  # what comes before a bad byte is UTF-8
+        if len(text) < most_chars:  # the bad byte is among the characters asked for
+            line = raw[: error.start].count(b"\n") + 1
+            raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
+    return text[:most_chars]
+
+
+def _jsonl_lines(path: Path, most_chars: int | None) -> Iterator[str]:
+    """The file's lines: all of it, read at once; with `most_chars`, read a line at a time, so that the caller
+    stops reading where it stops asking."""
+    if most_chars is None:
+        # split on newlines only: str.splitlines also splits at U+2028 and friends, which JSON strings may hold
+        yield from _read_utf8(path).split("\n")
+        return
+    try:
+        with path.open(encoding="utf-8-sig", newline="\n") as handle:
+            yield from (line.rstrip("\n") for line in handle)
+    except FileNotFoundError:
+        raise LmgameError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise LmgameError(f"{path} is a directory, not a text file") from None
+    except UnicodeDecodeError as error:
+        raise LmgameError(f"{path} is not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+
+
+def iter_jsonl(path: Path, field: str = "text", max_chars: int | None = None,
+               most_chars: int | None = None) -> Iterator[Document]:
     """Documents from a JSONL file, one object a line with a `field` string; blank lines are skipped; with
-    `max_chars`, a longer text is refused."""
-    content = _read_utf8(path)
-    # split on newlines only: str.splitlines also splits at U+2028 and friends, which JSON strings may hold
-    for number, line in enumerate(content.split("\n"), start=1):
+    `max_chars`, a longer text is refused; with `most_chars`, the file is read a line at a time (stop asking
+    and it stops reading)."""
+    for number, line in enumerate(_jsonl_lines(path, most_chars), start=1):
         if not line.strip():
             continue
         try:
@@ -68,19 +111,36 @@ def iter_jsonl(path: Path, field: str = "text", max_chars: int | None = None) ->
         yield Document(doc_id, record[field], str(record.get("title", "")))
 
 
-def read_documents(path: Path | str, whole: bool = True) -> list[Document]:
+def read_documents(path: Path | str, whole: bool = True, most_chars: int | None = None) -> list[Document]:
     """A .jsonl file gives one document a line; any other file is one document. `whole`: the caller tokenizes
-    each document whole, so one over MAX_DOCUMENT_CHARS is refused (a scan cut at --max-tokens reads any)."""
+    each document whole, so one over MAX_DOCUMENT_CHARS is refused (a scan cut at --max-tokens reads any).
+    `most_chars`: the documents that hold the file's first `most_chars` characters of text (the last one cut),
+    reading no further than they need (a jsonl file's lines up to the last one kept)."""
     path = Path(path)
     max_chars = MAX_DOCUMENT_CHARS if whole else None
     if path.suffix.lower() == ".jsonl":
-        docs = [doc for doc in iter_jsonl(path, max_chars=max_chars) if doc.text.strip()]
+        found = (d for d in iter_jsonl(path, max_chars=max_chars, most_chars=most_chars) if d.text.strip())
+        docs = _first_chars(found, most_chars)
     else:
-        text = _read_utf8(path, max_chars)
+        text = _read_utf8(path, max_chars) if most_chars is None else _utf8_start(path, most_chars)
         docs = [Document(path.name, text, path.name)] if text.strip() else []
     if not docs:
         raise LmgameError(f"{path} has no text to play on: it is empty")
     return docs
+
+
+def _first_chars(documents: Iterable[Document], most_chars: int | None) -> list[Document]:
+    """The documents until `most_chars` characters are reached, the last one cut; all of them without a bound."""
+    if most_chars is None:
+        return list(documents)
+    kept: list[Document] = []
+    left = most_chars
+    for document in documents:
+        kept.append(dataclasses.replace(document, text=document.text[:left]))
+        left -= len(kept[-1].text)
+        if left <= 0:
+            break
+    return kept
 
 
 def text_document(text: str) -> Document:

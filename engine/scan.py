@@ -168,6 +168,14 @@ def load_chunk(path: Path, key: str) -> list[DocumentScan] | None:
     return scans if intact else None
 
 
+def chars_for_tokens(lm: LoadedModel, max_tokens: int) -> int:
+    """Characters enough for `max_tokens` tokens and the two more `limit_texts` looks at: a token's written form
+    in the vocabulary (bytes as characters, byte fallbacks as <0xNN>) is at least as long as the text it stands
+    for; twice that, for normalizers that drop characters."""
+    longest = max(len(token) for token in lm.tokenizer.get_vocab())
+    return 2 * (max_tokens + 2) * longest
+
+
 def limit_texts(lm: LoadedModel, texts: Sequence[str], max_tokens: int | None) -> list[str]:
     """The texts, whole, until `max_tokens` tokens are reached; the last one cut at a token boundary."""
     if max_tokens is None:

@@ -20,13 +20,15 @@ PLAY_DATASET_DOCUMENTS = 100  # of a dataset, the documents played on
 
 
 def source_documents(text: str | None = None, file: str | None = None, dataset: str | None = None, *,
-                     whole: bool = True, dataset_most: int = DATASET_DOCUMENTS) -> tuple[list[Document], str]:
+                     whole: bool = True, dataset_most: int = DATASET_DOCUMENTS,
+                     most_chars: int | None = None) -> tuple[list[Document], str]:
     """The documents of the source a command names, and its label (for the log and the results): `text` itself,
-    a file, the first `dataset_most` texts of a dataset, else the demo texts; `whole` as for `read_documents`."""
+    a file, the first `dataset_most` texts of a dataset, else the demo texts; `whole` and `most_chars` (a file's
+    first characters, read no further) as for `read_documents`."""
     if text is not None:
         return [text_document(text)], "--text"
     if file is not None:
-        return read_documents(file, whole=whole), file
+        return read_documents(file, whole=whole, most_chars=most_chars), file
     if dataset is not None:
         return dataset_documents(dataset, limit=dataset_most, whole=whole), f"dataset:{dataset}"
     return demo_documents(), "demo"

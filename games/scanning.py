@@ -19,7 +19,7 @@ from engine.cache import cache_key
 from engine.corpus import Document
 from engine.errors import LmgameError
 from engine.models import LoadedModel, tokenizer_fingerprint
-from engine.scan import DocumentScan, limit_texts, scan_corpus
+from engine.scan import DocumentScan, chars_for_tokens, limit_texts, scan_corpus
 from engine.tokens import token_text, visible
 from games.candidates import Candidate
 from games.matches import FINDER_TIME_LIMIT, find_matches
@@ -74,6 +74,11 @@ class ModelScan:
     def token(self, document: int, index: int) -> str:
         """The text of a scanned token, as the model's tokenizer writes it."""
         return token_text(self.lm.tokenizer, int(self.scans[document].ids[index]))
+
+
+def corpus_chars(lm: LoadedModel, max_tokens: int) -> int:
+    """How many characters of a corpus to read at most for a scan cut at `max_tokens` tokens by `lm`."""
+    return chars_for_tokens(lm, max_tokens)
 
 
 def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: int | None) -> list[Document]:

@@ -104,3 +104,26 @@ def test_a_scan_cut_at_max_tokens_reads_a_long_document(small_limit: int, tmp_pa
     assert json.loads(capsys.readouterr().out)["tokens"] == 40
     assert main(["scan", "--corpus", str(path), "--format", "json"]) == 2  # without a cut it is tokenized whole
     assert "more than 1,000 characters" in capsys.readouterr().err
+
+
+def test_a_bounded_read_stops_where_its_characters_end(tmp_path: Path) -> None:
+    """Past the bound lie bytes that are not UTF-8 and lines that are not JSON: reading them would fail."""
+    text_file = tmp_path / "big.txt"
+    text_file.write_bytes(("é" + STORY).encode() * 3 + b"\xff" * 1000)
+    (kept,) = read_documents(text_file, whole=False, most_chars=len(STORY) + 11)
+    assert kept.text == ("é" + STORY + "é" + STORY)[: len(STORY) + 11]
+    lines = tmp_path / "texts.jsonl"
+    lines.write_text("\n".join([json.dumps({"text": STORY})] * 2 + ["not json {"] * 3) + "\n")
+    assert [d.text for d in read_documents(lines, whole=False, most_chars=len(STORY) + 5)] == [STORY, STORY[:5]]
+    with pytest.raises(LmgameError, match=r"texts\.jsonl:3: not valid JSON"):
+        read_documents(lines, whole=False)  # without a bound every line is read
+
+
+def test_a_scan_cut_at_max_tokens_reads_only_what_its_tokens_need(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "big.txt"
+    path.write_bytes(STORY.encode() * 2_000 + b"\xff")  # 340,000 characters, then a byte that is not UTF-8
+    assert main(["scan", "--corpus", str(path), "--max-tokens", "100", "--format", "json", "--no-cache"]) == 0
+    assert json.loads(capsys.readouterr().out)["tokens"] == 100
+    assert main(["scan", "--corpus", str(path), "--format", "json", "--no-cache"]) == 2  # whole: the bad byte
+    assert "not UTF-8" in capsys.readouterr().err

@@ -33,16 +33,18 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
     from games.documents import source_documents
     from games.paths import score_cache_dir
-    from games.scanning import ScanOptions, markdown, scan_catalogue, scan_models
+    from games.scanning import ScanOptions, corpus_chars, markdown, scan_catalogue, scan_models
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
     options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     library = load_library_warning(args.candidates)
-    # with --max-tokens, a document of any size is read: it is cut below
-    documents, _ = source_documents(file=args.corpus, dataset=args.dataset, whole=args.max_tokens is None)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
+    # with --max-tokens, a document of any size is read, only as far as the first model's tokens can reach
+    most_chars = None if args.max_tokens is None else corpus_chars(models[0], args.max_tokens)
+    documents, _ = source_documents(file=args.corpus, dataset=args.dataset, whole=args.max_tokens is None,
+                                    most_chars=most_chars)
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()
