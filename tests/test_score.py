@@ -12,8 +12,16 @@ from engine.corpus import Document
 from engine.scoring import Request, Target, score_requests
 from games.candidates import Candidate
 from games.library import load_library
-from games.scoring import (CandidateResult, Corpus, ScoreOptions, StageStep, examples_corpus, score_all, score_each,
-                           score_steps)
+from games.scoring import (
+    CandidateResult,
+    Corpus,
+    ScoreOptions,
+    StageStep,
+    examples_corpus,
+    score_all,
+    score_each,
+    score_steps,
+)
 from tui.cli import main
 
 DOCS = [

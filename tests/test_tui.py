@@ -88,8 +88,10 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
         assert "token 1/" in screen.sub_title and docs[0].title in screen.sub_title
         assert default_lm.identity.label in screen.title
         await type_text(pilot, raw[:1])
+        await settle(app, pilot)  # the preview is computed in a worker
         assert screen.query_one(TokenPreview).plain == preview_line(*reference_preview(docs[0], default_lm, raw[:1]))
         await type_text(pilot, raw[1:])
+        await settle(app, pilot)
         assert screen.query_one(TokenPreview).plain == preview_line(guess, tokens)
         assert f"[{visible(tokens[0])}]" in screen.query_one(TokenPreview).plain
 

@@ -22,7 +22,7 @@ from tests.conftest import shared
 from tests.test_tui_review import run, settle
 from tui.app import LmgameApp, PlaySetup
 from tui.cli import ArgumentProblem, parse_args
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
 from tui.screens.candidates import CHOSEN, CandidatesScreen, ScoringRun, _Cancelled, kept_and_cancelled
 from tui.screens.instances import ALL, HEURISTIC_RIGHT, InstancesScreen, ordered, worst_first
@@ -60,7 +60,7 @@ def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedMo
         assert not screen.running and screen.status.startswith("cancel")  # at once, whether or not the run stopped
         await settle(app, pilot)
         assert screen.status == "cancelled: nothing was finished; not scored: once-upon-a-time, pronoun-for-named"
-        assert not SCORING.locked()
+        assert not MODELS.locked()
         assert screen.results == [] and not history_path().exists()  # nothing finished, nothing recorded
         library = screen.query_one("#library", DataTable)
         library.focus()

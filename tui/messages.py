@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,16 @@ class Answered(Message):
         self.game = game
         self.outcome = outcome
         self.question = question
+
+
+@dataclass
+class PreviewShown(Message):
+    """Guess mode: the guess as typed (`raw`), as it will be judged, and its tokens in the first model's."""
+
+    game: GuessGame
+    raw: str
+    guess: str
+    tokens: list[str]
 
 
 class WorkFailed(Message):

@@ -18,7 +18,7 @@ from games.modes import Game
 from games.paths import guess_log_path
 from tui.literal import pictured
 from tui.messages import TextLoaded, WorkFailed
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 from tui.widgets.reading import ReadingPane
@@ -125,7 +125,7 @@ class GameScreen(LmgameScreen[None]):
     def report(self, compute: Callable[[], Message]) -> None:
         """Run a model call (in a worker thread) and post its result, or its failure, to this screen."""
         try:
-            with SCORING:  # never beside a scoring run or a scan's top-k: tokenizers are not thread-safe
+            with MODELS:  # never beside a scoring run or a scan's top-k: tokenizers are not thread-safe
                 message: Message = compute()
         except Exception as error:  # noqa: BLE001 - any failure must reach the UI as a message, or the screen stays busy
             message = WorkFailed(f"{type(error).__name__}: {error}")

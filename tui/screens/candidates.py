@@ -28,7 +28,7 @@ from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import clipped, literal, pictured
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.progress import StageClock, time_left
 from tui.screens.instances import InstancesScreen
 from tui.screens.lmgame_screen import LmgameScreen
@@ -318,9 +318,9 @@ class CandidatesScreen(LmgameScreen[None]):
 
     @work(thread=True, group="scoring")
     def _run(self, run: ScoringRun, corpus: Corpus) -> None:
-        if not SCORING.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
+        if not MODELS.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
             self.post_message(ScoreProgress(run, "waiting for the models (a run is stopping)", 0, 0))
-            SCORING.acquire()
+            MODELS.acquire()
         try:
             finished, error = self._score(run, corpus)
             results = in_run_order(finished, run.candidates, self.setup.models)
@@ -330,7 +330,7 @@ class CandidatesScreen(LmgameScreen[None]):
         except Exception as failure:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
             results, summaries, error = [], [], f"{type(failure).__name__}: {failure}"
         finally:
-            SCORING.release()
+            MODELS.release()
         self.post_message(ScoringFinished(run, results, summaries, cancelled=run.cancel.is_set(), error=error))
 
     def _score(self, run: ScoringRun, corpus: Corpus) -> tuple[list[CandidateResult], str | None]:

@@ -29,7 +29,7 @@ from games.scoring import Corpus, ScoreOptions, score_all
 from tui.documents import documents_for_rows
 from tui.literal import ControlPictures, context_cell, literal, token_shown
 from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
-from tui.model_lock import BUSY, SCORING
+from tui.model_lock import BUSY, MODELS
 from tui.preview_matches import Preview, preview
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.lmgame_screen import LmgameScreen
@@ -209,7 +209,7 @@ class PromoteScreen(LmgameScreen[None]):
 
     @work(thread=True, exclusive=True, group="promote-score")
     def _quick_score(self, candidate: Candidate, corpus: Corpus) -> None:
-        if not SCORING.acquire(blocking=False):
+        if not MODELS.acquire(blocking=False):
             self.post_message(QuickScored([], BUSY))
             return
         try:
@@ -219,7 +219,7 @@ class PromoteScreen(LmgameScreen[None]):
         except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen
             self.post_message(QuickScored([], f"{type(error).__name__}: {error}"))
         finally:
-            SCORING.release()
+            MODELS.release()
 
     def on_quick_scored(self, message: QuickScored) -> None:
         scores = self.query_one("#promote-scores", Static)

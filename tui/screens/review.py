@@ -24,7 +24,7 @@ from tui.columns import Column, fit, set_columns, widest
 from tui.documents import document_for_row
 from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, pictured
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
-from tui.model_lock import BUSY, SCORING
+from tui.model_lock import BUSY, MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.promote import PromoteScreen
 from tui.screens.replay import ReplayScreen
@@ -288,7 +288,7 @@ class ReviewScreen(LmgameScreen[None]):
         if row is None:
             self.notify("no guess selected", severity="warning")
             return
-        if SCORING.locked():
+        if MODELS.locked():
             self.notify(BUSY, severity="warning", timeout=6)
             return
         self._find_document(row)

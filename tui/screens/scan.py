@@ -24,7 +24,7 @@ from games.numbers import probability
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, promote_group
 from tui.literal import literal, pictured, token_shown
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
@@ -294,7 +294,7 @@ class ScanScreen(LmgameScreen[None]):
         for scan in self.view.scans:
             name = pictured(scan.lm.identity.name)
             try:
-                with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
+                with MODELS:  # one model call at a time: a tokenizer must not encode in two threads at once
                     top = predict(scan.lm, context, TOP_K)["top_k"] if context or scan.lm.bos_id is not None else []
             except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
                 lines.append(pictured(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
