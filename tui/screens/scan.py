@@ -65,11 +65,12 @@ def build_view(scans: list[ModelScan], candidates: list[Any], options: Any, resu
     return ScanView(scans, groups, compared, summary)
 
 
+@dataclass
 class TopK(Message):
-    def __init__(self, key: tuple[int, int], lines: Text) -> None:
-        super().__init__()
-        self.key = key
-        self.lines = lines
+    """Each model's top-k at token `key` (document, index), as lines to show."""
+
+    key: tuple[int, int]
+    lines: Text
 
 
 def difference_style(diff: float) -> Style:
