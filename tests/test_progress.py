@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tui.progress import StageClock, StderrProgress, time_left
+from tui.progress import StageClock, StderrProgress, Throttle, time_left
 
 
 class Clock:
@@ -35,6 +35,18 @@ def test_time_left_goes_by_the_stage_average_since_its_first_report() -> None:
     clock.now += 2.0
     assert stage.seconds_left("finding", 1, 5) == pytest.approx(8.0)
     assert stage.seconds_left("finding", 5, 5) is None  # complete
+
+
+def test_the_throttle_passes_a_stage_first_and_last_report_and_one_a_period_between() -> None:
+    clock = Clock()
+    throttle = Throttle(0.05, clock)
+    passed = []
+    for stage, done, total, step in [("finding", 1, 10, 0.0), ("finding", 2, 10, 0.01), ("finding", 3, 10, 0.05),
+                                     ("finding", 10, 10, 0.01), ("scoring", 0, 4, 0.0), ("scoring", 1, 4, 0.01)]:
+        clock.now += step
+        if throttle.due(stage, done, total):
+            passed.append((stage, done))
+    assert passed == [("finding", 1), ("finding", 3), ("finding", 10), ("scoring", 0)]
 
 
 @pytest.mark.parametrize("seconds, said", [(0.2, "about 1 s left"), (42.4, "about 42 s left"),

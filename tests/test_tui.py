@@ -49,8 +49,9 @@ def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]], size: tuple[
 
 
 async def settle(app: LmgameApp, pilot: Pilot) -> None:
-    """Wait for the model worker to finish and for the message it posted to be handled."""
-    await app.workers.wait_for_complete()
+    """Wait for the model worker to finish (or fail: the screen says so) and for the message it posted to be
+    handled."""
+    await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)
     await pilot.pause()
     await pilot.pause()
 
@@ -228,6 +229,33 @@ def test_guess_mode_ignores_enter_without_a_guess_or_while_busy(default_lm: Load
 
     run(app, script)
     assert rows(home) == []
+
+
+def test_a_failing_look_ahead_or_reveal_is_said_and_the_screen_stays_usable(default_lm: LoadedModel, home: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(GuessScreen, "notify", lambda self, message, title="", **_: said.append((title, message)))
+
+    def fails(game: GuessGame, *args: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(GuessGame, "look_ahead", fails)
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents()[:1], source="demo"))
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert said == [("look-ahead failed", "RuntimeError: out of memory (the reveal tries again)")]  # not swallowed
+        monkeypatch.setattr(GuessGame, "reveal", fails)
+        await type_text(pilot, "Once")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert said[-1] == ("model call failed", "RuntimeError: out of memory")
+        assert not screen.busy and screen.game.position == 0  # free again: a key is answered
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.game.position == 1 and app.is_running
+
+    run(app, script)
 
 
 def test_guess_mode_end_of_text(default_lm: LoadedModel, home: Path) -> None:

@@ -70,11 +70,13 @@ def run(app: LmgameApp, script: Callable[[Pilot], Awaitable[None]], size: tuple[
 
 
 async def settle(app: LmgameApp, pilot: Pilot, wait: float = 0.0) -> None:
-    """Let timers (debounced previews, pattern mining) fire, then wait for every worker and its messages."""
+    """Let timers (debounced previews, pattern mining) fire, then wait for every worker and its messages (a worker
+    that failed or was cancelled counts as done: Textual counts a cancelled one done at once, whatever its
+    thread is doing)."""
     if wait:
         await pilot.pause(wait)
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)
         await pilot.pause()
 
 

@@ -1,4 +1,5 @@
-"""Typed messages that workers post to their screen: the only way model results reach the UI thread."""
+"""Typed messages that workers post to their screen: the only way model results reach the UI thread (a worker's
+failure reaches it as its Worker.StateChanged, see LmgameScreen.on_worker_state_changed)."""
 
 from __future__ import annotations
 
@@ -62,13 +63,6 @@ class PreviewShown(Message):
     raw: str
     guess: str
     tokens: list[str]
-
-
-@dataclass
-class WorkFailed(Message):
-    """A model call raised: the screen says so and stays usable."""
-
-    error: str
 
 
 # the review screen, the promote editor and the candidates workbench
@@ -144,13 +138,11 @@ class ScoreProgress(Message):
 
 @dataclass
 class ScoringFinished(Message):
-    """A scoring run ended: its results with their summaries, or cancelled, or failed with a one-line error."""
+    """A scoring run ended, was cancelled or failed: the results it finished with their summaries."""
 
     run: object
     results: list[CandidateResult]
     summaries: list[dict[str, Any]]
-    cancelled: bool = False
-    error: str | None = None
 
 
 @dataclass

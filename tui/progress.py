@@ -34,6 +34,24 @@ class StageClock:
         return (total - done) * elapsed / progressed
 
 
+class Throttle:
+    """Whether a progress report is worth passing on: at most one every `every` seconds within a stage, but
+    always a stage's first report and its end."""
+
+    def __init__(self, every: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self.stage: str | None = None
+        self.passed = 0.0
+
+    def due(self, stage: str, done: int, total: int) -> bool:
+        now = self.clock()
+        if stage == self.stage and done < total and now - self.passed < self.every:
+            return False
+        self.stage, self.passed = stage, now
+        return True
+
+
 def time_left(seconds: float) -> str:
     """"about 40 s left", "about 3 min left", "about 2 h 5 min left"."""
     if seconds < 60:

@@ -123,14 +123,11 @@ class GuessScreen(GameScreen):
         self.shown_at = time.monotonic()
         self._look_ahead(self.game)
 
-    @work(thread=True, exclusive=True, group="look-ahead")
+    @work(thread=True, exclusive=True, group="look-ahead", exit_on_error=False)
     def _look_ahead(self, game: GuessGame) -> None:
         """While the player thinks, compute the models' predictions here, so that Enter reveals at once."""
-        try:
-            with MODELS:
-                game.look_ahead()
-        except Exception:  # noqa: BLE001, S110 - the reveal here runs the same calls and reports the error
-            pass
+        with MODELS:
+            game.look_ahead()
 
     def _refresh_preview(self) -> None:
         preview = self.query_one(TokenPreview)
@@ -144,7 +141,7 @@ class GuessScreen(GameScreen):
         else:
             self._preview(self.game, raw)
 
-    @work(thread=True, exclusive=True, group="preview")
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
     def _preview(self, game: GuessGame, raw: str) -> None:
         """The guess as it will be judged and its tokens, off the UI thread: the look-ahead may hold the models
         for a forward pass, and the keys typed meanwhile must not wait for it (only this line does)."""
@@ -185,7 +182,7 @@ class GuessScreen(GameScreen):
         self.set_busy(True)
         self._reveal(self.game, raw, time.monotonic() - self.shown_at)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _reveal(self, game: GuessGame, raw: str, elapsed_s: float) -> None:
         self.report(lambda: Revealed(game, game.reveal(raw, elapsed_s)))
 
@@ -202,7 +199,7 @@ class GuessScreen(GameScreen):
         self.set_busy(True)
         self._skip(self.game, count)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _skip(self, game: GuessGame, count: int) -> None:
         self.report(lambda: Skipped(game, game.skip(count)))
 
