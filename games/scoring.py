@@ -321,7 +321,7 @@ def score_steps(
     corpus: Corpus,
     options: ScoreOptions,
     cache: ResultCache,
-) -> Iterator[StageStep | CandidateResult]:
+) -> Generator[StageStep | CandidateResult, None, None]:
     """Every candidate on every model, each result as soon as it is ready (the cached ones first, then the rest
     candidate by candidate), with the run's progress in between. A caller that stops (closes the generator)
     keeps the results it was given.
