@@ -55,16 +55,22 @@ def test_time_left_in_words(seconds: float, said: str) -> None:
     assert time_left(seconds) == said
 
 
-def test_the_bar_on_a_terminal_shows_the_whole_stage_and_the_time_left() -> None:
+def test_the_bars_on_a_terminal_show_each_stage_its_rate_and_the_time_left() -> None:
     clock, stream = Clock(), Terminal()
     bar = StderrProgress(stream, clock)
+    bar("finding the instances of 2 candidates", 10, 10)
     bar("scoring 2 candidates on 2 models", 0, 400)
     clock.now += 10.0
     bar("scoring 2 candidates on 2 models", 100, 400)
-    last = stream.getvalue().split("\r")[-1]
-    assert "100/400" in last and "about 30 s left" in last
+    drawn = stream.getvalue()
+    last = drawn[drawn.rindex("finding the instances"):]  # the last frame: both stages, the first one complete
+    assert "10/10" in last and "scoring 2 candidates on 2 models" in last
+    assert "100/400" in last and "10.0/s" in last and "about 30 s left" in last
+    clock.now += 0.05
+    bar("scoring 2 candidates on 2 models", 101, 400)  # within a tenth of a second: not drawn
+    assert stream.getvalue() == drawn
     bar.close()
-    assert stream.getvalue().endswith("\r")
+    assert stream.getvalue().endswith("\x1b[2K")  # the lines are cleared: the results come after them
 
 
 def test_the_bar_writes_nothing_to_a_file_or_a_pipe() -> None:
