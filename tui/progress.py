@@ -94,14 +94,15 @@ class StderrProgress:
             return
         left = self.stage_clock.seconds_left(stage, done, total)
         rate = self.stage_clock.rate(done)
-        said = {"rate": per_second(rate) if rate else "", "left": time_left(left) if left is not None else ""}
+        rate_said = per_second(rate) if rate else ""
+        left_said = time_left(left) if left is not None else ""
         bars = self._bars()
         if stage in self.stages:
-            bars.update(self.stages[stage], total=total, completed=done, **said)
+            bars.update(self.stages[stage], total=total, completed=done, rate=rate_said, left=left_said)
         else:
             for task in bars.tasks:  # a stage ends where the next begins
                 bars.update(task.id, completed=task.total, left="")
-            self.stages[stage] = bars.add_task(stage, total=total, completed=done, **said)
+            self.stages[stage] = bars.add_task(stage, total=total, completed=done, rate=rate_said, left=left_said)
         if self.throttle.due(stage, done, total):
             bars.refresh()
 
