@@ -254,6 +254,10 @@ def test_a_failing_look_ahead_or_reveal_is_said_and_the_screen_stays_usable(defa
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert screen.game.position == 1 and app.is_running
+        monkeypatch.setattr(GuessGame, "preview", fails)
+        await type_text(pilot, "s")
+        await settle(app, pilot)
+        assert said[-1] == ("preview failed", "RuntimeError: out of memory")
 
     run(app, script)
 

@@ -55,8 +55,8 @@ class LmgameScreen(Screen[ResultType]):
 
     def work_failed(self, worker: Worker[Any], error: str) -> None:
         """Say that `worker` (told apart by its group) failed, where its result would have gone; the screen stays
-        usable. By default a notification."""
-        self.notify(error, title="failed", severity="error", timeout=8)
+        usable. By default a notification titled with the work's group ("preview failed")."""
+        self.notify(error, title=f"{worker.group} failed", severity="error", timeout=8)
 
     def fit_width(self) -> None:
         """Lay out again what depends on the terminal's width (a table's columns): it has changed, and
