@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ import torch
 
 from engine.errors import LmgameError
 from engine.models import LoadedModel
+from engine.steps import drive
 from engine.tokens import attached_ids, continuation_ids, token_starts
 
 if TYPE_CHECKING:
@@ -170,6 +171,9 @@ class ScoringHead:
         return full
 
 
+Steps = Generator[tuple[int, int], None, list[list[Score]]]  # yields (targets done, targets in all)
+
+
 class BatchScorer:
     """Scores requests with one model. `max_context` caps the tokens of context a target sees;
     `batch_tokens` caps a padded batch's size (sequences x longest sequence)."""
@@ -180,13 +184,12 @@ class BatchScorer:
         self.head = ScoringHead(lm)
         self.tokens_fed = 0  # tokens through the model so far, padding left out: what benchmarks report
 
-    def _plan(self, requests: Sequence[Request], scores: list[Score], progress: Progress | None = None
-              ) -> list[_Pass]:
-        passes: list[_Pass] = []
+    def _plan(self, requests: Sequence[Request], scores: list[Score], passes: list[_Pass]
+              ) -> Iterator[tuple[int, int]]:
         targets = sum(len(r.targets) for r in requests)
         for number, request in enumerate(requests):
-            if progress and number % 32 == 31:
-                progress(0, targets)  # nothing scored yet, but a caller can cancel while texts are tokenized
+            if number % 32 == 31:
+                yield 0, targets  # nothing scored yet, but a caller can stop while texts are tokenized
             encoded = self.lm.tokenizer(request.text, add_special_tokens=False, return_offsets_mapping=True)
             ids: list[int] = list(encoded["input_ids"])
             starts = token_starts(encoded["offset_mapping"])
@@ -201,7 +204,6 @@ class BatchScorer:
                                        target.answer)
                 self._plan_target(request.text, ids, starts, index, answer, target, score, len(scores) - 1,
                                   by_start, passes)
-        return passes
 
     def _plan_target(self, text: str, ids: list[int], starts: list[int], index: int, answer: list[int],
                      target: Target, score: Score, score_index: int, by_start: dict[int, _Pass],
@@ -245,16 +247,20 @@ class BatchScorer:
 
     def score(self, requests: Sequence[Request], progress: Progress | None = None) -> list[list[Score]]:
         """A Score for every target of every request, in the order given."""
+        return drive(self.steps(requests), None if progress is None else lambda step: progress(*step))
+
+    def steps(self, requests: Sequence[Request]) -> Steps:
+        """`score` as a generator: yields (targets done, targets in all) after each batch, returns the Scores."""
         scores: list[Score] = []
-        passes = self._plan(requests, scores, progress)
+        passes: list[_Pass] = []
+        yield from self._plan(requests, scores, passes)
         total = sum(len(p.reads) for p in passes)
         done = 0
         for batch in self._batches(passes):
             self._run(batch, scores)
             self.tokens_fed += sum(len(p.ids) for p in batch)
             done += sum(len(p.reads) for p in batch)
-            if progress:
-                progress(done, total)
+            yield done, total
         result, position = [], 0
         for request in requests:
             result.append(scores[position : position + len(request.targets)])

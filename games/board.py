@@ -1,10 +1,12 @@
 """A text laid out for play against one or more models: where each model's tokens start, and what each
 model predicts at a position. The first model's tokens are the positions of the game; another model is
-judged at a position only where its own tokenization also has a token boundary there."""
+judged at a position only where its own tokenization also has a token boundary there.
+
+A board is not thread-safe: its models' KV caches move with each call, and a fast tokenizer must not encode
+in two threads at once. Its callers take turns (the TUI holds its one model lock around every call)."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from engine.corpus import Document
@@ -101,9 +103,6 @@ class Board:
             raise ValueError("a board needs at least one model")
         self.document = document
         self.tracks = [ModelTrack(lm, document.text) for lm in models]
-        # one caller at a time: a look-ahead in one thread and a reveal in another share each model's cache,
-        # and a fast tokenizer must not encode in two threads at once
-        self.lock = threading.RLock()
         self.positions = [start for start, _ in self.tracks[0].offsets]
         self.ends = [end for _, end in self.tracks[0].offsets]
 
@@ -134,12 +133,10 @@ class Board:
 
     def first_view(self, position: int, top_k: int) -> ModelView:
         """The first model alone at a position (the which-one game draws from it)."""
-        with self.lock:
-            return self.tracks[0].view(position, top_k)
+        return self.tracks[0].view(position, top_k)
 
     def views(self, position: int, top_k: int, guess: str = "") -> list[ModelView | None]:
         """Each model at a position (None where its tokens do not start there), with a guess judged."""
         first, *others = self.tracks
         offset = self.positions[position]
-        with self.lock:
-            return [first.view(position, top_k, guess)] + [t.view_at_offset(offset, top_k, guess) for t in others]
+        return [first.view(position, top_k, guess)] + [t.view_at_offset(offset, top_k, guess) for t in others]

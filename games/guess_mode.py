@@ -95,9 +95,8 @@ class GuessGame:
         """The guess as it will be judged and its tokens in the first model's tokenization (for live display)."""
         guess = normalize_guess(self.context(), raw)
         tokenizer = self.board.tracks[0].lm.tokenizer
-        with self.board.lock:
-            ids = continuation_ids(tokenizer, self.context(), guess)
-            return guess, [token_text(tokenizer, i) for i in ids]
+        ids = continuation_ids(tokenizer, self.context(), guess)
+        return guess, [token_text(tokenizer, i) for i in ids]
 
     def look_ahead(self) -> None:
         """Compute every model's distribution at the current position before the player guesses (call it from

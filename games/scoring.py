@@ -8,7 +8,7 @@ heuristic (both judged against the text), and a bigram baseline fitted on the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,8 @@ from engine.corpus import Document
 from engine.errors import LmgameError
 from engine.metrics import Bootstrap, mean, median
 from engine.models import LoadedModel, tokenizer_fingerprint
-from engine.scoring import SCORING_VERSION, Request, Score, Target, score_requests
+from engine.scoring import SCORING_VERSION, BatchScorer, Request, Score, Target
+from engine.steps import drive, mapped
 from engine.tokens import token_text
 from games.candidates import Candidate, Found
 from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
@@ -26,6 +27,15 @@ from games.results import RESULTS_VERSION, InstanceRow, NotAResult, ScoreSummary
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
+
+
+@dataclass(frozen=True)
+class StageStep:
+    """How far a scoring run is: `done` of `total` in the stage it is in (each stage counts the whole run)."""
+
+    stage: str
+    done: int
+    total: int
 
 
 @dataclass
@@ -89,11 +99,11 @@ def examples_corpus(candidates: Sequence[Candidate]) -> Corpus:
     return Corpus("examples", documents, only_at)
 
 
-def find_instances(
-    candidate: Candidate, corpus: Corpus, options: ScoreOptions, documents_done: Callable[[int], None] | None = None
-) -> tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]:
-    """(instances with a prediction, instances whose predictor failed, statistics), in corpus order;
-    `documents_done` hears how many documents have been searched."""
+def find_steps(
+    candidate: Candidate, corpus: Corpus, options: ScoreOptions
+) -> Generator[int, None, tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]]:
+    """(instances with a prediction, instances whose predictor failed, statistics), in corpus order; yields how
+    many documents have been searched, after each."""
     instances: list[tuple[int, Found]] = []
     failed: list[tuple[int, Found]] = []
     stats = FindStats()
@@ -119,11 +129,17 @@ def find_instances(
                 stats.abstained += 1
             elif options.limit is None or len(instances) < options.limit:
                 instances.append((number, found))
-        if documents_done:
-            documents_done(number + 1)
+        yield number + 1
         if options.limit is not None and len(instances) >= options.limit:
             break
     return instances, failed, stats
+
+
+def find_instances(
+    candidate: Candidate, corpus: Corpus, options: ScoreOptions, documents_done: Callable[[int], None] | None = None
+) -> tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]:
+    """`find_steps` run to the end; `documents_done` hears how many documents have been searched."""
+    return drive(find_steps(candidate, corpus, options), documents_done)
 
 
 class Baselines:
@@ -133,15 +149,15 @@ class Baselines:
         self.corpus = corpus
         self.models: dict[str, Bigram] = {}
 
-    def for_model(self, lm: LoadedModel, progress: StageProgress | None = None) -> Bigram:
+    def fit_steps(self, lm: LoadedModel) -> Generator[StageStep, None, Bigram]:
+        """The model's bigram baseline, fitted the first time; yields progress while it is being fitted."""
         fingerprint = tokenizer_fingerprint(lm.tokenizer)
         if fingerprint not in self.models:
             texts = [d.text for d in self.corpus.documents]
             encoded: list[list[int]] = []
             for first in range(0, len(texts), 256):  # in slices, so that progress (and a cancel) gets a word in
                 encoded += lm.tokenizer(texts[first : first + 256], add_special_tokens=False)["input_ids"]
-                if progress:
-                    progress("fitting the bigram baseline", len(encoded), len(texts))
+                yield StageStep("fitting the bigram baseline", len(encoded), len(texts))
             self.models[fingerprint] = Bigram(encoded, len(lm.tokenizer))
         return self.models[fingerprint]
 
@@ -242,9 +258,9 @@ def cached_result(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options
     return key, None
 
 
-def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions, found: FindResult,
-                bigram: Bigram | None, report: Callable[[int, int], None] | None = None) -> CandidateResult:
-    """One candidate on one model, from the instances its finder found; `report` gets (done, total) of them."""
+def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
+                      found: FindResult, bigram: Bigram | None) -> Generator[int, None, CandidateResult]:
+    """One candidate on one model, from the instances its finder found; yields how many are scored so far."""
     instances, failed, stats = found
     by_document: dict[int, list[int]] = {}
     for position, (number, _) in enumerate(instances):
@@ -256,7 +272,8 @@ def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: 
         for number, positions in by_document.items()
     ]
     scores: list[Score | None] = [None] * len(instances)
-    scored = score_requests(lm, requests, options.max_context, report, options.batch_tokens)
+    scorer = BatchScorer(lm, options.max_context, options.batch_tokens)
+    scored = yield from mapped(scorer.steps(requests), lambda step: step[0])
     for positions, request_scores in zip(by_document.values(), scored, strict=True):
         for position, score in zip(positions, request_scores, strict=True):
             scores[position] = score
@@ -267,20 +284,25 @@ def score_found(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: 
     return CandidateResult(candidate, lm, corpus, rows, stats)
 
 
+def _counted(stage: str, base: int, total: int) -> Callable[[int], StageStep]:
+    """A part of a stage counting its own work done, as steps of the whole stage (the part starts at `base`)."""
+    return lambda done: StageStep(stage, base + done, total)
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
 
 
-def score_each(
+def score_steps(
     candidates: Sequence[Candidate],
     models: Sequence[LoadedModel],
     corpus: Corpus,
     options: ScoreOptions,
     cache: ResultCache,
-    progress: StageProgress | None = None,
-) -> Iterator[CandidateResult]:
-    """Every candidate on every model, each result as soon as it is ready: the cached ones first, then the rest
-    candidate by candidate. A caller that stops (a progress callback that raises) keeps what it was given.
+) -> Generator[StageStep | CandidateResult, None, None]:
+    """Every candidate on every model, each result as soon as it is ready (the cached ones first, then the rest
+    candidate by candidate), with the run's progress in between. A caller that stops (closes the generator)
+    keeps the results it was given.
 
     Progress comes in stages that each count the whole run: finding the instances (documents, for every
     candidate not all cached), fitting the bigram baseline (per tokenizer), then scoring (every instance of
@@ -296,40 +318,54 @@ def score_each(
     if not pending:
         return
     unique = list({id(candidate): candidate for candidate, _, _ in pending}.values())
-    found = _find_all(unique, corpus, options, progress)
+    found = yield from _find_all(unique, corpus, options)
     baselines = Baselines(corpus)
-    bigrams = {id(lm): baselines.for_model(lm, progress) for candidate, lm, _ in pending if found[id(candidate)][0]}
+    bigrams: dict[int, Bigram] = {}
+    for candidate, lm, _ in pending:
+        if found[id(candidate)][0] and id(lm) not in bigrams:
+            bigrams[id(lm)] = yield from baselines.fit_steps(lm)
     total = sum(len(found[id(candidate)][0]) for candidate, _, _ in pending)
     stage = (f"scoring {_plural(len(unique), 'candidate')} on "
              f"{_plural(len({id(lm) for _, lm, _ in pending}), 'model')}")
     done = 0
-
-    def report(done_here: int, _: int = 0) -> None:
-        if progress:
-            progress(stage, done + done_here, total)
-
-    report(0)
+    yield StageStep(stage, done, total)
     for candidate, lm, key in pending:
-        result = score_found(candidate, lm, corpus, options, found[id(candidate)], bigrams.get(id(lm)), report)
+        steps = score_found_steps(candidate, lm, corpus, options, found[id(candidate)], bigrams.get(id(lm)))
+        result = yield from mapped(steps, _counted(stage, done, total))
         done += len(found[id(candidate)][0])
-        report(0)
+        yield StageStep(stage, done, total)
         cache.put(key, {"rows": [row.as_json() for row in result.rows], "stats": result.stats.__dict__})
         yield result
 
 
-def _find_all(candidates: list[Candidate], corpus: Corpus, options: ScoreOptions,
-              progress: StageProgress | None) -> dict[int, FindResult]:
+def score_each(
+    candidates: Sequence[Candidate],
+    models: Sequence[LoadedModel],
+    corpus: Corpus,
+    options: ScoreOptions,
+    cache: ResultCache,
+    progress: StageProgress | None = None,
+) -> Iterator[CandidateResult]:
+    """`score_steps` with its progress handed to a callback: each result as soon as it is ready. A caller that
+    stops (a progress callback that raises) keeps what it was given."""
+    for step in score_steps(candidates, models, corpus, options, cache):
+        if isinstance(step, CandidateResult):
+            yield step
+        elif progress:
+            progress(step.stage, step.done, step.total)
+
+
+def _find_all(candidates: list[Candidate], corpus: Corpus, options: ScoreOptions
+              ) -> Generator[StageStep, None, dict[int, FindResult]]:
     """Each candidate's instances, the stage counted over every candidate's pass through the corpus."""
     documents = len(corpus.documents)
     total = documents * len(candidates)
+    stage = f"finding the instances of {_plural(len(candidates), 'candidate')}"
     found: dict[int, FindResult] = {}  # by id(candidate)
     for number, candidate in enumerate(candidates):
-        def report(done: int, base: int = number * documents) -> None:
-            if progress:
-                progress(f"finding the instances of {_plural(len(candidates), 'candidate')}", base + done, total)
-
-        found[id(candidate)] = find_instances(candidate, corpus, options, report)
-        report(documents)
+        steps = find_steps(candidate, corpus, options)
+        found[id(candidate)] = yield from mapped(steps, _counted(stage, number * documents, total))
+        yield StageStep(stage, (number + 1) * documents, total)
     return found
 
 

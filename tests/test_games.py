@@ -162,10 +162,17 @@ def test_look_ahead_in_a_thread_gives_the_same_reveal(default_lm) -> None:
     import threading
 
     cold, warm = GuessGame(Board(STORY, [default_lm])), GuessGame(Board(STORY, [default_lm]))
+    models = threading.Lock()  # as the TUI's model lock: a board's callers take turns
+
+    def look_ahead() -> None:
+        with models:
+            warm.look_ahead()
+
     for _ in range(6):
-        ahead = threading.Thread(target=warm.look_ahead)
+        ahead = threading.Thread(target=look_ahead)
         ahead.start()
-        warm.preview("little dog")  # the live preview may run while the look-ahead does
+        with models:
+            warm.preview("little dog")  # the live preview, in its own worker, before or after the look-ahead
         ahead.join()
         a, b = cold.reveal("little dog"), warm.reveal("little dog")
         true_a, true_b = a.models[0].view.true, b.models[0].view.true

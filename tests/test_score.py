@@ -12,7 +12,16 @@ from engine.corpus import Document
 from engine.scoring import Request, Target, score_requests
 from games.candidates import Candidate
 from games.library import load_library
-from games.scoring import Corpus, ScoreOptions, examples_corpus, score_all, score_each
+from games.scoring import (
+    CandidateResult,
+    Corpus,
+    ScoreOptions,
+    StageStep,
+    examples_corpus,
+    score_all,
+    score_each,
+    score_steps,
+)
 from tui.cli import main
 
 DOCS = [
@@ -236,6 +245,31 @@ def test_one_progress_total_over_every_instance_of_every_candidate_and_model(def
               lambda stage, done, total: reports.append((stage, done, total)))
     assert reports[-1] == ("scoring 1 candidate on 2 models", 2 * 4, 2 * 4)
     assert {stage for stage, _, _ in reports if stage.startswith("finding")} == {"finding the instances of 1 candidate"}
+
+
+def test_score_steps_yields_progress_between_results_and_stops_where_it_is_closed(default_lm, monkeypatch) -> None:
+    from engine.scoring import BatchScorer
+
+    other = Candidate(name="was-after-name", finder=r"(?:Max|Tom|Bo)(?P<answer> was)", predictor=" was")
+    batches: list[int] = []
+    run_batch = BatchScorer._run
+    monkeypatch.setattr(BatchScorer, "_run", lambda self, batch, scores: (batches.append(len(batch)),
+                                                                          run_batch(self, batch, scores))[1])
+    steps = score_steps([DOG, other], [default_lm], Corpus("d", DOCS), ScoreOptions(batch_tokens=16),
+                        ResultCache(None))
+    seen: list[StageStep | CandidateResult] = []
+    batches_for_the_first = 0
+    for step in steps:
+        seen.append(step)
+        if isinstance(step, CandidateResult):
+            batches_for_the_first = len(batches)
+        if isinstance(step, StageStep) and step.stage.startswith("scoring") and step.done > 4:
+            break  # as the workbench does once its worker is cancelled
+    steps.close()
+    assert [s.candidate.name for s in seen if isinstance(s, CandidateResult)] == ["named-next"]
+    assert isinstance(seen[-1], StageStep) and seen[-1].done == 5 and seen[-1].total == 4 + 2
+    assert len(batches) == batches_for_the_first + 1  # one instance a batch here: stopped after one more
+    assert list(steps) == []  # closed: nothing more to run
 
 
 def test_a_run_that_stops_keeps_the_results_it_finished(default_lm) -> None:

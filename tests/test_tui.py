@@ -71,8 +71,10 @@ def test_guess_mode_preview_reveal_skip_and_log(default_lm: LoadedModel, home: P
         assert "token 1/" in screen.sub_title and docs[0].title in screen.sub_title
         assert default_lm.identity.label in screen.title
         await type_text(pilot, raw[:1])
+        await settle(app, pilot)  # the preview is computed in a worker
         assert screen.query_one(TokenPreview).plain == preview_line(*reference_preview(docs[0], default_lm, raw[:1]))
         await type_text(pilot, raw[1:])
+        await settle(app, pilot)
         assert screen.query_one(TokenPreview).plain == preview_line(guess, tokens)
         assert f"[{visible(tokens[0])}]" in screen.query_one(TokenPreview).plain
 
@@ -209,6 +211,37 @@ def test_guess_mode_ignores_enter_without_a_guess_or_while_busy(default_lm: Load
 
     run(app, script)
     assert rows(home) == []
+
+
+def test_a_failing_look_ahead_or_reveal_is_said_and_the_screen_stays_usable(default_lm: LoadedModel, home: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(GuessScreen, "notify", lambda self, message, title="", **_: said.append((title, message)))
+
+    def fails(game: GuessGame, *args: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(GuessGame, "look_ahead", fails)
+    app = LmgameApp(PlaySetup(models=[default_lm], documents=demo_documents()[:1], source="demo"))
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert said == [("look-ahead failed", "RuntimeError: out of memory (the reveal tries again)")]  # not swallowed
+        monkeypatch.setattr(GuessGame, "reveal", fails)
+        await type_text(pilot, "Once")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert said[-1] == ("model call failed", "RuntimeError: out of memory")
+        assert not screen.busy and screen.game.position == 0  # free again: a key is answered
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert screen.game.position == 1 and app.is_running
+        monkeypatch.setattr(GuessGame, "preview", fails)
+        await type_text(pilot, "s")
+        await settle(app, pilot)
+        assert said[-1] == ("preview failed", "RuntimeError: out of memory")
+
+    run(app, script)
 
 
 def test_guess_mode_end_of_text(default_lm: LoadedModel, home: Path) -> None:

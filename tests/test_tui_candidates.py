@@ -22,9 +22,9 @@ from games.scoring import CandidateResult, Corpus, FindStats, ScoreOptions, find
 from tests.conftest import run, settle, shared
 from tui.app import LmgameApp, PlaySetup
 from tui.cli import ArgumentProblem, parse_args
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.plot import Bar, bar_cells, bar_lines, plot_summaries
-from tui.screens.candidates import CHOSEN, CandidatesScreen, ScoringRun, _Cancelled, kept_and_cancelled
+from tui.screens.candidates import CHOSEN, CandidatesScreen, kept_and_cancelled
 from tui.screens.instances import ALL, HEURISTIC_RIGHT, InstancesScreen, ordered, worst_first
 from tui.screens.replay import ReplayScreen
 from tui.widgets.score_plot import ScorePlot
@@ -39,6 +39,18 @@ def choose(screen: CandidatesScreen, *names: str) -> None:
     for name in names:
         screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
         screen.action_toggle()
+
+
+async def stopped(app: LmgameApp, pilot: Pilot) -> None:
+    """Wait for a cancelled run to stop: Textual counts a cancelled thread worker done at once, while its thread
+    goes on to its next step, then posts what it finished."""
+    screen = app.screen
+    assert isinstance(screen, CandidatesScreen)
+    for _ in range(3000):
+        await pilot.pause(0.02)
+        if screen.status.startswith("cancelled:"):
+            break
+    await settle(app, pilot)
 
 
 def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedModel, home: Path) -> None:
@@ -58,9 +70,9 @@ def test_a_run_can_be_cancelled_and_the_screen_stays_usable(default_lm: LoadedMo
         assert screen.running and "(c cancels)" in screen.status
         await pilot.press("c")
         assert not screen.running and screen.status.startswith("cancel")  # at once, whether or not the run stopped
-        await settle(app, pilot)
+        await stopped(app, pilot)
         assert screen.status == "cancelled: nothing was finished; not scored: once-upon-a-time, pronoun-for-named"
-        assert not SCORING.locked()
+        assert not MODELS.locked()
         assert screen.results == [] and not history_path().exists()  # nothing finished, nothing recorded
         library = screen.query_one("#library", DataTable)
         library.focus()
@@ -93,7 +105,7 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
                 break
         assert total is not None and total > few  # one bar over both candidates' instances
         await pilot.press("c")
-        await settle(app, pilot)
+        await stopped(app, pilot)
         assert screen.status == "cancelled: kept agreement-was-were; not scored: once-upon-a-time"
         assert [s.candidate for s in screen.summaries] == ["agreement-was-were"]
         assert screen.summaries[0].n == few and screen.query_one("#results", DataTable).row_count == 1
@@ -108,10 +120,12 @@ def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: 
     from games import scoring
 
     def fails_after_the_first(*args, **kwargs):  # the first result, then a failure
-        yield next(scoring.score_each(*args, **kwargs))
-        raise RuntimeError("boom")
+        for step in scoring.score_steps(*args, **kwargs):
+            yield step
+            if isinstance(step, CandidateResult):
+                raise RuntimeError("boom")
 
-    monkeypatch.setattr("tui.screens.candidates.score_each", fails_after_the_first)
+    monkeypatch.setattr("tui.screens.candidates.score_steps", fails_after_the_first)
     app = workbench(default_lm, demo_documents())
 
     async def script(pilot: Pilot) -> None:
@@ -162,16 +176,16 @@ def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(defaul
 
     first_done, cancelled_may_go, second_may_go = threading.Event(), threading.Event(), threading.Event()
 
-    def scripted(candidates, models, corpus, options, cache, progress):  # one candidate, then a gate
+    def scripted(candidates, models, corpus, options, cache):  # one candidate, then a gate
         if candidates[0].name == "named-next-sentence":
             assert second_may_go.wait(30)
         for candidate in candidates:
-            yield from scoring.score_each([candidate], models, corpus, options, cache)
+            yield from scoring.score_steps([candidate], models, corpus, options, cache)
             first_done.set()
             assert cancelled_may_go.wait(30)
-            progress("scoring", 1, 1)  # raises once the run is cancelled
+            yield scoring.StageStep("scoring", 1, 1)  # the run stops here once it is cancelled
 
-    monkeypatch.setattr("tui.screens.candidates.score_each", scripted)
+    monkeypatch.setattr("tui.screens.candidates.score_steps", scripted)
     app = workbench(default_lm, demo_documents())
     label = default_lm.identity.label
 
@@ -209,23 +223,6 @@ def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(defaul
         assert screen.query_one("#results", DataTable).row_count == 2 and screen.status.startswith("done: 1 result")
 
     run(app, script)
-
-
-def test_the_progress_hook_raises_once_cancelled(default_lm: LoadedModel, home: Path, monkeypatch) -> None:
-    screen = CandidatesScreen(PlaySetup(models=[default_lm], documents=demo_documents(), source="demo"))
-    run_ = ScoringRun([])
-    posted: list[object] = []
-    screen.post_message = posted.append  # type: ignore[method-assign]
-    clock = iter([100.0, 100.01, 100.02, 100.03])  # a fixed clock: the test does not race a busy machine
-    monkeypatch.setattr("tui.screens.candidates.time.monotonic", lambda: next(clock))
-    hook = screen.progress_hook(run_)
-    hook("finding x", 1, 10)
-    hook("finding x", 2, 10)  # within PROGRESS_EVERY: not posted
-    hook("finding x", 10, 10)  # the end of a stage always is
-    assert [(m.run, m.done, m.total) for m in posted] == [(run_, 1, 10), (run_, 10, 10)]  # type: ignore
-    run_.cancel.set()
-    with pytest.raises(_Cancelled):
-        hook("finding x", 3, 10)
 
 
 def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, home: Path) -> None:

@@ -97,6 +97,7 @@ def test_guess_screen_shows_hostile_guesses_and_text_literally(default_lm: Loade
                 guess_input.post_message(events.Paste(guess))  # pasted: an ESC cannot be typed
                 await pilot.pause()
             assert guess_input.value == guess  # kept as typed, and shown with ␛ for ESC
+            await settle(app, pilot)  # the preview is computed in a worker
             assert screen.game is not None
             judged, _ = screen.game.preview(guess)  # as the game reads it (a word gets its space)
             assert_shown(app, pictured(guess), f"guess: {token_shown(judged)} →")  # the input, the preview

@@ -1,7 +1,9 @@
-"""Typed messages that workers post to their screen: the only way model results reach the UI thread."""
+"""Typed messages that workers post to their screen: the only way model results reach the UI thread (a worker's
+failure reaches it as its Worker.StateChanged, see LmgameScreen.on_worker_state_changed)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,152 +21,136 @@ from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
 
 
+@dataclass
 class TextLoaded(Message):
     """A text is laid out on a board and its game is ready (which mode: with its first question)."""
 
-    def __init__(self, game: Game[Any], index: int, question: WhichQuestion | None = None) -> None:
-        super().__init__()
-        self.game = game
-        self.index = index
-        self.question = question
+    game: Game[Any]
+    index: int
+    question: WhichQuestion | None = None
 
 
+@dataclass
 class Revealed(Message):
     """Guess mode: a guess has been judged by every model."""
 
-    def __init__(self, game: GuessGame, outcome: GuessOutcome) -> None:
-        super().__init__()
-        self.game = game
-        self.outcome = outcome
+    game: GuessGame
+    outcome: GuessOutcome
 
 
+@dataclass
 class Skipped(Message):
     """Tokens were passed over without a guess (which mode: with the next question, if any)."""
 
-    def __init__(self, game: Game[Any], count: int, question: WhichQuestion | None = None) -> None:
-        super().__init__()
-        self.game = game
-        self.count = count
-        self.question = question
+    game: Game[Any]
+    count: int
+    question: WhichQuestion | None = None
 
 
+@dataclass
 class Answered(Message):
     """Which mode: an answer has been scored; `question` is the next one (None at the end of the text)."""
 
-    def __init__(self, game: WhichGame, outcome: WhichOutcome, question: WhichQuestion | None) -> None:
-        super().__init__()
-        self.game = game
-        self.outcome = outcome
-        self.question = question
+    game: WhichGame
+    outcome: WhichOutcome
+    question: WhichQuestion | None
 
 
-class WorkFailed(Message):
-    """A model call raised: the screen says so and stays usable."""
+@dataclass
+class PreviewShown(Message):
+    """Guess mode: the guess as typed (`raw`), as it will be judged, and its tokens in the first model's."""
 
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    game: GuessGame
+    raw: str
+    guess: str
+    tokens: list[str]
 
 
 # the review screen, the promote editor and the candidates workbench
 
 
+@dataclass
 class ReviewLoaded(Message):
     """The guess log has been read (every guess-mode guess, oldest first)."""
 
-    def __init__(self, rows: list[ReviewRow], error: str | None = None) -> None:
-        super().__init__()
-        self.rows = rows
-        self.error = error
+    rows: list[ReviewRow]
+    error: str | None = None
 
 
+@dataclass
 class PatternsMined(Message):
     """The disagreements among the shown guesses, grouped."""
 
-    def __init__(self, groups: list[PatternGroup], error: str | None = None) -> None:
-        super().__init__()
-        self.groups = groups
-        self.error = error
+    groups: list[PatternGroup]
+    error: str | None = None
 
 
+@dataclass
 class PlayReady(Message):
     """A text to open in play, at the token holding `offset`."""
 
-    def __init__(self, document: Document, offset: int, source: str) -> None:
-        super().__init__()
-        self.document = document
-        self.offset = offset
-        self.source = source
+    document: Document
+    offset: int
+    source: str
 
 
+@dataclass
 class CorpusReady(Message):
     """The texts the promote editor previews and quick-scores on."""
 
-    def __init__(self, documents: list[Document], label: str) -> None:
-        super().__init__()
-        self.documents = documents
-        self.label = label
+    documents: list[Document]
+    label: str
 
 
+@dataclass
 class PreviewReady(Message):
     """A proposal's matches on the corpus, or the one-line reason it is not a valid candidate."""
 
-    def __init__(self, preview: Preview | None, error: str | None = None) -> None:
-        super().__init__()
-        self.preview = preview
-        self.error = error
+    preview: Preview | None
+    error: str | None = None
 
 
+@dataclass
 class QuickScored(Message):
     """A quick score on a sample: one summary per model, or why there is none."""
 
-    def __init__(self, summaries: list[ScoreSummary], error: str | None = None) -> None:
-        super().__init__()
-        self.summaries = summaries
-        self.error = error
+    summaries: list[ScoreSummary]
+    error: str | None = None
 
 
+@dataclass
 class CandidateSaved(Message):
     """The promote editor's save: the proposal as saved (its examples checked) and where, or why not."""
 
-    def __init__(self, proposal: Proposal | None, path: Path | None, error: str | None = None) -> None:
-        super().__init__()
-        self.proposal = proposal
-        self.path = path
-        self.error = error
+    proposal: Proposal | None
+    path: Path | None
+    error: str | None = None
 
 
+@dataclass
 class ScoreProgress(Message):
     """A scoring run's progress, as `games.scoring` reports it; `run` tells one run from another."""
 
-    def __init__(self, run: object, stage: str, done: int, total: int) -> None:
-        super().__init__()
-        self.run = run
-        self.stage = stage
-        self.done = done
-        self.total = total
+    run: object
+    stage: str
+    done: int
+    total: int
 
 
+@dataclass
 class ScoringFinished(Message):
-    """A scoring run ended: its results with their summaries, or cancelled, or failed with a one-line error."""
+    """A scoring run ended, was cancelled or failed: the results it finished with their summaries."""
 
-    def __init__(self, run: object, results: list[CandidateResult], summaries: list[ScoreSummary],
-                 cancelled: bool = False, error: str | None = None) -> None:
-        super().__init__()
-        self.run = run
-        self.results = results
-        self.summaries = summaries
-        self.cancelled = cancelled
-        self.error = error
+    run: object
+    results: list[CandidateResult]
+    summaries: list[ScoreSummary]
 
 
+@dataclass
 class LibraryLoaded(Message):
     """The candidate library, with the last scores of each candidate per model."""
 
-    def __init__(self, candidates: list[Candidate], warnings: list[str],
-                 scores: dict[tuple[str, str], ScoreSummary], error: str | None = None) -> None:
-        super().__init__()
-        self.candidates = candidates
-        self.warnings = warnings
-        self.scores = scores
-        self.error = error
+    candidates: list[Candidate]
+    warnings: list[str]
+    scores: dict[tuple[str, str], ScoreSummary]
+    error: str | None = None

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.message import Message
+from textual.worker import Worker
 
 from engine.corpus import Document
 from engine.errors import LmgameError
@@ -17,8 +18,8 @@ from games.log import GuessLog, GuessRecord
 from games.modes import Game
 from games.paths import guess_log_path
 from tui.literal import pictured
-from tui.messages import TextLoaded, WorkFailed
-from tui.model_lock import SCORING
+from tui.messages import TextLoaded
+from tui.model_lock import MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 from tui.widgets.reading import ReadingPane
@@ -113,7 +114,7 @@ class GameScreen(LmgameScreen[None]):
         self.set_busy(True)
         self._load_text((self.text_index + 1) % len(self.setup.documents))
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _load_text(self, index: int, offset: int | None = None) -> None:
         self.report(lambda: self.prepare(index, offset))
 
@@ -123,18 +124,22 @@ class GameScreen(LmgameScreen[None]):
         raise NotImplementedError
 
     def report(self, compute: Callable[[], Message]) -> None:
-        """Run a model call (in a worker thread) and post its result, or its failure, to this screen."""
-        try:
-            with SCORING:  # never beside a scoring run or a scan's top-k: tokenizers are not thread-safe
-                message: Message = compute()
-        except Exception as error:  # noqa: BLE001 - any failure must reach the UI as a message, or the screen stays busy
-            message = WorkFailed(f"{type(error).__name__}: {error}")
+        """Run a model call (in a worker thread) and post its result to this screen; a failure propagates to
+        work_failed, which frees the screen."""
+        with MODELS:  # never beside a look-ahead, a preview, a scoring run or a scan's top-k
+            message = compute()
         self.post_message(message)
 
     def accept_text(self, message: TextLoaded) -> None:
         self.game = message.game
         self.text_index = message.index
 
-    def on_work_failed(self, message: WorkFailed) -> None:
-        self.set_busy(False)
-        self.notify(message.error, title="model call failed", severity="error", timeout=8)
+    def work_failed(self, worker: Worker[Any], error: str) -> None:
+        if worker.group == "model":  # a new text, a reveal, a skip or an answer: the screen is free again
+            self.set_busy(False)
+            self.notify(error, title="model call failed", severity="error", timeout=8)
+        elif worker.group == "look-ahead":
+            self.notify(f"{error} (the reveal tries again)", title="look-ahead failed", severity="warning",
+                        timeout=8)
+        else:
+            super().work_failed(worker, error)

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,20 +14,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
+from textual.worker import Worker, get_current_worker
 
-from engine.errors import LmgameError
 from games.candidates import Candidate
 from games.library import load_library
 from games.numbers import PROBABILITY_CELLS
 from games.results import COLUMN, WORKBENCH, ScoreSummary, shown_in
 from games.score_cache import score_cache
 from games.score_history import last_scores, record_scores
-from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_each
+from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_steps
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import clipped, literal, pictured
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
-from tui.model_lock import SCORING
-from tui.progress import StageClock, time_left
+from tui.model_lock import MODELS
+from tui.progress import StageClock, Throttle, time_left
 from tui.screens.instances import InstancesScreen
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -43,17 +42,15 @@ TAGS_MIN = 4
 CANDIDATE_MIN = 12  # the fewest cells for a candidate's name in the results
 
 
-class _Cancelled(Exception):
-    """Raised from the progress callback when the user cancels: it unwinds the scoring run."""
-
-
 @dataclass(eq=False)
 class ScoringRun:
-    """One scoring run started from the screen: its candidates, and the event that cancels it. Its messages
-    carry it, so that those of a cancelled run are told from the current one's."""
+    """One scoring run started from the screen: its candidates, its worker (which `c` cancels) and, once it has
+    ended, the results it finished. Its messages carry it, so that those of a cancelled run are told from the
+    current one's."""
 
     candidates: list[Candidate]
-    cancel: threading.Event = field(default_factory=threading.Event)
+    worker: Worker[None] | None = None
+    finished: list[CandidateResult] = field(default_factory=list)
 
 
 def kept_and_cancelled(candidates: list[Candidate], models: int, results: list[CandidateResult]) -> str:
@@ -101,6 +98,7 @@ class CandidatesScreen(LmgameScreen[None]):
         self.results: list[CandidateResult] = []
         self.summaries: list[ScoreSummary] = []
         self.scoring_run: ScoringRun | None = None
+        self.ended_run: ScoringRun | None = None  # the last run that ended while it was the current one
         self.stage_clock = StageClock()
         self.warned: set[str] = set()
         self.status = ""
@@ -143,17 +141,10 @@ class CandidatesScreen(LmgameScreen[None]):
 
     # the library
 
-    @work(thread=True, exclusive=True, group="library")
+    @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def _load_library(self) -> None:
-        try:
-            library = load_library()
-            scores = last_scores()
-        except LmgameError as error:
-            self.post_message(LibraryLoaded([], [], {}, str(error)))
-            return
-        except Exception as error:  # noqa: BLE001 - a candidate file's code may raise anything: a line, not a crash
-            self.post_message(LibraryLoaded([], [], {}, f"{type(error).__name__}: {error}"))
-            return
+        library = load_library()  # a candidate file's code may raise anything: work_failed says it in a line
+        scores = last_scores()
         self.post_message(LibraryLoaded(list(library.candidates.values()), library.warnings, scores))
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
@@ -269,7 +260,7 @@ class CandidatesScreen(LmgameScreen[None]):
         bar.display = True
         names = ", ".join(c.name for c in chosen)
         self._say(f"scoring {names} on {len(self.setup.models)} model{'s' * (len(self.setup.models) != 1)}…")
-        self._run(self.scoring_run, corpus)
+        self.scoring_run.worker = self._run(self.scoring_run, corpus)
 
     def action_cancel(self) -> None:
         """The screen is free at once; the run itself stops at its next step (finding or scoring a batch), and
@@ -277,59 +268,39 @@ class CandidatesScreen(LmgameScreen[None]):
         if self.scoring_run is None:
             self.notify("no run to cancel", severity="information")
             return
-        self.scoring_run.cancel.set()
+        if self.scoring_run.worker is not None:
+            self.scoring_run.worker.cancel()
         self.scoring_run = None
         self.query_one("#run-progress", ProgressBar).display = False
         self._say("cancelling: the run stops at its next step; what it has finished is kept")
 
-    def progress_hook(self, run: ScoringRun) -> Any:
-        """The callback `score_each` reports through (in the worker thread): it raises once the run is cancelled,
-        and posts at most one message every PROGRESS_EVERY seconds, and the end of each stage."""
-        last = [0.0, ""]
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if run.cancel.is_set():
-                raise _Cancelled
-            now = time.monotonic()
-            if stage == last[1] and done < total and now - float(last[0]) < PROGRESS_EVERY:
-                return
-            last[0], last[1] = now, stage
-            self.post_message(ScoreProgress(run, stage, done, total))
-
-        return progress
-
-    @work(thread=True, group="scoring")
+    @work(thread=True, group="scoring", exit_on_error=False)
     def _run(self, run: ScoringRun, corpus: Corpus) -> None:
-        if not SCORING.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
+        """The run, step by step: it stops at the first step after its worker is cancelled. Whether it ends, is
+        cancelled or fails, what it finished is recorded and posted; a failure then reaches work_failed."""
+        worker = get_current_worker()
+        if not MODELS.acquire(blocking=False):  # a cancelled run still stopping, or a quick score
             self.post_message(ScoreProgress(run, "waiting for the models (a run is stopping)", 0, 0))
-            SCORING.acquire()
+            MODELS.acquire()
+        finished: list[CandidateResult] = []
+        throttle = Throttle(PROGRESS_EVERY)
         try:
-            finished, error = self._score(run, corpus)
+            cache = score_cache()
+            with closing(score_steps(run.candidates, self.setup.models, corpus, ScoreOptions(), cache)) as steps:
+                for step in steps:
+                    if isinstance(step, CandidateResult):
+                        finished.append(step)
+                    elif worker.is_cancelled:
+                        break
+                    elif throttle.due(step.stage, step.done, step.total):
+                        self.post_message(ScoreProgress(run, step.stage, step.done, step.total))
+        finally:
+            MODELS.release()
             results = in_run_order(finished, run.candidates, self.setup.models)
             summaries = [r.summary() for r in results]
             if summaries:  # what finished is kept, whether the run ended, was cancelled or failed
                 record_scores(summaries)
-        except Exception as failure:  # noqa: BLE001 - a failed run is a line on the screen, never a traceback
-            results, summaries, error = [], [], f"{type(failure).__name__}: {failure}"
-        finally:
-            SCORING.release()
-        self.post_message(ScoringFinished(run, results, summaries, cancelled=run.cancel.is_set(), error=error))
-
-    def _score(self, run: ScoringRun, corpus: Corpus) -> tuple[list[CandidateResult], str | None]:
-        """The results the run finished, and what stopped it if it failed (a cancel is no failure)."""
-        finished: list[CandidateResult] = []
-        try:
-            if not run.cancel.is_set():
-                for result in score_each(run.candidates, self.setup.models, corpus, ScoreOptions(),
-                                         score_cache(), self.progress_hook(run)):
-                    finished.append(result)
-        except _Cancelled:
-            pass
-        except LmgameError as failure:
-            return finished, str(failure)
-        except Exception as failure:  # noqa: BLE001 - a candidate's code may raise anything
-            return finished, f"{type(failure).__name__}: {failure}"
-        return finished, None
+            self.post_message(ScoringFinished(run, results, summaries))
 
     def on_score_progress(self, message: ScoreProgress) -> None:
         if message.run is not self.scoring_run:
@@ -342,6 +313,8 @@ class CandidatesScreen(LmgameScreen[None]):
 
     def on_scoring_finished(self, message: ScoringFinished) -> None:
         self._show_results(message)  # whichever run it was, what it finished is shown (and was recorded)
+        if isinstance(message.run, ScoringRun):
+            message.run.finished = message.results
         if message.run is not self.scoring_run:  # a cancelled run has stopped
             if isinstance(message.run, ScoringRun):
                 kept = kept_and_cancelled(message.run.candidates, len(self.setup.models), message.results)
@@ -350,17 +323,24 @@ class CandidatesScreen(LmgameScreen[None]):
                 else:  # the line belongs to the run going on
                     self.notify(kept, title="the cancelled run", timeout=8)
             return
-        self.scoring_run = None
+        self.ended_run, self.scoring_run = self.scoring_run, None
         self.query_one("#run-progress", ProgressBar).display = False
-        if message.error:
-            kept = f" (kept: {', '.join(sorted({r.candidate.name for r in message.results}))})" \
-                if message.results else ""
-            self._say(f"the run failed: {message.error}{kept}", error=True)
-            return
         cached = sum(1 for r in message.results if r.cached)
         note = f" ({cached} from the cache)" if cached else ""
         self._say(f"done: {len(message.results)} result{'s' * (len(message.results) != 1)}{note} · d opens the "
                   "instances of the highlighted result, v the plot")
+
+    def work_failed(self, worker: Worker[Any], error: str) -> None:
+        if worker.group == "scoring":  # its ScoringFinished came first: what it finished is shown already
+            run = self.ended_run
+            if run is not None and run.worker is worker:
+                names = sorted({r.candidate.name for r in run.finished})
+                kept = f" (kept: {', '.join(names)})" if names else ""
+                self._say(f"the run failed: {error}{kept}", error=True)
+        elif worker.group == "library":
+            self.post_message(LibraryLoaded([], [], {}, error))
+        else:
+            super().work_failed(worker, error)
 
     def _show_results(self, message: ScoringFinished) -> None:
         """The run's results join those shown: each replaces the one shown for its candidate and model, if any."""

@@ -10,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input
+from textual.worker import get_current_worker
 
 from games.board import Board
 from games.guess_mode import GuessGame
 from tui.literal import token_shown
-from tui.messages import Revealed, Skipped, TextLoaded
-from tui.model_lock import SCORING
+from tui.messages import PreviewShown, Revealed, Skipped, TextLoaded
+from tui.model_lock import MODELS
 from tui.screens.base import GameScreen, start_position
 from tui.setup import PlaySetup
 from tui.widgets.guess_input import GuessInput
@@ -26,6 +27,7 @@ from tui.widgets.scoreboard import GuessScoreboard
 
 FINISHED = "The text is finished: press Ctrl+T for the next text."
 SKIPPED_CHARS = 200  # of the skipped text shown, its end
+PREVIEW_WAIT = 0.05  # seconds between a waiting preview's looks at whether a newer one has replaced it
 
 GUESS_HELP = """\
 [b]Guess mode[/b]: type what you think the next token is, then see what the models predicted.
@@ -121,26 +123,45 @@ class GuessScreen(GameScreen):
         self.shown_at = time.monotonic()
         self._look_ahead(self.game)
 
-    @work(thread=True, exclusive=True, group="look-ahead")
+    @work(thread=True, exclusive=True, group="look-ahead", exit_on_error=False)
     def _look_ahead(self, game: GuessGame) -> None:
         """While the player thinks, compute the models' predictions here, so that Enter reveals at once."""
-        try:
-            with SCORING:
-                game.look_ahead()
-        except Exception:  # noqa: BLE001, S110 - the reveal here runs the same calls and reports the error
-            pass
+        with MODELS:
+            game.look_ahead()
 
     def _refresh_preview(self) -> None:
         preview = self.query_one(TokenPreview)
+        raw = self.query_one("#guess", Input).value
         if self.game is None:
             preview.say(HINT)
         elif self.game.finished:
             preview.say(FINISHED)
+        elif not raw:
+            preview.show("", [])
         else:
-            preview.show(*self.game.preview(self.query_one("#guess", Input).value))
+            self._preview(self.game, raw)
+
+    @work(thread=True, exclusive=True, group="preview", exit_on_error=False)
+    def _preview(self, game: GuessGame, raw: str) -> None:
+        """The guess as it will be judged and its tokens, off the UI thread: the look-ahead may hold the models
+        for a forward pass, and the keys typed meanwhile must not wait for it (only this line does)."""
+        worker = get_current_worker()
+        while not MODELS.acquire(timeout=PREVIEW_WAIT):
+            if worker.is_cancelled:
+                return  # the next keystroke's preview has taken this one's place
+        try:
+            guess, tokens = game.preview(raw)
+        finally:
+            MODELS.release()
+        self.post_message(PreviewShown(game, raw, guess, tokens))
+
+    def on_preview_shown(self, message: PreviewShown) -> None:
+        current = self.query_one("#guess", Input).value
+        if message.game is self.game and message.raw == current and not self.busy:
+            self.query_one(TokenPreview).show(message.guess, message.tokens)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        # while a worker runs the game is moving and the tokenizer is in use: the preview waits for _ready
+        # while a worker runs the game is moving: the preview waits for _ready
         if not self.busy:
             self._refresh_preview()
 
@@ -161,7 +182,7 @@ class GuessScreen(GameScreen):
         self.set_busy(True)
         self._reveal(self.game, raw, time.monotonic() - self.shown_at)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _reveal(self, game: GuessGame, raw: str, elapsed_s: float) -> None:
         self.report(lambda: Revealed(game, game.reveal(raw, elapsed_s)))
 
@@ -178,7 +199,7 @@ class GuessScreen(GameScreen):
         self.set_busy(True)
         self._skip(self.game, count)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _skip(self, game: GuessGame, count: int) -> None:
         self.report(lambda: Skipped(game, game.skip(count)))
 

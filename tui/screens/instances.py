@@ -18,7 +18,7 @@ from games.results import InstanceRow
 from games.scoring import CandidateResult
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import CELL_CHARS, cell, context_cell, pictured, token_shown
-from tui.model_lock import BUSY, SCORING
+from tui.model_lock import BUSY, MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
@@ -160,7 +160,7 @@ class InstancesScreen(LmgameScreen[None]):
         if document is None:
             self.notify("this instance's text is not in the corpus any more", severity="warning")
             return
-        if SCORING.locked():
+        if MODELS.locked():
             self.notify(BUSY, severity="warning", timeout=6)
             return
         setup = PlaySetup(models=self.setup.models, documents=[document], source=self.result.corpus.label,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from engine.corpus import Document
 from engine.errors import LmgameError
@@ -30,7 +30,7 @@ from games.score_cache import score_cache
 from games.scoring import Corpus, ScoreOptions, score_all
 from tui.literal import ControlPictures, context_cell, literal, token_shown
 from tui.messages import CandidateSaved, CorpusReady, PreviewReady, QuickScored
-from tui.model_lock import BUSY, SCORING
+from tui.model_lock import BUSY, MODELS
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
@@ -112,7 +112,7 @@ class PromoteScreen(LmgameScreen[None]):
 
     # the corpus
 
-    @work(thread=True, exclusive=True, group="promote-corpus")
+    @work(thread=True, exclusive=True, group="promote-corpus", exit_on_error=False)
     def _load_corpus(self) -> None:
         try:
             documents = documents_for_rows(self.rows, self.setup.documents)
@@ -148,22 +148,17 @@ class PromoteScreen(LmgameScreen[None]):
         self.query_one("#promote-count", Static).update(Text("looking…", "italic"))
         self._preview(self.edited(), self.documents)
 
-    @work(thread=True, exclusive=True, group="promote-preview")
+    @work(thread=True, exclusive=True, group="promote-preview", exit_on_error=False)
     def _preview(self, proposal: Proposal, documents: list[Document]) -> None:
+        """What the fields find, or why they are not a valid candidate; anything else they raise (a finder that
+        fails on a text) reaches work_failed, and the editor stays up."""
         worker = get_current_worker()
         try:
             candidate = proposal.to_candidate()
         except LmgameError as error:
             self.post_message(PreviewReady(None, str(error)))
             return
-        except Exception as error:  # noqa: BLE001 - whatever the fields hold, the editor stays up
-            self.post_message(PreviewReady(None, f"{type(error).__name__}: {error}"))
-            return
-        try:
-            result = preview(candidate, documents, cancelled=lambda: worker.is_cancelled)
-        except Exception as error:  # noqa: BLE001 - a finder that fails on a text is a line, not a crash
-            self.post_message(PreviewReady(None, f"{type(error).__name__}: {error}"))
-            return
+        result = preview(candidate, documents, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.post_message(PreviewReady(result))
 
@@ -205,19 +200,17 @@ class PromoteScreen(LmgameScreen[None]):
                                                               "italic"))
         self._quick_score(candidate, Corpus(self.corpus_label, list(self.documents)))
 
-    @work(thread=True, exclusive=True, group="promote-score")
+    @work(thread=True, exclusive=True, group="promote-score", exit_on_error=False)
     def _quick_score(self, candidate: Candidate, corpus: Corpus) -> None:
-        if not SCORING.acquire(blocking=False):
+        if not MODELS.acquire(blocking=False):
             self.post_message(QuickScored([], BUSY))
             return
         try:
             results = score_all([candidate], self.setup.models, corpus, ScoreOptions(limit=QUICK_LIMIT),
                                 score_cache(kept=False))
-            self.post_message(QuickScored([r.summary() for r in results]))
-        except Exception as error:  # noqa: BLE001 - a failed run is a line on the screen
-            self.post_message(QuickScored([], f"{type(error).__name__}: {error}"))
         finally:
-            SCORING.release()
+            MODELS.release()
+        self.post_message(QuickScored([r.summary() for r in results]))
 
     def on_quick_scored(self, message: QuickScored) -> None:
         scores = self.query_one("#promote-scores", Static)
@@ -256,18 +249,23 @@ class PromoteScreen(LmgameScreen[None]):
         self._say("saving: checking its examples…")
         self._fit_and_save(proposal, [d.text for d in self.documents or []], folder, overwrite)
 
-    @work(thread=True, exclusive=True, group="promote-save")
+    @work(thread=True, exclusive=True, group="promote-save", exit_on_error=False)
     def _fit_and_save(self, proposal: Proposal, texts: list[str], folder: Path, overwrite: bool) -> None:
         """Keep the examples the edited candidate passes (topped up from the texts), then write it."""
-        try:
-            saved = fitted(proposal, texts)
-            path = save_candidate(saved.to_candidate(), folder, overwrite=overwrite)
-        except LmgameError as error:
-            self.post_message(CandidateSaved(None, None, str(error)))
-        except Exception as error:  # noqa: BLE001 - a failed save is a line on the screen, never a crash
-            self.post_message(CandidateSaved(None, None, f"{type(error).__name__}: {error}"))
+        saved = fitted(proposal, texts)
+        path = save_candidate(saved.to_candidate(), folder, overwrite=overwrite)
+        self.post_message(CandidateSaved(saved, path))
+
+    def work_failed(self, worker: Worker[Any], error: str) -> None:
+        """Each failure where that work's result would have gone: the preview's line, the scores, the save's."""
+        if worker.group == "promote-preview":
+            self.post_message(PreviewReady(None, error))
+        elif worker.group == "promote-score":
+            self.post_message(QuickScored([], error))
+        elif worker.group == "promote-save":
+            self.post_message(CandidateSaved(None, None, error))
         else:
-            self.post_message(CandidateSaved(saved, path))
+            super().work_failed(worker, error)
 
     def on_candidate_saved(self, message: CandidateSaved) -> None:
         self.saving = False

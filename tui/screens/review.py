@@ -4,7 +4,7 @@ a guess opened in play where it was made; a pattern or a guess promoted to a can
 from __future__ import annotations
 
 import sqlite3
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
 from engine.corpus import Document
 from engine.errors import LmgameError
@@ -24,7 +25,7 @@ from games.review import ReviewFilter, ReviewRow, model_labels, read_review, ses
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import CELL_CHARS, ControlPictures, cell, context_cell, literal, pictured
 from tui.messages import PatternsMined, PlayReady, ReviewLoaded
-from tui.model_lock import BUSY, SCORING
+from tui.model_lock import BUSY, MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.promote import PromoteScreen
 from tui.screens.replay import ReplayScreen
@@ -106,7 +107,7 @@ class ReviewScreen(LmgameScreen[None]):
     def action_reload(self) -> None:
         self._read_log()
 
-    @work(thread=True, exclusive=True, group="review-log")
+    @work(thread=True, exclusive=True, group="review-log", exit_on_error=False)
     def _read_log(self) -> None:
         path = guess_log_path()
         try:
@@ -115,11 +116,8 @@ class ReviewScreen(LmgameScreen[None]):
                 return
             with GuessLog(path, read_only=True) as log:
                 rows = read_review(log)
-        except (LmgameError, sqlite3.Error) as error:
+        except (LmgameError, sqlite3.Error) as error:  # anything else (a damaged row) reaches work_failed
             self.post_message(ReviewLoaded([], f"cannot read the guess log: {error}"))
-            return
-        except Exception as error:  # noqa: BLE001 - a damaged row: a line on the screen, never a traceback
-            self.post_message(ReviewLoaded([], f"cannot read the guess log: {type(error).__name__}: {error}"))
             return
         self.post_message(ReviewLoaded(rows))
 
@@ -245,14 +243,18 @@ class ReviewScreen(LmgameScreen[None]):
     def _start_mining(self) -> None:
         self._mine(list(self.rows), self.review_filter.model)
 
-    @work(thread=True, exclusive=True, group="patterns")
+    @work(thread=True, exclusive=True, group="patterns", exit_on_error=False)
     def _mine(self, rows: list[ReviewRow], model: str | None) -> None:
-        try:
-            groups = mine_patterns(rows, model=model, min_count=2)
-        except Exception as error:  # noqa: BLE001 - a failure here must reach the screen as a line, not end it
-            self.post_message(PatternsMined([], f"{type(error).__name__}: {error}"))
-            return
-        self.post_message(PatternsMined(groups))
+        self.post_message(PatternsMined(mine_patterns(rows, model=model, min_count=2)))
+
+    def work_failed(self, worker: Worker[Any], error: str) -> None:
+        """A failure where that work's result would have gone: the log's error, the patterns pane's line."""
+        if worker.group == "review-log":
+            self.post_message(ReviewLoaded([], f"cannot read the guess log: {error}"))
+        elif worker.group == "patterns":
+            self.post_message(PatternsMined([], error))
+        else:
+            super().work_failed(worker, error)
 
     def on_patterns_mined(self, message: PatternsMined) -> None:
         self.query_one(PatternsPane).show(message.groups, message.error)
@@ -288,12 +290,12 @@ class ReviewScreen(LmgameScreen[None]):
         if row is None:
             self.notify("no guess selected", severity="warning")
             return
-        if SCORING.locked():
+        if MODELS.locked():
             self.notify(BUSY, severity="warning", timeout=6)
             return
         self._find_document(row)
 
-    @work(thread=True, exclusive=True, group="review-play")
+    @work(thread=True, exclusive=True, group="review-play", exit_on_error=False)
     def _find_document(self, row: ReviewRow) -> None:
         try:
             document = document_for_row(row)

@@ -5,6 +5,7 @@ and promotion of a group to a candidate."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -16,13 +17,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from engine.errors import LmgameError
 from games.numbers import probability
 from games.rules import rank_bucket
 from games.scanning import Group, ModelScan, ScanView, promote_group
 from tui.literal import literal, pictured, token_shown
-from tui.model_lock import SCORING
+from tui.model_lock import MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.setup import PlaySetup
 
@@ -35,11 +37,12 @@ TOP_K = 5
 TOKEN_KEYS, TEXT_KEYS = Binding.Group("Token"), Binding.Group("Text")
 
 
+@dataclass
 class TopK(Message):
-    def __init__(self, key: tuple[int, int], lines: Text) -> None:
-        super().__init__()
-        self.key = key
-        self.lines = lines
+    """Each model's top-k at token `key` (document, index), as lines to show."""
+
+    key: tuple[int, int]
+    lines: Text
 
 
 def difference_style(diff: float) -> Style:
@@ -75,6 +78,7 @@ class ScanScreen(LmgameScreen[None]):
         self.example = 0
         self.difference = False
         self.shown: dict[tuple[int, int], Text] = {}
+        self.top_k_key: tuple[int, int] | None = None  # the token whose top-k was asked for last
 
     @property
     def main(self) -> ModelScan:
@@ -181,6 +185,7 @@ class ScanScreen(LmgameScreen[None]):
         key = (self.document, self.index)
         self.query_one("#scan-token", Static).update(self.shown.get(key) or self._token_summary())
         if key not in self.shown:
+            self.top_k_key = key
             self._top_k(key)
 
     def _follow_selection(self, shown: Text) -> None:
@@ -251,7 +256,7 @@ class ScanScreen(LmgameScreen[None]):
                          f"entropy {float(result.entropy[self.index]):.2f} nats   (computing top-{TOP_K}…)")
         return lines
 
-    @work(thread=True, exclusive=True, group="scan-top-k")
+    @work(thread=True, exclusive=True, group="scan-top-k", exit_on_error=False)
     def _top_k(self, key: tuple[int, int]) -> None:
         from games.models import top_k_after
 
@@ -263,15 +268,19 @@ class ScanScreen(LmgameScreen[None]):
         lines = Text(f"token ⟨{token_shown(true)}⟩ at character {start}\n")
         for scan in self.view.scans:
             name = pictured(scan.lm.identity.name)
-            try:
-                with SCORING:  # one model call at a time: a tokenizer must not encode in two threads at once
-                    top = top_k_after(scan.lm, context, TOP_K)
-            except Exception as error:  # noqa: BLE001 - shown on the screen, never a crash
-                lines.append(pictured(f"{name}: {str(error).splitlines()[0] if str(error) else error!r}") + "\n")
-                continue
+            with MODELS:
+                top = top_k_after(scan.lm, context, TOP_K)
             shown = "  ".join(f"{token_shown(t['token'])} {t['prob']:.2f}" for t in top)
             lines.append(f"{name:<18} {shown}\n")
         self.post_message(TopK(key, lines))
+
+    def work_failed(self, worker: Worker[Any], error: str) -> None:
+        if worker.group == "scan-top-k":  # the latest top-k asked for (an earlier one was cancelled)
+            if self.top_k_key == (self.document, self.index):
+                line = error.splitlines()[0] if error.strip() else error
+                self.query_one("#scan-token", Static).update(Text(pictured(f"top-{TOP_K} failed: {line}")))
+        else:
+            super().work_failed(worker, error)
 
     def on_top_k(self, message: TopK) -> None:
         self.shown[message.key] = message.lines

@@ -108,7 +108,7 @@ class WhichScreen(GameScreen):
         self.set_busy(True)
         self._answer(self.game, ANSWER_KEYS[key], time.monotonic() - self.shown_at)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _answer(self, game: WhichGame, player_first: float, elapsed_s: float) -> None:
         def compute() -> Answered:
             outcome = game.answer(player_first, elapsed_s)
@@ -128,7 +128,7 @@ class WhichScreen(GameScreen):
         self.set_busy(True)
         self._skip(self.game)
 
-    @work(thread=True, exclusive=True, group="model")
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _skip(self, game: WhichGame) -> None:
         self.report(lambda: Skipped(game, game.skip(1), _next_question(game)))
 
