@@ -81,8 +81,11 @@ def key_latencies(lm: LoadedModel, document: Document, keys: int, every: float, 
     async def main() -> None:
         async with app.run_test(size=(120, 40)):
             guess_input = app.screen.query_one(GuessInput)
-            app.screen.watch(guess_input, "value", lambda value: shown.setdefault(len(value), time.perf_counter()),
-                             init=False)
+
+            def seen(value: str) -> None:
+                shown.setdefault(len(value), time.perf_counter())
+
+            app.screen.watch(guess_input, "value", seen, init=False)
             while not started.is_set():
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.2)  # the look-ahead is into its first forward pass
@@ -94,8 +97,8 @@ def key_latencies(lm: LoadedModel, document: Document, keys: int, every: float, 
             keys_thread.join()
             await app.workers.wait_for_complete()
 
-    GuessGame.look_ahead = look_ahead  # type: ignore[method-assign]
-    GuessScreen._refresh_preview = refresh  # type: ignore[method-assign]
+    GuessGame.look_ahead = look_ahead  # type: ignore[method-assign,assignment]
+    GuessScreen._refresh_preview = refresh  # type: ignore[method-assign,assignment]
     try:
         asyncio.run(main())
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.tokens import visible  # noqa: F401 - the faces show white space with it, taken from here
+from engine.tokens import visible as visible  # the faces show white space with it, taken from here
 
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 

@@ -38,7 +38,7 @@ def workbench(lm: LoadedModel, documents: list[Document], source: str = "demo", 
 def choose(screen: CandidatesScreen, *names: str) -> None:
     for name in names:
         screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
-        screen.action_toggle()
+        screen.action_toggle_chosen()
 
 
 async def stopped(app: LmgameApp, pilot: Pilot) -> None:

@@ -106,7 +106,7 @@ def test_resizing_the_workbench_during_a_scoring_run_never_wedges(default_lm: Lo
         assert isinstance(screen, CandidatesScreen)
         for name in ("once-upon-a-time", "ioi", "agreement-was-were"):
             screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
-            screen.action_toggle()
+            screen.action_toggle_chosen()
         await pilot.press("s")  # the run posts its progress all along
         for _ in range(CYCLES):
             for size in (SMALL, LARGE):

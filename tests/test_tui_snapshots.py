@@ -128,7 +128,7 @@ def _workbench_scored(lm: LoadedModel) -> tuple[LmgameApp, object]:
         screen = app.screen
         for name in ("once-upon-a-time", "agreement-was-were", "ioi"):
             screen.query_one("#library").move_cursor(row=[c.name for c in screen.candidates].index(name))
-            screen.action_toggle()
+            screen.action_toggle_chosen()
         await pilot.press("s")
         await _settle(app, pilot)
 

@@ -274,7 +274,7 @@ def format_results(summaries: list[ScoreSummary], form: str) -> str:
     lines = [[s.candidate, s.model] + [column.cell(s) for column in shown] for s in summaries]
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
-                               enumerate(zip(row, widths))) for row in [header, *lines])
+                               enumerate(zip(row, widths, strict=True))) for row in [header, *lines])
     mean_p, ci = COLUMN["mean_prob"], COLUMN["ci"]
     intervals = [f"{s.candidate} on {s.model}: {mean_p.heading} {ci.heading} {ci.cell(s)}" for s in summaries
                  if ci.value(s)]

@@ -79,7 +79,7 @@ def bar_lines(bars: Sequence[Bar], width: int, fixed: tuple[float, float] | None
     figure_width = max(len(f) for f in figures)
     cells = max(10, width - label_width - figure_width - 4)
     lines = []
-    for bar, figure in zip(bars, figures):
+    for bar, figure in zip(bars, figures, strict=True):
         label = bar.label if len(bar.label) <= label_width else bar.label[: label_width - 1] + "…"
         lines.append(f"  {label:<{label_width}} {bar_cells(bar, low, high, cells)} {figure}")
     left, right = (ends or number)(low), (ends or number)(high)

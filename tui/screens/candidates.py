@@ -79,7 +79,7 @@ def model_heading(models: int, number: int) -> str:
 class CandidatesScreen(LmgameScreen[None]):
     HELP_MODE = "workbench"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "Select", id="workbench-toggle"),
+        Binding("space", "toggle_chosen", "Select", id="workbench-toggle"),
         Binding("a", "toggle_all", "All/none", id="workbench-all", show=False),  # F1 lists them all
         Binding("s", "score", "Score", id="workbench-score"),
         Binding("c", "cancel", "Cancel", id="workbench-cancel", show=False),  # the run's line says "c cancels"
@@ -194,7 +194,7 @@ class CandidatesScreen(LmgameScreen[None]):
         table = self.query_one("#library", DataTable)
         keys = [key for label in self.setup.labels for key in (f"p-{label}", f"top1-{label}")]
         for item in self.candidates:
-            for key, value in zip(keys, self._last_scores(item.name)):
+            for key, value in zip(keys, self._last_scores(item.name), strict=True):
                 if table.get_cell(item.name, key) != value:
                     table.update_cell(item.name, key, value)
 
@@ -209,7 +209,8 @@ class CandidatesScreen(LmgameScreen[None]):
             cells: dict[str, str | Text] = {
                 "chosen": CHOSEN if item.name in self.chosen else "", "name": clipped(item.name, width["name"]),
                 "kind": literal(item.kind), "source": literal(short_source(item.source)),
-                "tags": clipped(",".join(item.tags), width["tags"]), **dict(zip(scores, self._last_scores(item.name)))}
+                "tags": clipped(",".join(item.tags), width["tags"]),
+                **dict(zip(scores, self._last_scores(item.name), strict=True))}
             table.add_row(*(cells[column.key] for column in columns), key=item.name)
         if current is not None:
             names = [c.name for c in self.candidates]
@@ -223,7 +224,7 @@ class CandidatesScreen(LmgameScreen[None]):
             return None
         return self.candidates[table.cursor_row]
 
-    def action_toggle(self) -> None:
+    def action_toggle_chosen(self) -> None:
         item = self.current_candidate
         if item is None:
             return
@@ -347,7 +348,7 @@ class CandidatesScreen(LmgameScreen[None]):
         if not message.results:
             return
         shown = {(r.candidate.name, r.lm.identity.label): n for n, r in enumerate(self.results)}
-        for result, summary in zip(message.results, message.summaries):
+        for result, summary in zip(message.results, message.summaries, strict=True):
             key = (result.candidate.name, result.lm.identity.label)
             if key in shown:
                 self.results[shown[key]], self.summaries[shown[key]] = result, summary

@@ -110,13 +110,15 @@ class GuessScreen(GameScreen):
     def on_text_loaded(self, message: TextLoaded) -> None:
         self.accept_text(message)
         self.query_one(RevealArea).clear("Type your guess for the next token and press Enter.")
-        self.query_one(GuessScoreboard).show(self.game.tallies, self.game.session_tallies)
+        if isinstance(self.game, GuessGame):
+            self.query_one(GuessScoreboard).show(self.game.tallies, self.game.session_tallies)
         self.query_one("#guess", Input).clear()
         self._ready()
 
     def _ready(self) -> None:
         """The game is at a new position: draw it and wait for the player."""
-        assert self.game is not None
+        if self.game is None:  # no text is laid out yet
+            return
         self.query_one(ReadingPane).show(self.game.board, self.game.ranks, self.game.position)
         self.update_title()
         self.set_busy(False)
@@ -204,6 +206,8 @@ class GuessScreen(GameScreen):
         self.report(lambda: Skipped(game, game.skip(count)))
 
     def on_skipped(self, message: Skipped) -> None:
+        if not isinstance(message.game, GuessGame):
+            return
         skipped = token_shown(message.game.text_before(message.count))
         if len(skipped) > SKIPPED_CHARS:
             skipped = "…" + skipped[-SKIPPED_CHARS:]

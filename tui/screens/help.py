@@ -61,7 +61,9 @@ def _key_name(key: str) -> str:
 
 
 class HelpScreen(LmgameScreen[None], ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close-help"),
+    ]
 
     def __init__(self, mode: str, bindings: Sequence[BindingType] = ()) -> None:
         super().__init__()

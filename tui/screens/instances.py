@@ -106,7 +106,7 @@ class InstancesScreen(LmgameScreen[None]):
         columns = fit(columns, self.size.width, "context")
         set_columns(table, columns)
         context = next(column.width for column in columns if column.key == "context")
-        for number, (row, row_cells) in enumerate(zip(self.rows, cells)):
+        for number, (row, row_cells) in enumerate(zip(self.rows, cells, strict=True)):
             row_cells["context"] = context_cell(row.context, context - 1)
             table.add_row(*(row_cells[column.key] for column in columns), key=str(number))
         if self.rows:

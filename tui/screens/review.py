@@ -183,7 +183,7 @@ class ReviewScreen(LmgameScreen[None]):
         columns, cells = self._layout(model)
         set_columns(table, columns)
         context = columns[-1].width
-        for row, row_cells in zip(self.rows, cells):
+        for row, row_cells in zip(self.rows, cells, strict=True):
             shown = [row_cells[column.key] for column in columns[:-1]]
             table.add_row(*shown, context_cell(row.context, context - 1), key=str(row.id))
         message = self.query_one("#review-message", Static)

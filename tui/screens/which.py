@@ -94,7 +94,8 @@ class WhichScreen(GameScreen):
         self._ready(message.question)
 
     def _ready(self, question: WhichQuestion | None) -> None:
-        assert self.game is not None
+        if self.game is None:  # no text is laid out yet
+            return
         self.question = question
         self.query_one(ReadingPane).show(self.game.board, self.game.ranks, self.game.position)
         self.query_one(QuestionCard).show(question)

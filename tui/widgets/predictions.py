@@ -174,7 +174,7 @@ class RevealArea(Vertical):
         verdict.append(f"   the true token was {token_shown(outcome.true_text)}")
         self.plain_verdict = verdict.plain
         self.query_one("#verdict", Static).update(verdict)
-        for panel, model in zip(self.panels, outcome.models):
+        for panel, model in zip(self.panels, outcome.models, strict=True):
             panel.show(model)
 
     def clear(self, message: str | Text) -> None:

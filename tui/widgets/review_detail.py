@@ -73,6 +73,7 @@ class ReviewDetail(Static):
         context = context_text(row)
         grid.add_row(context, top_k_table(row))
         self.plain = context.plain + "\n" + "\n".join(
-            f"{v.label}: " + ", ".join(f"{token_shown(str(e.get('token', '')))} {probability(float(e.get('prob', 0.0)))}"
+            f"{v.label}: " + ", ".join(f"{token_shown(str(e.get('token', '')))} "
+                                       f"{probability(float(e.get('prob', 0.0)))}"
                                        for e in v.top_k) for v in row.models)
         self.update(grid)

@@ -26,7 +26,7 @@ class GuessScoreboard(Static):
 
     def show(self, text: list[Tally], session: list[Tally]) -> None:
         lines = []
-        for label, on_text, on_session in zip(self.labels, text, session):
+        for label, on_text, on_session in zip(self.labels, text, session, strict=True):
             lines.append(f"this text  {_versus(label, on_text)}")
             lines.append(f"session    {_versus(label, on_session)}")
         self.plain = "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
@@ -13,7 +14,8 @@ from tui.literal import token_shown
 from tui.widgets.predictions import TOKEN_WIDTH, prob_text
 
 # key -> the probability it gives that the first candidate is the true one: q w 1...9 o p, low to high
-ANSWER_KEYS: dict[str, float] = dict(zip(("q", "w", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o", "p"), ANSWERS))
+ANSWER_KEYS: dict[str, float] = dict(zip(("q", "w", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o", "p"), ANSWERS,
+                                         strict=True))
 TOP_K_LINES = 2  # the model's top-k takes at most this many lines, so that the screen fits 80x24
 
 
@@ -88,7 +90,7 @@ class AnswerCard(Widget):
     def render(self) -> Text:
         return self.build(self.content_size.width)
 
-    def _style(self, name: str) -> str:
+    def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"answer--{name}", partial=True)
 
     def build(self, width: int) -> Text:
