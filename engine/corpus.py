@@ -40,8 +40,9 @@ def _read_utf8(path: Path, max_chars: int | None = None) -> str:
         raise LmgameError(f"cannot read {path}: {error.strerror}") from None
     if max_chars is not None and len(raw) > 4 * max_chars:  # more bytes than that many characters can take
         raise _too_long(str(path))
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # not part of the text; removed here, so errors count bytes after it
     try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the text
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
@@ -61,10 +62,11 @@ def _utf8_start(path: Path, most_chars: int) -> str:
         raise LmgameError(f"{path} is a directory, not a text file") from None
     except OSError as error:
         raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # as in _read_utf8
     try:  # not final: a character the read cut in two is dropped, not an error
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=False)
+        text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
     except UnicodeDecodeError as error:
-        text = raw[: error.start].decode("utf-8-sig")  # what comes before a bad byte is UTF-8
+        text = raw[: error.start].decode("utf-8")  # what comes before a bad byte is UTF-8
         if len(text) < most_chars:  # the bad byte is among the characters asked for
             line = raw[: error.start].count(b"\n") + 1
             raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None

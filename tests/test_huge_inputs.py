@@ -127,3 +127,22 @@ def test_a_scan_cut_at_max_tokens_reads_only_what_its_tokens_need(tmp_path: Path
     assert json.loads(capsys.readouterr().out)["tokens"] == 100
     assert main(["scan", "--corpus", str(path), "--format", "json", "--no-cache"]) == 2  # whole: the bad byte
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_a_byte_order_mark_is_no_character_and_moves_no_error(tmp_path: Path) -> None:
+    path = tmp_path / "marked.txt"
+    path.write_bytes(b"\xef\xbb\xbfabcdef\xffgh")
+    assert [d.text for d in read_documents(path, whole=False, most_chars=5)] == ["abcde"]
+    path.write_bytes(b"\xef\xbb\xbfab\ncd\xff")
+    with pytest.raises(LmgameError, match=r"bad byte at line 2, byte 5"):
+        read_documents(path)
+
+
+def test_a_scan_of_a_missing_corpus_says_so_before_loading_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was loaded for a corpus that cannot be read")
+
+    monkeypatch.setattr(tui.cli, "_load_models", no_model)
+    assert main(["scan", "--corpus", str(tmp_path / "missing.txt"), "--max-tokens", "10"]) == 2
+    assert "file not found" in capsys.readouterr().err

@@ -39,6 +39,8 @@ def run_scan(args: argparse.Namespace, load_models: Any) -> int:
 
     options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
     library = load_library_warning(args.candidates)
+    if args.corpus is not None:  # a file that cannot be read is said at once, before the models load
+        source_documents(file=args.corpus, whole=False, most_chars=1)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
     # with --max-tokens, a document of any size is read, only as far as the first model's tokens can reach
