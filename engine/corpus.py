@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator
@@ -27,25 +28,41 @@ def _too_long(where: str) -> LmgameError:
                        f"may have (it is tokenized whole): split it into a .jsonl file with one text a line")
 
 
-def _read_utf8(path: Path, max_chars: int | None = None) -> str:
-    """The file's text; with `max_chars`, a longer one is refused having read no more than 4 bytes a character."""
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """An error reading `path` as one line that says which."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read() if max_chars is None else handle.read(4 * max_chars + 1)
+        yield
     except FileNotFoundError:
         raise LmgameError(f"file not found: {path}") from None
     except IsADirectoryError:
         raise LmgameError(f"{path} is a directory, not a text file") from None
     except OSError as error:
         raise LmgameError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _bytes(path: Path, most: int | None) -> bytes:
+    """The file's bytes (the first `most` of them), without a byte-order mark: it is not part of the text, and
+    removed here a decoding error counts the bytes after it."""
+    with _reading(path), path.open("rb") as handle:
+        raw = handle.read() if most is None else handle.read(most)
+    return raw.removeprefix(codecs.BOM_UTF8)
+
+
+def _not_utf8(path: Path, raw: bytes, error: UnicodeDecodeError) -> LmgameError:
+    line = raw[: error.start].count(b"\n") + 1
+    return LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})")
+
+
+def _read_utf8(path: Path, max_chars: int | None = None) -> str:
+    """The file's text; with `max_chars`, a longer one is refused having read no more than 4 bytes a character."""
+    raw = _bytes(path, None if max_chars is None else 4 * max_chars + 1)
     if max_chars is not None and len(raw) > 4 * max_chars:  # more bytes than that many characters can take
         raise _too_long(str(path))
-    raw = raw.removeprefix(codecs.BOM_UTF8)  # not part of the text; removed here, so errors count bytes after it
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
+        raise _not_utf8(path, raw, error) from None
     if max_chars is not None and len(text) > max_chars:
         raise _too_long(str(path))
     return text
@@ -53,23 +70,13 @@ def _read_utf8(path: Path, max_chars: int | None = None) -> str:
 
 def _utf8_start(path: Path, most_chars: int) -> str:
     """The first `most_chars` characters of a UTF-8 file, having read no more than 4 bytes a character."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(4 * most_chars)
-    except FileNotFoundError:
-        raise LmgameError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise LmgameError(f"{path} is a directory, not a text file") from None
-    except OSError as error:
-        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
-    raw = raw.removeprefix(codecs.BOM_UTF8)  # as in _read_utf8
+    raw = _bytes(path, 4 * most_chars)
     try:  # not final: a character the read cut in two is dropped, not an error
         text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
     except UnicodeDecodeError as error:
         text = raw[: error.start].decode("utf-8")  # what comes before a bad byte is UTF-8
         if len(text) < most_chars:  # the bad byte is among the characters asked for
-            line = raw[: error.start].count(b"\n") + 1
-            raise LmgameError(f"{path} is not UTF-8 text (bad byte at line {line}, byte {error.start})") from None
+            raise _not_utf8(path, raw, error) from None
     return text[:most_chars]
 
 
@@ -81,16 +88,10 @@ def _jsonl_lines(path: Path, most_chars: int | None) -> Iterator[str]:
         yield from _read_utf8(path).split("\n")
         return
     try:
-        with path.open(encoding="utf-8-sig", newline="\n") as handle:
+        with _reading(path), path.open(encoding="utf-8-sig", newline="\n") as handle:
             yield from (line.rstrip("\n") for line in handle)
-    except FileNotFoundError:
-        raise LmgameError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise LmgameError(f"{path} is a directory, not a text file") from None
     except UnicodeDecodeError as error:
         raise LmgameError(f"{path} is not UTF-8 text ({error.reason})") from None
-    except OSError as error:
-        raise LmgameError(f"cannot read {path}: {error.strerror}") from None
 
 
 def iter_jsonl(path: Path, field: str = "text", max_chars: int | None = None,
