@@ -19,7 +19,9 @@ from typing import Any, TypedDict, TypeVar
 
 from games.numbers import probability
 
-RESULTS_VERSION = 2  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows)
+RESULTS_VERSION = 3  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows,
+# 3: one span for every model of a run, whole-answer and text-answer figures)
+MIN_INTERVAL_N = 10  # fewer instances (or paired instances) than this: no interval, a dash
 
 # where a column shows: `lmgame score` as a table and as CSV, the workbench's results and a shared finding,
 # the promote editor's one line per model, the workbench's plot
@@ -90,16 +92,20 @@ class InstanceRow:
     foil: str | None
     heuristic_right: bool
     error: str | None = None
+    span_start: int | None = _scored("prob")  # where the scored span starts: the same for every model of a run
     answer_tokens: int | None = _scored("prob")
     prob: float | None = _scored("prob")  # the answer's first token's
-    rank: int | None = _scored("prob")
-    logprob: float | None = _scored("prob")  # the whole answer's, teacher-forced
+    rank: int | None = _scored("prob")  # the answer's first token's
+    logprob: float | None = _scored("prob")  # the whole answer's (scored_answer), teacher-forced
+    answer_top1: bool | None = _scored("prob")  # every token of the answer is the model's top token (greedy)
+    text_answer_logprob: float | None = _scored("prob")  # the same for what the text says on the same span
+    text_answer_top1: bool | None = _scored("prob")
     logit_diff: float | None = _scored("prob")  # first-token logit of the answer minus the foil's; None: no foil
     model_top1: str | None = _scored("prob")
     text_token: str | None = _scored("prob")  # the text's own next token (None at the end of the text)
     text_prob: float | None = _scored("prob")
-    model_right: bool | None = _scored("prob")  # the model's top token is the text's
-    scored_answer: str | None = _scored("prob")
+    model_right: bool | None = _scored("prob")  # the model's top token is the text's (first token)
+    scored_answer: str | None = _scored("prob")  # text[span_start:offset] + predicted
     context_tokens: int | None = _scored("prob")
     baseline_prob: float | None = _scored("baseline_prob")
     baseline_top1: bool | None = _scored("baseline_prob")
@@ -134,8 +140,11 @@ class ScoreSummary:
     errors: int = 0
     skipped_documents: int = 0
     cached: bool = False
+    conditions: str = ""  # a hash of what the figures depend on besides the model: the corpus's content, the
+    # options, and the tokenizers every span was aligned to; results compare only under the same conditions
     means: dict[str, float] = field(default_factory=dict)  # by column key, in COLUMNS order
-    ci: dict[str, list[float]] = field(default_factory=dict)  # by column key: [low, high]
+    ci: dict[str, list[float]] = field(default_factory=dict)  # by column key: [low, high]; absent below
+    # MIN_INTERVAL_N instances; means bootstrapped by document, rates (Column.rate) Wilson intervals
     median_rank: float | None = None
     confusion: dict[str, int] | None = None
 
@@ -197,6 +206,7 @@ class Column:
     title: str = ""  # the plot's heading
     axis: tuple[float, float] | None = None  # the plot's fixed axis; None: fitted to the figures
     missing: str = "no instances"  # the plot's line where no result has it
+    rate: bool = False  # a share of instances (0 or 1 each): a Wilson interval rather than a bootstrap
 
     def cell(self, summary: ScoreSummary) -> str:
         value = self.value(summary)
@@ -212,16 +222,25 @@ def _mean(key: str, heading: str, write: Callable[[Any], str], shown: set[str],
     return Column(key, heading, write, frozenset(shown), lambda summary: summary.means.get(key), per_instance, **plot)
 
 
-def _rank_within(top: int) -> Callable[[InstanceRow], float | None]:
-    return lambda row: None if row.rank is None else float(row.rank <= top)
+def _rate(key: str, heading: str, shown: set[str], per_instance: Callable[[InstanceRow], bool | None],
+          **plot: Any) -> Column:
+    return _mean(key, heading, decimals(3), shown, lambda row: _share(per_instance(row)), rate=True, **plot)
 
 
-def _positive_diff(row: InstanceRow) -> float | None:
-    return None if row.logit_diff is None else float(row.logit_diff > 0)
+def _share(value: bool | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _baseline_top1(row: InstanceRow) -> float | None:
-    return None if row.baseline_top1 is None else float(row.baseline_top1)
+def _answer_prob(row: InstanceRow) -> float | None:
+    return None if row.logprob is None else math.exp(row.logprob)
+
+
+def _per_char(row: InstanceRow) -> float | None:
+    return None if row.logprob is None or not row.scored_answer else row.logprob / len(row.scored_answer)
+
+
+def _text_answer_prob(row: InstanceRow) -> float | None:
+    return None if row.text_answer_logprob is None else math.exp(row.text_answer_logprob)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -235,21 +254,31 @@ COLUMNS: tuple[Column, ...] = (
     Column("abstained", "abstained", whole, frozenset({CSV}), lambda s: s.abstained),
     Column("errors", "errors", whole, frozenset({CSV}), lambda s: s.errors),
     Column("skipped_documents", "skipped", whole, frozenset({CSV}), lambda s: s.skipped_documents),
-    _mean("heuristic_accuracy", "heur.acc", decimals(3), {TABLE, CSV, WORKBENCH, BRIEF},
-          lambda row: float(row.heuristic_right)),
-    _mean("mean_prob", "mean p", probability, {TABLE, CSV, WORKBENCH, BRIEF, PLOT}, lambda row: row.prob,
-          title="mean probability of the heuristic's answer", axis=(0.0, 1.0)),
-    Column("ci", "95% CI", interval(probability), frozenset({WORKBENCH}), lambda s: s.ci.get("mean_prob")),
-    _mean("mean_logprob", "mean logp", decimals(2), {TABLE, CSV}, lambda row: row.logprob),
-    _mean("top1", "top1", decimals(3), {TABLE, CSV, WORKBENCH, BRIEF}, _rank_within(1)),
-    Column("median_rank", "med.rank", general, frozenset({TABLE, CSV, WORKBENCH}), lambda s: s.median_rank),
-    _mean("top10", "top10", decimals(3), {TABLE, CSV}, _rank_within(10)),
-    _mean("mean_logit_diff", "logit diff", decimals(2), {TABLE, CSV, WORKBENCH, BRIEF, PLOT},
-          lambda row: row.logit_diff, title="mean logit difference, answer minus foil",
+    _rate("heuristic_accuracy", "heur.acc", {TABLE, CSV, WORKBENCH, BRIEF}, lambda row: row.heuristic_right),
+    # tokenizer-fair: the whole answer, on the same characters for every model of a run
+    _mean("answer_prob", "answer p", probability, {TABLE, CSV, WORKBENCH, BRIEF, PLOT}, _answer_prob,
+          title="probability of the heuristic's whole answer", axis=(0.0, 1.0)),
+    _mean("answer_logprob_per_char", "logp/char", decimals(3), {TABLE, CSV}, _per_char),
+    _mean("mean_logprob", "answer logp", decimals(2), {CSV}, lambda row: row.logprob),
+    _mean("answer_tokens", "tokens", decimals(2), {CSV, WORKBENCH},
+          lambda row: None if row.answer_tokens is None else float(row.answer_tokens)),
+    _rate("answer_top1", "top1", {TABLE, CSV, WORKBENCH, BRIEF}, lambda row: row.answer_top1),
+    Column("ci", "95% CI", interval(probability), frozenset({WORKBENCH}), lambda s: s.ci.get("answer_prob")),
+    # the model on what the text says, on the same span: where the heuristic is wrong, the figures above reward
+    # agreeing with it
+    _mean("text_answer_prob", "text p", probability, {TABLE, CSV}, _text_answer_prob),
+    _rate("text_top1", "text top1", {CSV}, lambda row: row.text_answer_top1),
+    # the answer's first token, the one rank and logit difference are about: not comparable across tokenizers
+    _mean("mean_prob", "1st-tok p", probability, {CSV}, lambda row: row.prob),
+    _rate("top1", "1st-tok top1", {CSV}, lambda row: None if row.rank is None else row.rank <= 1),
+    Column("median_rank", "1st-tok rank", general, frozenset({CSV, WORKBENCH}), lambda s: s.median_rank),
+    _rate("top10", "1st-tok top10", {CSV}, lambda row: None if row.rank is None else row.rank <= 10),
+    _mean("mean_logit_diff", "1st-tok logit diff", decimals(2), {TABLE, CSV, WORKBENCH, BRIEF, PLOT},
+          lambda row: row.logit_diff, title="mean first-token logit difference, answer minus foil",
           missing="none: no candidate here has a foil, or none has instances"),
-    _mean("logit_diff_positive", "diff>0", decimals(3), {TABLE, CSV}, _positive_diff),
+    _rate("logit_diff_positive", "diff>0", {CSV}, lambda row: None if row.logit_diff is None else row.logit_diff > 0),
     _mean("baseline_mean_prob", "bigram p", probability, {TABLE, CSV, WORKBENCH}, lambda row: row.baseline_prob),
-    _mean("baseline_top1", "bigram top1", decimals(3), {CSV}, _baseline_top1),
+    _rate("baseline_top1", "bigram top1", {CSV}, lambda row: row.baseline_top1),
 )
 COLUMN: Mapping[str, Column] = {column.key: column for column in COLUMNS}
 
@@ -262,6 +291,46 @@ def shown_in(view: str) -> tuple[Column, ...]:
 def mean_columns() -> tuple[Column, ...]:
     """The columns that are means over the instances, in COLUMNS order."""
     return tuple(column for column in COLUMNS if column.per_instance is not None)
+
+
+@dataclass
+class PairedInstance:
+    """One instance as two models scored it, on the same span: for a comparison's instances that differ most."""
+
+    document: str
+    offset: int
+    span_start: int
+    context: str  # the end of the text before the span
+    scored_answer: str
+    logprob_a: float
+    logprob_b: float
+
+    @property
+    def diff(self) -> float:
+        return self.logprob_a - self.logprob_b
+
+
+@dataclass
+class Comparison:
+    """Two models on one candidate's instances that both scored, on the same spans: the difference of the whole
+    answer's log-probability (a's minus b's), its paired 95% bootstrap interval (documents resampled; None below
+    MIN_INTERVAL_N pairs), the share of pairs where a is ahead, a sign-flip permutation p-value (two-sided, signs
+    flipped per document), and the pairs that differ most."""
+
+    candidate: str
+    model_a: str
+    model_b: str
+    n_paired: int = 0
+    mean_diff: float | None = None
+    ci: list[float] | None = None
+    share_ahead: float | None = None
+    p_value: float | None = None
+    most_different: list[PairedInstance] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = {item.name: getattr(self, item.name) for item in fields(self) if item.name != "most_different"}
+        data["most_different"] = [{**vars(pair), "diff": pair.diff} for pair in self.most_different]
+        return data
 
 
 # the scan's report (`lmgame scan --format json`, scan.json): plain JSON, so typed dictionaries
