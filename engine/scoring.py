@@ -67,6 +67,7 @@ class Score:
     logprob: float = math.nan
     answer_logprob: float = math.nan
     rank: int = 0
+    answer_top1: bool = False  # every answer token is the model's top token after the ones before it (greedy)
     logit_diff: float | None = None  # answer's first-token logit minus the foil's
     top1_id: int = -1
     text_id: int = -1  # the text's own next token (-1 at the end of the text)
@@ -118,6 +119,36 @@ def attach(tokenizer: PreTrainedTokenizerBase, text: str, ids: list[int], starts
         index -= 1
     begin = _begin(text, starts, first)  # it merges all the way back: the piece as it tokenizes alone
     return first, continuation_ids(tokenizer, text[:begin], text[begin:offset] + answer)
+
+
+def scored_from(tokenizer: PreTrainedTokenizerBase, text: str, ids: list[int], starts: list[int], offset: int,
+                answer: str) -> int:
+    """The character offset an answer at `offset` is scored from (see `attach`)."""
+    index, _ = attach(tokenizer, text, ids, starts, offset, answer)
+    return _begin(text, starts, index)
+
+
+def common_starts(tokenizers: Sequence[PreTrainedTokenizerBase], text: str,
+                  targets: Sequence[tuple[int, Sequence[str]]]) -> list[int]:
+    """For each (offset, answers) in a text: the latest character offset at or before `offset` that every
+    tokenizer scores each answer from (the text between it and `offset` put in front of the answer), so that
+    models with different tokenizers are judged on the same characters. Each tokenizer moves the start back to
+    its own boundary in turn until none moves it further."""
+    tokenized = []
+    for tokenizer in tokenizers:
+        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        tokenized.append((tokenizer, list(encoded["input_ids"]), token_starts(encoded["offset_mapping"])))
+    result = []
+    for offset, answers in targets:
+        start = offset
+        while True:
+            earliest = min((scored_from(tokenizer, text, ids, starts, start, text[start:offset] + answer)
+                            for tokenizer, ids, starts in tokenized for answer in answers), default=start)
+            if earliest >= start:
+                break
+            start = earliest
+        result.append(start)
+    return result
 
 
 def batch_settings(lm: LoadedModel, max_context: int | None, batch_tokens: int | None
@@ -288,6 +319,7 @@ class BatchScorer:
                 rows.extend((b, row + k) for k in range(len(answer)))
         logits = self.head.logits(tokens.to(self.lm.device), torch.tensor(rows, device=self.lm.device))
         logprobs = torch.log_softmax(logits, dim=-1)  # [N, vocab]
+        tops = logits.argmax(dim=-1).tolist()
         cursor = 0
         for item in batch:
             for index, _, answer, foil_id in item.reads:
@@ -299,7 +331,8 @@ class BatchScorer:
                 score.prob = math.exp(score.logprob)
                 score.answer_logprob = float(steps.sum())
                 score.rank = 1 + int((first_logits > first_logits[answer[0]]).sum())
-                score.top1_id = int(first_logits.argmax())
+                score.answer_top1 = tops[cursor - len(answer) : cursor] == answer
+                score.top1_id = tops[cursor - len(answer)]
                 if score.text_id >= 0:
                     score.text_prob = float(first[score.text_id].exp())
                 if foil_id is not None:

@@ -16,14 +16,14 @@ from engine.bigram import Bigram
 from engine.cache import ResultCache, cache_key, text_hash
 from engine.corpus import Document
 from engine.errors import LmgameError
-from engine.metrics import Bootstrap, mean, median
+from engine.metrics import Bootstrap, mean, median, wilson
 from engine.models import LoadedModel, tokenizer_fingerprint
-from engine.scoring import SCORING_VERSION, BatchScorer, Request, Score, Target
+from engine.scoring import SCORING_VERSION, BatchScorer, Request, Score, Target, common_starts
 from engine.steps import drive, mapped
 from engine.tokens import token_text
 from games.candidates import Candidate, Found
 from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
-from games.results import RESULTS_VERSION, InstanceRow, NotAResult, ScoreSummary, mean_columns
+from games.results import MIN_INTERVAL_N, RESULTS_VERSION, InstanceRow, NotAResult, ScoreSummary, mean_columns
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -162,20 +162,24 @@ class Baselines:
         return self.models[fingerprint]
 
 
-def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found, score: Score | None,
-         bigram: Bigram | None) -> InstanceRow:
+def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found, span_start: int,
+         scores: tuple[Score, Score] | None, bigram: Bigram | None) -> InstanceRow:
+    """An instance on one model; `scores` (on the heuristic's answer, on the text's), both from `span_start`."""
     row = InstanceRow(
         candidate=candidate.name, model=lm.identity.label, document=document.id, offset=found.offset,
         context=document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset], answer=found.answer,
         predicted=found.predicted, foil=found.foil, heuristic_right=found.predicted == found.answer, error=found.error)
-    if score is None:
+    if scores is None:
         return row
-    if score.error:
-        row.error = score.error
+    score, on_text = scores
+    if score.error or on_text.error:
+        row.error = score.error or f"the text's answer: {on_text.error}"
         return row
     tokenizer = lm.tokenizer
+    row.span_start = span_start
     row.answer_tokens, row.prob, row.rank = score.answer_tokens, score.prob, score.rank
-    row.logprob, row.logit_diff = score.answer_logprob, score.logit_diff
+    row.logprob, row.logit_diff, row.answer_top1 = score.answer_logprob, score.logit_diff, score.answer_top1
+    row.text_answer_logprob, row.text_answer_top1 = on_text.answer_logprob, on_text.answer_top1
     row.model_top1 = token_text(tokenizer, score.top1_id)
     row.text_token = token_text(tokenizer, score.text_id) if score.text_id >= 0 else None
     row.text_prob = score.text_prob if score.text_id >= 0 else None
@@ -194,33 +198,38 @@ class CandidateResult:
     corpus: Corpus
     rows: list[InstanceRow]
     stats: FindStats
+    conditions: str  # see ScoreSummary.conditions
     cached: bool = False
 
     def summary(self, seed: int = 0) -> ScoreSummary:
-        return summarize(self.candidate.name, self.lm, self.rows, self.stats, self.corpus, seed, self.cached)
+        return summarize(self.candidate.name, self.lm, self.rows, self.stats, self.corpus, seed, self.cached,
+                         self.conditions)
 
 
 def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindStats, corpus: Corpus,
-              seed: int = 0, cached: bool = False) -> ScoreSummary:
+              seed: int = 0, cached: bool = False, conditions: str = "") -> ScoreSummary:
     """One candidate on one model: each mean of games.results' COLUMNS that applies to every scored instance, with
-    its interval; counts; the median rank and the confusion."""
+    its interval (from MIN_INTERVAL_N instances on: a mean's bootstrapped by document, a rate's Wilson); counts;
+    the median rank and the confusion."""
     scored = [r for r in rows if r.scored]
     summary = ScoreSummary(
         candidate=name, model=lm.identity.label, model_identity=lm.identity.as_dict(), corpus=corpus.label,
         n=len(scored), documents=stats.documents,
         instances_per_million_chars=len(scored) / stats.chars * 1e6 if stats.chars else 0.0,
         abstained=stats.abstained, errors=sum(1 for r in rows if r.error), skipped_documents=stats.skipped_documents,
-        cached=cached)
+        cached=cached, conditions=conditions)
     if not scored:
         return summary
-    bootstrap = Bootstrap(len(scored), seed=seed)
+    bootstrap = Bootstrap([r.document for r in scored], seed=seed)
     for column in mean_columns():
         values = [column.per_instance(r) for r in scored] if column.per_instance is not None else []
         figures = [value for value in values if value is not None]
         if len(figures) < len(scored):
             continue  # one that does not apply here: no foil, no baseline
         summary.means[column.key] = mean(figures)
-        interval = bootstrap.mean_ci(figures)
+        if len(figures) < MIN_INTERVAL_N:
+            continue
+        interval = wilson(sum(figures), len(figures)) if column.rate else bootstrap.mean_ci(figures)
         if interval is not None:
             summary.ci[column.key] = [interval[0], interval[1]]
     summary.median_rank = median([r.rank for r in scored if r.rank is not None])
@@ -246,42 +255,88 @@ def _stored_result(stored: Any) -> tuple[list[InstanceRow], FindStats] | None:
         return None
 
 
-def cached_result(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
-                  cache: ResultCache) -> tuple[str, CandidateResult | None]:
-    """(the cache key of one candidate on one model, its stored result or None)."""
+def span_tokenizers(models: Sequence[LoadedModel]) -> list[str]:
+    """The tokenizers a run's spans are aligned to (each once, in a stable order)."""
+    return sorted({tokenizer_fingerprint(lm.tokenizer) for lm in models})
+
+
+def run_conditions(candidate: Candidate, models: Sequence[LoadedModel], corpus: Corpus,
+                   options: ScoreOptions) -> str:
+    """What a candidate's figures depend on besides the model (ScoreSummary.conditions): the corpus, the options
+    and the tokenizers of every model of the run, which decide the spans."""
+    return cache_key("conditions", corpus.fingerprint(candidate.name), options.key(), span_tokenizers(models))[:16]
+
+
+def cached_result(candidate: Candidate, lm: LoadedModel, models: Sequence[LoadedModel], corpus: Corpus,
+                  options: ScoreOptions, cache: ResultCache) -> tuple[str, CandidateResult | None]:
+    """(the cache key of one candidate on one model of a run of `models`, its stored result or None)."""
     key = cache_key("score", SCORING_VERSION, RESULTS_VERSION, lm.identity.as_dict(),
                     tokenizer_fingerprint(lm.tokenizer), candidate.fingerprint, corpus.fingerprint(candidate.name),
-                    options.key())
+                    options.key(), span_tokenizers(models))
     stored = _stored_result(cache.get(key))
     if stored is not None:
-        return key, CandidateResult(candidate, lm, corpus, *stored, cached=True)
+        conditions = run_conditions(candidate, models, corpus, options)
+        return key, CandidateResult(candidate, lm, corpus, *stored, conditions=conditions, cached=True)
     return key, None
 
 
-def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
-                      found: FindResult, bigram: Bigram | None) -> Generator[int, None, CandidateResult]:
-    """One candidate on one model, from the instances its finder found; yields how many are scored so far."""
-    instances, failed, stats = found
+def align_steps(found: FindResult, corpus: Corpus, models: Sequence[LoadedModel]) -> Generator[int, None, list[int]]:
+    """Where each instance's scored span starts (engine.scoring.common_starts): the same characters, the
+    heuristic's answer and the text's, for every model of the run; yields documents done."""
+    instances = found[0]
+    tokenizers = list({tokenizer_fingerprint(lm.tokenizer): lm.tokenizer for lm in models}.values())
+    starts = [0] * len(instances)
+    by_document = _by_document(instances)
+    for done, (number, positions) in enumerate(by_document.items(), start=1):
+        targets = [(instances[i][1].offset, (instances[i][1].predicted or "", instances[i][1].answer))
+                   for i in positions]
+        for position, start in zip(positions, common_starts(tokenizers, corpus.documents[number].text, targets),
+                                   strict=True):
+            starts[position] = start
+        yield done
+    return starts
+
+
+def _by_document(instances: list[tuple[int, Found]]) -> dict[int, list[int]]:
     by_document: dict[int, list[int]] = {}
     for position, (number, _) in enumerate(instances):
         by_document.setdefault(number, []).append(position)
+    return by_document
+
+
+def _targets(text: str, found: Found, start: int) -> tuple[Target, Target]:
+    """The heuristic's answer (with its foil) and the text's, both from `start`."""
+    before = text[start : found.offset]
+    foil = before + found.foil if found.foil else None
+    return Target(start, before + (found.predicted or ""), foil), Target(start, before + found.answer)
+
+
+def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
+                      found: FindResult, starts: list[int], bigram: Bigram | None, conditions: str = ""
+                      ) -> Generator[int, None, CandidateResult]:
+    """One candidate on one model, from the instances its finder found, each from its span's start (`starts`,
+    from `align_steps`); yields how many instances are scored so far."""
+    instances, failed, stats = found
+    by_document = _by_document(instances)
     requests = [
         Request(corpus.documents[number].text,
-                tuple(Target(instances[i][1].offset, instances[i][1].predicted or "", instances[i][1].foil)
-                      for i in positions))
+                tuple(target for i in positions
+                      for target in _targets(corpus.documents[number].text, instances[i][1], starts[i])))
         for number, positions in by_document.items()
     ]
-    scores: list[Score | None] = [None] * len(instances)
+    pairs: list[tuple[Score, Score] | None] = [None] * len(instances)
     scorer = BatchScorer(lm, options.max_context, options.batch_tokens)
-    scored = yield from mapped(scorer.steps(requests), lambda step: step[0])
+    scored = yield from mapped(scorer.steps(requests), lambda step: step[0] * len(instances) // max(1, step[1]))
     for positions, request_scores in zip(by_document.values(), scored, strict=True):
-        for position, score in zip(positions, request_scores, strict=True):
-            scores[position] = score
-    entries = [(number, found, score) for (number, found), score in zip(instances, scores, strict=True)]
-    entries += [(number, found, None) for number, found in failed]
+        for k, position in enumerate(positions):
+            pairs[position] = (request_scores[2 * k], request_scores[2 * k + 1])
+    entries = [(number, found, start, pair)
+               for (number, found), start, pair in zip(instances, starts, pairs, strict=True)]
+    entries += [(number, found, found.offset, None) for number, found in failed]
     entries.sort(key=lambda entry: (entry[0], entry[1].offset))
-    rows = [_row(candidate, lm, corpus.documents[number], found, score, bigram) for number, found, score in entries]
-    return CandidateResult(candidate, lm, corpus, rows, stats)
+    rows = [_row(candidate, lm, corpus.documents[number], found, start, pair, bigram)
+            for number, found, start, pair in entries]
+    return CandidateResult(candidate, lm, corpus, rows, stats, conditions)
 
 
 def _counted(stage: str, base: int, total: int) -> Callable[[int], StageStep]:
@@ -310,7 +365,7 @@ def score_steps(
     pending: list[tuple[Candidate, LoadedModel, str]] = []
     for candidate in candidates:
         for lm in models:
-            key, stored = cached_result(candidate, lm, corpus, options, cache)
+            key, stored = cached_result(candidate, lm, models, corpus, options, cache)
             if stored is None:
                 pending.append((candidate, lm, key))
             else:
@@ -319,6 +374,7 @@ def score_steps(
         return
     unique = list({id(candidate): candidate for candidate, _, _ in pending}.values())
     found = yield from _find_all(unique, corpus, options)
+    starts = yield from _align_all(unique, found, corpus, models)
     baselines = Baselines(corpus)
     bigrams: dict[int, Bigram] = {}
     for candidate, lm, _ in pending:
@@ -330,7 +386,8 @@ def score_steps(
     done = 0
     yield StageStep(stage, done, total)
     for candidate, lm, key in pending:
-        steps = score_found_steps(candidate, lm, corpus, options, found[id(candidate)], bigrams.get(id(lm)))
+        steps = score_found_steps(candidate, lm, corpus, options, found[id(candidate)], starts[id(candidate)],
+                                  bigrams.get(id(lm)), run_conditions(candidate, models, corpus, options))
         result = yield from mapped(steps, _counted(stage, done, total))
         done += len(found[id(candidate)][0])
         yield StageStep(stage, done, total)
@@ -367,6 +424,20 @@ def _find_all(candidates: list[Candidate], corpus: Corpus, options: ScoreOptions
         found[id(candidate)] = yield from mapped(steps, _counted(stage, number * documents, total))
         yield StageStep(stage, (number + 1) * documents, total)
     return found
+
+
+def _align_all(candidates: list[Candidate], found: dict[int, FindResult], corpus: Corpus,
+               models: Sequence[LoadedModel]) -> Generator[StageStep, None, dict[int, list[int]]]:
+    """Each candidate's span starts (`align_steps`), the stage counted in documents with instances."""
+    total = sum(len(_by_document(found[id(candidate)][0])) for candidate in candidates)
+    stage = f"aligning the spans to {_plural(len(span_tokenizers(models)), 'tokenizer')}"
+    starts: dict[int, list[int]] = {}
+    done = 0
+    for candidate in candidates:
+        steps = align_steps(found[id(candidate)], corpus, models)
+        starts[id(candidate)] = yield from mapped(steps, _counted(stage, done, total))
+        done += len(_by_document(found[id(candidate)][0]))
+    return starts
 
 
 def score_all(

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.errors import LmgameError
 from games.matches import MAX_REGEX_TIMEOUT
-from games.results import COLUMN, CSV, TABLE, ScoreSummary, shown_in
+from games.results import COLUMN, CSV, TABLE, Comparison, ScoreSummary, shown_in
 
 MAX_SCORE_MODELS = 8
 
@@ -205,6 +205,7 @@ def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
 
 
 def run_score(args: argparse.Namespace, load_models: Any) -> int:
+    from games.comparisons import comparisons
     from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import ScoreOptions, score_all
@@ -226,10 +227,11 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     finally:
         progress.close()
     summaries = [r.summary(args.seed) for r in results]
+    compared = comparisons(results, args.seed)
     record_scores(summaries)
     if out is not None:
-        _write_out(out, summaries, results)
-    print(format_results(summaries, args.format), end="")
+        _write_out(out, summaries, compared, results)
+    print(format_results(summaries, compared, args.format), end="")
     for summary in summaries:
         if summary.skipped_documents:
             print(f"lmgame: note: {summary.candidate}: {summary.skipped_documents} documents skipped "
@@ -248,10 +250,18 @@ def _prepare_out(out: str | None) -> Path | None:
     return folder
 
 
-def _write_out(folder: Path, summaries: list[ScoreSummary], results: list[Any]) -> None:
+def results_json(summaries: list[ScoreSummary], compared: list[Comparison]) -> dict[str, Any]:
+    """`--format json` and `--out`'s results.json: the summaries, and with two or more models their comparisons."""
+    data: dict[str, Any] = {"results": [s.as_json() for s in summaries]}
+    if len({s.model for s in summaries}) > 1:
+        data["comparisons"] = [c.as_json() for c in compared]
+    return data
+
+
+def _write_out(folder: Path, summaries: list[ScoreSummary], compared: list[Comparison], results: list[Any]) -> None:
     try:
-        (folder / "results.json").write_text(json.dumps({"results": [s.as_json() for s in summaries]},
-                                                        ensure_ascii=False, indent=1))
+        (folder / "results.json").write_text(json.dumps(results_json(summaries, compared), ensure_ascii=False,
+                                                        indent=1))
         with (folder / "instances.jsonl").open("w", encoding="utf-8") as handle:
             for result in results:
                 for row in result.rows:
@@ -260,9 +270,9 @@ def _write_out(folder: Path, summaries: list[ScoreSummary], results: list[Any]) 
         raise LmgameError(f"cannot write to --out {folder}: {error.strerror}") from None
 
 
-def format_results(summaries: list[ScoreSummary], form: str) -> str:
+def format_results(summaries: list[ScoreSummary], compared: list[Comparison], form: str) -> str:
     if form == "json":
-        return json.dumps({"results": [s.as_json() for s in summaries]}, ensure_ascii=False) + "\n"
+        return json.dumps(results_json(summaries, compared), ensure_ascii=False) + "\n"
     if form == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
