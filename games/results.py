@@ -258,12 +258,12 @@ COLUMNS: tuple[Column, ...] = (
     # tokenizer-fair: the whole answer, on the same characters for every model of a run
     _mean("answer_prob", "answer p", probability, {TABLE, CSV, WORKBENCH, BRIEF, PLOT}, _answer_prob,
           title="probability of the heuristic's whole answer", axis=(0.0, 1.0)),
+    Column("ci", "95% CI", interval(probability), frozenset({WORKBENCH}), lambda s: s.ci.get("answer_prob")),
     _mean("answer_logprob_per_char", "logp/char", decimals(3), {TABLE, CSV}, _per_char),
     _mean("mean_logprob", "answer logp", decimals(2), {CSV}, lambda row: row.logprob),
     _mean("answer_tokens", "tokens", decimals(2), {CSV, WORKBENCH},
           lambda row: None if row.answer_tokens is None else float(row.answer_tokens)),
     _rate("answer_top1", "top1", {TABLE, CSV, WORKBENCH, BRIEF}, lambda row: row.answer_top1),
-    Column("ci", "95% CI", interval(probability), frozenset({WORKBENCH}), lambda s: s.ci.get("answer_prob")),
     # the model on what the text says, on the same span: where the heuristic is wrong, the figures above reward
     # agreeing with it
     _mean("text_answer_prob", "text p", probability, {TABLE, CSV}, _text_answer_prob),

@@ -233,9 +233,10 @@ def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindSt
         if interval is not None:
             summary.ci[column.key] = [interval[0], interval[1]]
     summary.median_rank = median([r.rank for r in scored if r.rank is not None])
+    # the model right: greedy decoding gives what the text says on the span; the heuristic right: it predicts that
     summary.confusion = {
         f"model_{m}_heuristic_{h}": sum(
-            1 for r in scored if r.model_right == (m == "right") and r.heuristic_right == (h == "right"))
+            1 for r in scored if r.text_answer_top1 == (m == "right") and r.heuristic_right == (h == "right"))
         for m in ("right", "wrong") for h in ("right", "wrong")
     }
     return summary

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from games.scoring import CandidateResult
 
 FINDING_VERSION = 1
 SHOWN = 5  # best and worst instances per model
-ROW_KEYS = ("document", "offset", "context", "answer", "predicted", "foil", "prob", "rank", "logprob", "model_top1")
+ROW_KEYS = ("document", "offset", "context", "answer", "predicted", "foil", "scored_answer", "prob", "rank", "logprob",
+            "model_top1")
 
 
 def _candidate_record(candidate: Candidate) -> dict[str, Any]:
@@ -47,7 +49,8 @@ def finding(candidate: Candidate, results: list[CandidateResult], seed: int = 0)
     """The finding as JSON-able data; `results` are this candidate's, one per model."""
     instances = {}
     for result in results:
-        scored = sorted((r for r in result.rows if r.scored), key=lambda r: r.prob or 0.0)
+        scored = sorted((r for r in result.rows if r.scored),
+                        key=lambda r: r.logprob if r.logprob is not None else -math.inf)
         instances[result.lm.identity.label] = {"best": [_shown(r) for r in scored[::-1][:SHOWN]],
                                                "worst": [_shown(r) for r in scored[:SHOWN]]}
     return {
@@ -60,8 +63,8 @@ def finding(candidate: Candidate, results: list[CandidateResult], seed: int = 0)
     }
 
 
-def _probability(value: Any) -> str:
-    return probability(value) if isinstance(value, (int, float)) else "-"
+def _answer_probability(logprob: Any) -> str:
+    return probability(math.exp(logprob)) if isinstance(logprob, (int, float)) and logprob <= 0 else "-"
 
 
 def finding_markdown(data: dict[str, Any]) -> str:
@@ -90,8 +93,9 @@ def finding_markdown(data: dict[str, Any]) -> str:
         for which in ("best", "worst"):
             lines += ["", f"## {which.capitalize()} instances for {label}", ""]
             for row in shown[which]:
-                lines.append(f"- p={_probability(row['prob'])} rank {row['rank']}: …{visible(row['context'][-80:])}"
-                             f"⟨{visible(row['answer'])}⟩ predicted `{row['predicted']}`")
+                lines.append(f"- p={_answer_probability(row.get('logprob'))} (whole answer), first-token rank "
+                             f"{row['rank']}: …{visible(row['context'][-80:])}⟨{visible(row['answer'])}⟩ predicted "
+                             f"`{row['predicted']}`")
     if record["kind"] == "python" and record.get("source"):
         lines += ["", "## The candidate's code", "", "```python", record["source"].rstrip(), "```"]
     return "\n".join(lines) + "\n"

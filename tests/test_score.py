@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -63,9 +64,12 @@ def test_summary_checked_by_hand(default_lm, tmp_path: Path) -> None:
     confusion = summary["confusion"]
     assert confusion["model_right_heuristic_wrong"] + confusion["model_wrong_heuristic_wrong"] == 1
     assert 0 < summary["baseline_mean_prob"] < 1
-    for key in ("mean_prob", "heuristic_accuracy", "mean_logit_diff"):
-        low, high = summary["ci"][key]
-        assert low <= summary[key] <= high
+    assert summary["ci"] == {}  # 4 instances: too few for an interval
+    assert summary["answer_prob"] == pytest.approx(sum(math.exp(r["logprob"]) for r in rows) / 4)
+    assert summary["text_answer_prob"] == pytest.approx(sum(math.exp(r["text_answer_logprob"]) for r in rows) / 4)
+    assert [r["text_answer_logprob"] == r["logprob"] for r in rows] == [True, True, False, True]  # wrong on Pip
+    # the answer after ". " is scored with its space, the token it starts
+    assert all(r["span_start"] == r["offset"] - 1 and r["scored_answer"] == " " + r["predicted"] for r in rows)
 
 
 def test_keys_absent_where_they_do_not_apply(default_lm) -> None:
@@ -228,11 +232,13 @@ def test_one_progress_total_over_every_instance_of_every_candidate_and_model(def
     results = score_all([DOG, other], [default_lm, stories260k], Corpus("d", DOCS), ScoreOptions(), cache,
                         lambda stage, done, total: reports.append((stage, done, total)))
     stages = list(dict.fromkeys(stage for stage, _, _ in reports))
-    assert stages == ["finding the instances of 2 candidates", "fitting the bigram baseline",
-                      "scoring 2 candidates on 2 models"]
+    assert stages == ["finding the instances of 2 candidates", "aligning the spans to 2 tokenizers",
+                      "fitting the bigram baseline", "scoring 2 candidates on 2 models"]
+    aligning = [(done, total) for stage, done, total in reports if stage == stages[1]]
+    assert aligning[-1] == (4, 4)  # documents with instances: a and b, for each candidate
     finding = [(done, total) for stage, done, total in reports if stage == stages[0]]
     assert {total for _, total in finding} == {2 * len(DOCS)} and finding[-1] == (2 * len(DOCS), 2 * len(DOCS))
-    scoring = [(done, total) for stage, done, total in reports if stage == stages[2]]
+    scoring = [(done, total) for stage, done, total in reports if stage == stages[3]]
     instances = sum(r.summary().n for r in results)
     assert instances == 2 * (4 + 2)  # Max, Tom, Pip, Bo; Tom was, Bo was: on both models
     assert {total for _, total in scoring} == {instances}  # one total, the whole run's, from the first report

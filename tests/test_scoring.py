@@ -11,7 +11,6 @@ import torch
 
 from engine.bigram import START, Bigram
 from engine.cache import ResultCache, cache_key
-from engine.metrics import Bootstrap
 from engine.scoring import Request, Target, score_requests
 from engine.tokens import continuation_ids, encode
 
@@ -125,15 +124,6 @@ def test_bigram_baseline_counts_by_hand() -> None:
     assert bigram.top1(START) == 1
     for prev in (START, 0, 1, 2, 3, 4):
         assert sum(bigram.prob(prev, t) for t in range(5)) == pytest.approx(1.0)
-
-
-def test_bootstrap_interval_brackets_the_mean_and_is_seeded() -> None:
-    values = [float(i % 7) for i in range(200)]
-    low, high = Bootstrap(len(values), seed=3).mean_ci(values)
-    assert low < sum(values) / len(values) < high
-    assert high - low < 1.0
-    assert Bootstrap(len(values), seed=3).mean_ci(values) == (low, high)
-    assert Bootstrap(0).mean_ci([]) is None
 
 
 def test_result_cache_round_trip_and_corruption(tmp_path: Path) -> None:

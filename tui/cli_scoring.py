@@ -285,7 +285,7 @@ def format_results(summaries: list[ScoreSummary], compared: list[Comparison], fo
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths, strict=True))) for row in [header, *lines])
-    mean_p, ci = COLUMN["mean_prob"], COLUMN["ci"]
+    mean_p, ci = COLUMN["answer_prob"], COLUMN["ci"]
     intervals = [f"{s.candidate} on {s.model}: {mean_p.heading} {ci.heading} {ci.cell(s)}" for s in summaries
                  if ci.value(s)]
     return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
