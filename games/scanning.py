@@ -286,6 +286,16 @@ def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
             for i, j in aligned_in_document(sa, sb, len(a.documents[document].text))]
 
 
+def aligned_characters(a: ModelScan, pairs: Sequence[Pair]) -> int:
+    """How many characters of the texts the aligned tokens cover (each token owns the gap before it)."""
+    total = 0
+    for d, i, _ in pairs:
+        starts = a.scans[d].starts
+        end = int(starts[i + 1]) if i + 1 < len(starts) else len(a.documents[d].text)
+        total += end - int(starts[i])
+    return total
+
+
 def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
                       ) -> tuple[list[Pair], list[Pair], list[Pair], int]:
     """(aligned pairs, confident-correct in a only, in b only, in both: a count)."""
@@ -309,10 +319,17 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
     b_only = [(d, j) for d, _, j in b_only_pairs]
     diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
     quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
+    model_tokens, other_tokens = a.tokens, b.tokens
+    characters = sum(len(d.text) for d in a.documents)
     return {
         "model": a.lm.identity.label,
         "other": b.lm.identity.label,
         "aligned": len(pairs),
+        "model_tokens": model_tokens,
+        "other_tokens": other_tokens,
+        "aligned_share": len(pairs) / model_tokens if model_tokens else 0.0,
+        "other_aligned_share": len(pairs) / other_tokens if other_tokens else 0.0,
+        "aligned_chars_share": aligned_characters(a, pairs) / characters if characters else 0.0,
         "both": both,
         "model_only": len(a_only),
         "other_only": len(b_only),
@@ -322,6 +339,15 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
         "model_only_groups": group_records(a, a_groups, options.examples),
         "other_only_groups": group_records(b, group_positions(b, b_only, fit_bigram(b)), options.examples),
     }
+
+
+def compared_share(c: CompareReport) -> str:
+    """The comparison's coverage in words: how many positions it compares and what share of each model's tokens
+    (and of the text) they are."""
+    return (f"compared on the {c['aligned']:,} positions both tokenizers split alike: {c['aligned_share']:.1%} of "
+            f"{c['model']}'s {c['model_tokens']:,} tokens, {c['other_aligned_share']:.1%} of {c['other']}'s "
+            f"{c['other_tokens']:,}, {c['aligned_chars_share']:.1%} of the text's characters (the rest is not "
+            f"compared)")
 
 
 @dataclass
@@ -358,6 +384,8 @@ class ScanCatalogue:
                         (f"only {self.scans[1].lm.identity.name}", only_second)]
         summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
                    f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
+        if "compare" in result:
+            summary += "\n" + compared_share(result["compare"])
         return ScanView(self.scans, self.groups, compared, summary)
 
 
@@ -390,7 +418,8 @@ def markdown(result: ScanReport) -> str:
     if "compare" in result:
         c = result["compare"]
         diff = c["logprob_diff"]
-        counts = (f"{c['aligned']} positions both predict; confident-correct in both {c['both']}, only "
+        shares = compared_share(c)
+        counts = (f"{shares[:1].upper()}{shares[1:]}. Confident-correct in both {c['both']}, only "
                   f"{c['model']} {c['model_only']}, only {c['other']} {c['other_only']}.")
         spread = ", ".join(f"{k} {v:.2f}" for k, v in diff.items() if v is not None) or "none"
         lines += ["", f"## {c['model']} against {c['other']}", "", counts, "",
