@@ -268,14 +268,21 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
 Pair = tuple[int, int, int]  # (document, token index in a, token index in b)
 
 
+def whole_token_spans(scan: DocumentScan, text_length: int) -> dict[tuple[int, int], int]:
+    """(start, end) -> index of the tokens the model predicts that stand alone on their characters. Tokens that
+    share a start are left out: the byte pieces of one character (each but the last covers no character, the
+    last only some of its bytes, so two with the same span need not predict the same bytes), and a token that
+    covers nothing (a leading space a tokenizer adds) with the one after it, whose text costs both."""
+    starts = scan.starts.tolist()
+    ends = starts[1:] + [text_length]
+    return {(start, end): index for index, (start, end) in enumerate(zip(starts, ends, strict=True))
+            if scan.rank[index] > 0 and end > start and (index == 0 or starts[index - 1] != start)}
+
+
 def aligned_in_document(a: DocumentScan, b: DocumentScan, text_length: int) -> list[tuple[int, int]]:
-    """(index in a, index in b) of the tokens both models predict and that cover the same characters."""
-    ends_a = a.starts.tolist()[1:] + [text_length]
-    ends_b = b.starts.tolist()[1:] + [text_length]
-    by_span = {(start, end): j for j, (start, end) in enumerate(zip(b.starts.tolist(), ends_b, strict=True))
-               if b.rank[j] > 0}
-    return [(i, by_span[span]) for i, span in enumerate(zip(a.starts.tolist(), ends_a, strict=True))
-            if a.rank[i] > 0 and span in by_span]
+    """(index in a, index in b) of the tokens both models predict that cover the same whole characters."""
+    by_span = whole_token_spans(b, text_length)
+    return [(i, by_span[span]) for span, i in whole_token_spans(a, text_length).items() if span in by_span]
 
 
 def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:

@@ -15,7 +15,7 @@ import torch
 
 from engine.corpus import Document, read_documents
 from engine.models import LoadedModel
-from engine.scan import Scanner, _windows, load_chunk, save_chunk, scan_corpus
+from engine.scan import DocumentScan, Scanner, _windows, load_chunk, save_chunk, scan_corpus
 from engine.tokens import token_starts, visible
 from games.candidates import Candidate
 from games.scanning import (
@@ -24,6 +24,7 @@ from games.scanning import (
     Group,
     ModelScan,
     ScanOptions,
+    aligned_in_document,
     catalogue,
     compare,
     compare_positions,
@@ -157,6 +158,25 @@ def test_the_compare_report_says_the_share_both_tokenizers_split_alike(default_l
     itself = compare(a, a, options)
     assert itself["aligned"] == itself["model_tokens"] == itself["other_tokens"] == 600
     assert itself["aligned_share"] == itself["other_aligned_share"] == itself["aligned_chars_share"] == 1.0
+
+
+def hand_scan(starts: list[int]) -> DocumentScan:
+    """A scan with these token starts, every token predicted."""
+    n = len(starts)
+    return DocumentScan(torch.zeros(n, dtype=torch.int32), torch.tensor(starts, dtype=torch.int32),
+                        torch.zeros(n), torch.ones(n, dtype=torch.int32), torch.zeros(n, dtype=torch.float16),
+                        torch.zeros(n, dtype=torch.int32))
+
+
+def test_byte_pieces_are_not_compared_with_a_whole_character() -> None:
+    text = "a – b"  # the dash is three bytes in UTF-8
+    whole = hand_scan([0, 1, 2, 3])  # a, ␣, –, ␣b
+    pieces = hand_scan([0, 1, 2, 2, 3])  # a, ␣, two byte pieces of –, ␣b: the last one spans the dash alone
+    assert aligned_in_document(pieces, whole, len(text)) == [(0, 0), (1, 1), (4, 3)]
+    assert aligned_in_document(whole, pieces, len(text)) == [(0, 0), (1, 1), (3, 4)]
+    assert aligned_in_document(pieces, pieces, len(text)) == [(0, 0), (1, 1), (4, 4)]
+    prefixed = hand_scan([0, 0, 1, 2, 3])  # a leading space that covers nothing, then a: p(a) costs both
+    assert aligned_in_document(prefixed, whole, len(text)) == [(2, 1), (3, 2), (4, 3)]
 
 
 def test_a_stopped_scan_resumes_from_its_chunks(default_lm, tmp_path: Path, monkeypatch) -> None:
