@@ -348,11 +348,12 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
     }
 
 
-def compared_share(c: CompareReport) -> str:
+def compared_share(c: CompareReport, model: str | None = None, other: str | None = None) -> str:
     """The comparison's coverage in words: how many positions it compares and what share of each model's tokens
-    (and of the text) they are."""
+    (and of the text) they are; the models called by their labels unless named."""
+    model, other = model or c["model"], other or c["other"]
     return (f"compared on the {c['aligned']:,} positions both tokenizers split alike: {c['aligned_share']:.1%} of "
-            f"{c['model']}'s {c['model_tokens']:,} tokens, {c['other_aligned_share']:.1%} of {c['other']}'s "
+            f"{model}'s {c['model_tokens']:,} tokens, {c['other_aligned_share']:.1%} of {other}'s "
             f"{c['other_tokens']:,}, {c['aligned_chars_share']:.1%} of the text's characters (the rest is not "
             f"compared)")
 
@@ -365,6 +366,7 @@ class ScanView:
     groups: list[Group]  # of the first model's unexplained confident-correct positions
     compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with a second model
     summary: str
+    compared: str = ""  # with a second model: which share of each model's tokens the comparison covers
 
 
 @dataclass
@@ -391,9 +393,10 @@ class ScanCatalogue:
                         (f"only {self.scans[1].lm.identity.name}", only_second)]
         summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
                    f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
-        if "compare" in result:
-            summary += "\n" + compared_share(result["compare"])
-        return ScanView(self.scans, self.groups, compared, summary)
+        shares = ""
+        if "compare" in result:  # by name, not label: the screen's title gives the labels
+            shares = compared_share(result["compare"], main.lm.identity.name, self.scans[1].lm.identity.name)
+        return ScanView(self.scans, self.groups, compared, summary, shares)
 
 
 def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], options: ScanOptions) -> ScanCatalogue:
