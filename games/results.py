@@ -357,7 +357,12 @@ class GroupRecord(TypedDict):
 class CompareReport(TypedDict):
     model: str
     other: str
-    aligned: int
+    aligned: int  # positions compared: tokens both models predict that cover the same characters
+    model_tokens: int  # the tokens the model predicts in the scanned texts, compared or not
+    other_tokens: int  # the same for the other model
+    aligned_share: float  # aligned / model_tokens: the share of the model's tokens compared
+    other_aligned_share: float  # aligned / other_tokens
+    aligned_chars_share: float  # the share of the scanned texts' characters inside the compared tokens
     both: int
     model_only: int
     other_only: int

@@ -268,14 +268,21 @@ def catalogue(scan: ModelScan, candidates: Sequence[Candidate], options: ScanOpt
 Pair = tuple[int, int, int]  # (document, token index in a, token index in b)
 
 
+def whole_token_spans(scan: DocumentScan, text_length: int) -> dict[tuple[int, int], int]:
+    """(start, end) -> index of the tokens the model predicts that stand alone on their characters. Tokens that
+    share a start are left out: the byte pieces of one character (each but the last covers no character, the
+    last only some of its bytes, so two with the same span need not predict the same bytes), and a token that
+    covers nothing (a leading space a tokenizer adds) with the one after it, whose text costs both."""
+    starts = scan.starts.tolist()
+    ends = starts[1:] + [text_length]
+    return {(start, end): index for index, (start, end) in enumerate(zip(starts, ends, strict=True))
+            if scan.rank[index] > 0 and end > start and (index == 0 or starts[index - 1] != start)}
+
+
 def aligned_in_document(a: DocumentScan, b: DocumentScan, text_length: int) -> list[tuple[int, int]]:
-    """(index in a, index in b) of the tokens both models predict and that cover the same characters."""
-    ends_a = a.starts.tolist()[1:] + [text_length]
-    ends_b = b.starts.tolist()[1:] + [text_length]
-    by_span = {(start, end): j for j, (start, end) in enumerate(zip(b.starts.tolist(), ends_b, strict=True))
-               if b.rank[j] > 0}
-    return [(i, by_span[span]) for i, span in enumerate(zip(a.starts.tolist(), ends_a, strict=True))
-            if a.rank[i] > 0 and span in by_span]
+    """(index in a, index in b) of the tokens both models predict that cover the same whole characters."""
+    by_span = whole_token_spans(b, text_length)
+    return [(i, by_span[span]) for span, i in whole_token_spans(a, text_length).items() if span in by_span]
 
 
 def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
@@ -284,6 +291,16 @@ def _aligned(a: ModelScan, b: ModelScan) -> list[Pair]:
         raise ValueError("compare scans of the same texts (cut them once, by the first model)")
     return [(document, i, j) for document, (sa, sb) in enumerate(zip(a.scans, b.scans, strict=True))
             for i, j in aligned_in_document(sa, sb, len(a.documents[document].text))]
+
+
+def aligned_characters(a: ModelScan, pairs: Sequence[Pair]) -> int:
+    """How many characters of the texts the aligned tokens cover (each token owns the gap before it)."""
+    total = 0
+    for d, i, _ in pairs:
+        starts = a.scans[d].starts
+        end = int(starts[i + 1]) if i + 1 < len(starts) else len(a.documents[d].text)
+        total += end - int(starts[i])
+    return total
 
 
 def compare_positions(a: ModelScan, b: ModelScan, options: ScanOptions
@@ -309,10 +326,17 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
     b_only = [(d, j) for d, _, j in b_only_pairs]
     diffs = torch.tensor([float(a.scans[d].logprob[i]) - float(b.scans[d].logprob[j]) for d, i, j in pairs])
     quantiles = torch.quantile(diffs, torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])).tolist() if len(diffs) else []
+    model_tokens, other_tokens = a.tokens, b.tokens
+    characters = sum(len(d.text) for d in a.documents)
     return {
         "model": a.lm.identity.label,
         "other": b.lm.identity.label,
         "aligned": len(pairs),
+        "model_tokens": model_tokens,
+        "other_tokens": other_tokens,
+        "aligned_share": len(pairs) / model_tokens if model_tokens else 0.0,
+        "other_aligned_share": len(pairs) / other_tokens if other_tokens else 0.0,
+        "aligned_chars_share": aligned_characters(a, pairs) / characters if characters else 0.0,
         "both": both,
         "model_only": len(a_only),
         "other_only": len(b_only),
@@ -324,6 +348,16 @@ def compare(a: ModelScan, b: ModelScan, options: ScanOptions,
     }
 
 
+def compared_share(c: CompareReport, model: str | None = None, other: str | None = None) -> str:
+    """The comparison's coverage in words: how many positions it compares and what share of each model's tokens
+    (and of the text) they are; the models called by their labels unless named."""
+    model, other = model or c["model"], other or c["other"]
+    return (f"compared on the {c['aligned']:,} positions both tokenizers split alike: {c['aligned_share']:.1%} of "
+            f"{model}'s {c['model_tokens']:,} tokens, {c['other_aligned_share']:.1%} of {other}'s "
+            f"{c['other_tokens']:,}, {c['aligned_chars_share']:.1%} of the text's characters (the rest is not "
+            f"compared)")
+
+
 @dataclass
 class ScanView:
     """What the scan screen browses: the scans (one or two models) and the groups of positions."""
@@ -332,6 +366,7 @@ class ScanView:
     groups: list[Group]  # of the first model's unexplained confident-correct positions
     compare_groups: list[tuple[str, list[Group]]]  # ("only <model>", groups) with a second model
     summary: str
+    compared: str = ""  # with a second model: which share of each model's tokens the comparison covers
 
 
 @dataclass
@@ -358,7 +393,10 @@ class ScanCatalogue:
                         (f"only {self.scans[1].lm.identity.name}", only_second)]
         summary = (f"{result['tokens']} tokens · {result['confident_correct']} confident and correct (p ≥ "
                    f"{result['threshold']}) · coverage {result['coverage']:.1%} by {self.candidates} candidates")
-        return ScanView(self.scans, self.groups, compared, summary)
+        shares = ""
+        if "compare" in result:  # by name, not label: the screen's title gives the labels
+            shares = compared_share(result["compare"], main.lm.identity.name, self.scans[1].lm.identity.name)
+        return ScanView(self.scans, self.groups, compared, summary, shares)
 
 
 def scan_catalogue(scans: list[ModelScan], candidates: Sequence[Candidate], options: ScanOptions) -> ScanCatalogue:
@@ -390,7 +428,8 @@ def markdown(result: ScanReport) -> str:
     if "compare" in result:
         c = result["compare"]
         diff = c["logprob_diff"]
-        counts = (f"{c['aligned']} positions both predict; confident-correct in both {c['both']}, only "
+        shares = compared_share(c)
+        counts = (f"{shares[:1].upper()}{shares[1:]}. Confident-correct in both {c['both']}, only "
                   f"{c['model']} {c['model_only']}, only {c['other']} {c['other_only']}.")
         spread = ", ".join(f"{k} {v:.2f}" for k, v in diff.items() if v is not None) or "none"
         lines += ["", f"## {c['model']} against {c['other']}", "", counts, "",

@@ -87,3 +87,10 @@ def test_the_readme_candidate_files_check_clean(tmp_path: Path) -> None:
         path.write_text(block)
         candidates, problems = check_file(path)
         assert problems == [] and len(candidates) == 1
+
+
+def test_the_readme_names_every_key_of_the_scan_comparison() -> None:
+    from games.results import CompareReport
+
+    section = README[README.index("## Scanning for capabilities"):README.index("## Sharing a finding")]
+    assert [key for key in CompareReport.__annotations__ if f'"{key}"' not in section] == []

@@ -15,8 +15,8 @@ import torch
 
 from engine.corpus import Document, read_documents
 from engine.models import LoadedModel
-from engine.scan import Scanner, _windows, load_chunk, save_chunk, scan_corpus
-from engine.tokens import visible
+from engine.scan import DocumentScan, Scanner, _windows, load_chunk, save_chunk, scan_corpus
+from engine.tokens import token_starts, visible
 from games.candidates import Candidate
 from games.scanning import (
     PRECEDENCE,
@@ -24,11 +24,13 @@ from games.scanning import (
     Group,
     ModelScan,
     ScanOptions,
+    aligned_in_document,
     catalogue,
     compare,
     compare_positions,
     group_positions,
     scan_model,
+    scan_models,
 )
 from tests.conftest import shared
 from tui.cli import main
@@ -120,6 +122,63 @@ def test_compare_two_different_models(default_lm, stories260k) -> None:
     assert diff["p5"] <= diff["p50"] <= diff["p95"]
 
 
+def whole_spans_by_hand(lm: LoadedModel, text: str) -> tuple[int, set[tuple[int, int]]]:
+    """(tokens, character spans of the tokens that stand alone) from a fresh tokenization of `text`: a token's
+    span runs from its start to the next token's; byte pieces of one character share a start and are left out."""
+    encoded = lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    starts = token_starts(encoded["offset_mapping"])
+    ends = starts[1:] + [len(text)]
+    alone = {(s, e) for k, (s, e) in enumerate(zip(starts, ends, strict=True))
+             if e > s and starts.count(s) == 1}
+    return len(starts), alone
+
+
+def test_the_compare_report_says_the_share_both_tokenizers_split_alike(default_lm, stories260k) -> None:
+    documents = read_documents(shared("tinystories", "stories.jsonl"))
+    options = ScanOptions(max_tokens=600)
+    a, b = scan_models([default_lm, stories260k], documents, options, None)
+    texts = [d.text for d in a.documents]
+    assert [d.text for d in b.documents] == texts and len(texts) >= 2  # the last one cut at 600 tokens
+    result = compare(a, b, options)
+    tokens_a = tokens_b = aligned = aligned_chars = 0
+    for text in texts:
+        count_a, spans_a = whole_spans_by_hand(default_lm, text)
+        count_b, spans_b = whole_spans_by_hand(stories260k, text)
+        tokens_a, tokens_b = tokens_a + count_a, tokens_b + count_b
+        aligned += len(spans_a & spans_b)
+        aligned_chars += sum(e - s for s, e in spans_a & spans_b)
+    assert default_lm.bos_id is not None and stories260k.bos_id is not None  # so every token is predicted
+    assert (result["model_tokens"], result["other_tokens"], result["aligned"]) == (tokens_a, tokens_b, aligned)
+    assert result["model_tokens"] == 600 and result["other_tokens"] > 600  # stories260K's 512 pieces are smaller
+    assert result["aligned_share"] == pytest.approx(aligned / tokens_a)
+    assert result["other_aligned_share"] == pytest.approx(aligned / tokens_b)
+    assert result["aligned_chars_share"] == pytest.approx(aligned_chars / sum(len(t) for t in texts))
+    for key in ("aligned_share", "other_aligned_share", "aligned_chars_share"):
+        assert 0 < result[key] < 1
+    itself = compare(a, a, options)
+    assert itself["aligned"] == itself["model_tokens"] == itself["other_tokens"] == 600
+    assert itself["aligned_share"] == itself["other_aligned_share"] == itself["aligned_chars_share"] == 1.0
+
+
+def hand_scan(starts: list[int]) -> DocumentScan:
+    """A scan with these token starts, every token predicted."""
+    n = len(starts)
+    return DocumentScan(torch.zeros(n, dtype=torch.int32), torch.tensor(starts, dtype=torch.int32),
+                        torch.zeros(n), torch.ones(n, dtype=torch.int32), torch.zeros(n, dtype=torch.float16),
+                        torch.zeros(n, dtype=torch.int32))
+
+
+def test_byte_pieces_are_not_compared_with_a_whole_character() -> None:
+    text = "a – b"  # the dash is three bytes in UTF-8
+    whole = hand_scan([0, 1, 2, 3])  # a, ␣, –, ␣b
+    pieces = hand_scan([0, 1, 2, 2, 3])  # a, ␣, two byte pieces of –, ␣b: the last one spans the dash alone
+    assert aligned_in_document(pieces, whole, len(text)) == [(0, 0), (1, 1), (4, 3)]
+    assert aligned_in_document(whole, pieces, len(text)) == [(0, 0), (1, 1), (3, 4)]
+    assert aligned_in_document(pieces, pieces, len(text)) == [(0, 0), (1, 1), (4, 4)]
+    prefixed = hand_scan([0, 0, 1, 2, 3])  # a leading space that covers nothing, then a: p(a) costs both
+    assert aligned_in_document(prefixed, whole, len(text)) == [(2, 1), (3, 2), (4, 3)]
+
+
 def test_a_stopped_scan_resumes_from_its_chunks(default_lm, tmp_path: Path, monkeypatch) -> None:
     texts = [d.text for d in read_documents(shared("tinystories", "stories.jsonl"))[:70]]  # two chunks of 64
     first = scan_corpus(default_lm, texts, tmp_path, "key")
@@ -176,8 +235,17 @@ def test_compare_with_a_token_budget_scans_the_same_texts(capsys, tmp_path: Path
     code = main(["scan", "--corpus", str(corpus), "--compare", str(stories260k_dir), "--max-tokens", "300",
                  "--format", "json", "--dtype", "float32"])
     result = json.loads(capsys.readouterr().out)
-    assert code == 0 and result["tokens"] == 300 and result["compare"]["aligned"] > 50
-    assert result["compare"]["logprob_diff"]["mean"] is not None
+    compared = result["compare"]
+    assert code == 0 and result["tokens"] == 300 and compared["aligned"] > 50
+    assert compared["logprob_diff"]["mean"] is not None
+    assert compared["model_tokens"] == 300 and compared["aligned_share"] == compared["aligned"] / 300
+    share, other_share = f"{compared['aligned_share']:.1%}", f"{compared['other_aligned_share']:.1%}"
+    for form in ("table", "markdown"):  # the stored scan, said in words
+        code = main(["scan", "--corpus", str(corpus), "--compare", str(stories260k_dir), "--max-tokens", "300",
+                     "--format", form, "--dtype", "float32"])
+        printed = capsys.readouterr().out
+        assert code == 0 and f"ompared on the {compared['aligned']} positions both tokenizers split alike: " \
+            f"{share} of {compared['model']}'s 300 tokens, {other_share} of {compared['other']}'s" in printed
 
 
 def test_scan_open_computes_the_catalogue_once_and_hands_it_to_the_screen(tmp_path: Path, stories260k_dir: Path,

@@ -37,6 +37,10 @@ def test_browse_groups_tokens_and_promote(default_lm: LoadedModel, stories260k: 
         view = screen.view
         titles = [title for title, _ in view.compare_groups]
         assert view.groups and titles == ["only lmgame-default", f"only {stories260k.identity.name}"]
+        summary = str(screen.query_one("#scan-summary", Static).render())
+        assert "compared on the" in summary and "positions both tokenizers split alike" in summary
+        assert "candidates\ncompared on the" in summary and f"of {stories260k.identity.name}'s" in summary
+        assert screen.query_one("#scan-summary", Static).region.height >= 2
         token_pane = screen.query_one("#scan-token", Static)
         shown = str(token_pane.render())
         assert "lmgame-default" in shown and stories260k.identity.name in shown  # both models' top-k

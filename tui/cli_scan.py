@@ -92,6 +92,7 @@ def _write_out(folder: Path, result: ScanReport, scan: Any, report: str) -> None
 
 def _table(result: ScanReport) -> str:
     from games.display import visible
+    from games.scanning import compared_share
 
     headline = (f"model {result['model']}: {result['tokens']} tokens, {result['confident_correct']} confident "
                 f"and correct (p >= {result['threshold']}), {result['explained']} explained by the library: "
@@ -106,8 +107,9 @@ def _table(result: ScanReport) -> str:
                      f"{group['key'][:24]:<24} …{visible(shown['context'][-30:])}⟨{visible(shown['token'])}⟩")
     if "compare" in result:
         c = result["compare"]
-        lines.append(f"\n{c['model']} against {c['other']}: {c['aligned']} positions both predict; only "
-                     f"{c['model']}: {c['model_only']}, only {c['other']}: {c['other_only']}, both: {c['both']}")
+        lines.append(f"\n{c['model']} against {c['other']}, {compared_share(c)}")
+        lines.append(f"only {c['model']}: {c['model_only']}, only {c['other']}: {c['other_only']}, "
+                     f"both: {c['both']}")
         spread = ", ".join(f"{k} {v:.2f}" for k, v in c["logprob_diff"].items() if v is not None)
         lines.append(f"log p difference: {spread or 'none (no text both models split alike)'}")
     return "\n".join(lines) + "\n"

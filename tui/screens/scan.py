@@ -90,7 +90,7 @@ class ScanScreen(LmgameScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(literal(self.view.summary), id="scan-summary")
+        yield Static(self._summary(), id="scan-summary")
         with Horizontal(id="scan-body"):
             yield OptionList(*self._group_options(), id="scan-groups")
             with Vertical(id="scan-right"):
@@ -99,6 +99,15 @@ class ScanScreen(LmgameScreen[None]):
                 yield Static(id="scan-legend")
                 yield Static(id="scan-token")
         yield Footer()
+
+    def _summary(self) -> Text:
+        """The counts, and with a second model which share of each model's tokens is compared, on a line of its own
+        (each line literal: model names are the user's)."""
+        summary = literal(self.view.summary)
+        if self.view.compared:
+            summary.append("\n")
+            summary.append_text(literal(self.view.compared))
+        return summary
 
     def _group_options(self) -> list[Option]:
         """One line a group (count, feature, key, share a bigram predicts too), under a heading per kind."""
