@@ -142,7 +142,7 @@ def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: 
 
 def test_what_a_cancelled_run_says_it_kept() -> None:
     first, second, third = (Candidate(name=n, finder="(?P<answer>x)", predictor="x") for n in ("a", "b", "c"))
-    results = [CandidateResult(candidate, object(), Corpus("d", []), [], FindStats())  # type: ignore[arg-type]
+    results = [CandidateResult(candidate, object(), Corpus("d", []), [], FindStats(), "")  # type: ignore[arg-type]
                for candidate in (first, first, second)]
     assert kept_and_cancelled([first, second, third], 2, results) == \
         "cancelled: kept a, b (1 of 2 models); not scored: c"
