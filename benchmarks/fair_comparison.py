@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from pathlib import Path
 
 from common import SHARED
 
@@ -33,7 +34,7 @@ def main() -> None:
     from games.scoring import Corpus, ScoreOptions, score_all
 
     folder = convert_llama2c(SHARED / "stories260K" / "stories260K.bin", SHARED / "stories260K" / "tok512.model",
-                             tempfile.mkdtemp(prefix="lmgame-stories260K-"))
+                             Path(tempfile.mkdtemp(prefix="lmgame-stories260K-")))
     models = [load_model("lmgame-default", dtype="float32"), load_model(str(folder), dtype="float32")]
     candidates = load_library([]).select(args.candidates.split(","))
     corpus = Corpus("tinystories", read_documents(SHARED / "tinystories" / "stories.jsonl"))
