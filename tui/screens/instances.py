@@ -4,6 +4,7 @@ probability on the heuristic's answer; any of them opens in play where it stands
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from rich.text import Text
@@ -26,8 +27,8 @@ from tui.setup import PlaySetup
 DETAIL_CHARS = 300
 CONTEXT_MIN = 16  # cells of context the table keeps; columns are left out to leave them
 INSTANCE_COLUMNS = (  # (key, heading, drop: left out on a narrow terminal, highest first)
-    ("p", "p", 0), ("rank", "rank", 2), ("heur", "heur", 0), ("says", "text says", 0), ("predicted", "predicted", 0),
-    ("top1", "model top1", 1), ("logp", "log p", 3))  # the context comes after "heur"
+    ("p", "answer p", 0), ("rank", "1st rank", 2), ("heur", "heur", 0), ("says", "text says", 0),
+    ("predicted", "predicted", 0), ("top1", "model 1st tok", 1), ("logp", "log p", 3))  # context after "heur"
 HEURISTIC_RIGHT, ALL = "heuristic-right", "all"
 ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
     HEURISTIC_RIGHT: ("where the heuristic is right, the model's worst first", "o: heuristic right only"),
@@ -36,8 +37,8 @@ ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
 
 
 def worst_first(rows: list[InstanceRow]) -> list[InstanceRow]:
-    """By the model's probability on the heuristic's answer, lowest first; unscored rows (errors) last."""
-    return sorted(rows, key=lambda r: (r.prob is None, r.prob or 0.0))
+    """By the model's probability on the heuristic's whole answer, lowest first; unscored rows (errors) last."""
+    return sorted(rows, key=lambda r: (r.logprob is None, r.logprob or 0.0))
 
 
 def ordered(rows: list[InstanceRow], order: str) -> list[InstanceRow]:
@@ -116,7 +117,7 @@ class InstancesScreen(LmgameScreen[None]):
     def _cells(row: InstanceRow) -> dict[str, str | Text]:
         """An instance's cells but its context, by column key."""
         return {
-            "p": probability(row.prob),
+            "p": probability(None if row.logprob is None else math.exp(row.logprob)),
             "rank": "-" if row.rank is None else str(row.rank),
             "heur": Text("✓", "bold green") if row.heuristic_right else Text("✗", "bold red"),
             "says": cell(row.answer),
@@ -142,8 +143,9 @@ class InstancesScreen(LmgameScreen[None]):
         text = Text("…" + pictured(row.context[-DETAIL_CHARS:].replace("\n", "⏎ ")))
         text.append(f"⟨{token_shown(row.answer)}⟩", "bold reverse")
         said = pictured(row.error or f"the heuristic says {token_shown(row.predicted or '')}")
-        text.append(f"\n{said} · the model's top token {token_shown(row.model_top1 or '-')} · "
-                    f"text {pictured(row.document)} @ {row.offset}", "dim")
+        scored = "" if row.scored_answer is None else f" · scored as {token_shown(row.scored_answer)}"
+        text.append(f"\n{said}{pictured(scored)} · the model's top first token {token_shown(row.model_top1 or '-')}"
+                    f" · text {pictured(row.document)} @ {row.offset}", "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: InstanceRow) -> Document | None:
