@@ -15,6 +15,7 @@ from engine.errors import LmgameError
 from engine.tokens import visible
 from games.candidate_files import candidate_from_table, candidate_table, read_bounded, save_candidate
 from games.candidates import Candidate
+from games.comparisons import comparisons
 from games.display import shortened
 from games.library import UserFiles, load_library, user_files
 from games.numbers import probability
@@ -59,12 +60,28 @@ def finding(candidate: Candidate, results: list[CandidateResult], seed: int = 0)
         "candidate": _candidate_record(candidate),
         "corpus": results[0].corpus.label if results else "",
         "scores": [result.summary(seed).as_json() for result in results],
+        "comparisons": [comparison.as_json() for comparison in comparisons(results, seed)],
         "instances": instances,
     }
 
 
 def _answer_probability(logprob: Any) -> str:
     return probability(math.exp(logprob)) if isinstance(logprob, (int, float)) and logprob <= 0 else "-"
+
+
+def _comparison_line(comparison: Any) -> str:
+    """A pair of models in words; "-" for a figure a hand-edited file lacks or garbles."""
+    def figure(key: str, form: str) -> str:
+        value = comparison.get(key) if isinstance(comparison, dict) else None
+        return format(value, form) if isinstance(value, (int, float)) and not isinstance(value, bool) else "-"
+
+    bounds = comparison.get("ci") if isinstance(comparison, dict) else None
+    interval = (f" [{bounds[0]:+.2f}, {bounds[1]:+.2f}]" if isinstance(bounds, list) and len(bounds) == 2
+                and all(isinstance(b, (int, float)) for b in bounds) else " (no interval: fewer than 10 pairs)")
+    names = comparison if isinstance(comparison, dict) else {}
+    return (f"{names.get('model_a', '?')} minus {names.get('model_b', '?')}, whole-answer log-probability on the "
+            f"same spans: {figure('mean_diff', '+.2f')} nats{interval}, ahead on {figure('share_ahead', '.0%')} of "
+            f"{figure('n_paired', 'd')} instances, sign-flip p {figure('p_value', '.3g')}")
 
 
 def finding_markdown(data: dict[str, Any]) -> str:
@@ -84,6 +101,8 @@ def finding_markdown(data: dict[str, Any]) -> str:
               "| " + " | ".join(["model"] + [column.heading for column in shown]) + " |",
               "|" + " --- |" * (1 + len(shown))]
     lines += ["| " + " | ".join([score.model] + [column.cell(score) for column in shown]) + " |" for score in scores]
+    for comparison in data.get("comparisons") or []:
+        lines += ["", _comparison_line(comparison)]
     lines += ["", "Models:", ""]
     for score in scores:
         identity = score.model_identity

@@ -28,8 +28,9 @@ def test_share_then_import_a_template_candidate(capsys, tmp_path: Path) -> None:
     assert score["n"] == 3 and score["model_identity"]["name"] == "lmgame-default"
     assert score["model_identity"]["dtype"] == "float32" and score["heuristic_accuracy"] == 1.0
     shown = data["instances"][score["model"]]
-    assert [r["prob"] for r in shown["worst"]] == sorted(r["prob"] for r in shown["worst"])
-    assert shown["best"][0]["prob"] >= shown["worst"][0]["prob"]
+    assert [r["logprob"] for r in shown["worst"]] == sorted(r["logprob"] for r in shown["worst"])
+    assert shown["best"][0]["logprob"] >= shown["worst"][0]["logprob"]
+    assert data["comparisons"] == []  # one model
     markdown = (tmp_path / "shared" / "cite.md").read_text()
     assert markdown.startswith("# citation") and "| lmgame-default@" in markdown and "## Worst instances" in markdown
 
@@ -42,6 +43,23 @@ def test_share_then_import_a_template_candidate(capsys, tmp_path: Path) -> None:
     code, _, err = run_cli(capsys, "import", str(tmp_path / "shared" / "cite.json"))
     assert code == 2 and "--force replaces it" in err
     assert run_cli(capsys, "import", str(tmp_path / "shared" / "cite.json"), "--force")[0] == 0
+
+
+def test_a_finding_on_two_models_says_how_they_compare(capsys, tmp_path: Path, stories260k_dir: Path) -> None:
+    from tests.conftest import shared
+
+    corpus = tmp_path / "stories.jsonl"
+    lines = shared("tinystories", "stories.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    corpus.write_text("".join(lines[:200]), encoding="utf-8")
+    code, _, _ = run_cli(capsys, "share", "pronoun-for-named", "--model", "lmgame-default", "--model",
+                         str(stories260k_dir), "--corpus", str(corpus), "--limit", "30", "--out", str(tmp_path / "f"))
+    data = json.loads((tmp_path / "f.json").read_text())
+    (comparison,) = data["comparisons"]
+    assert code == 0 and comparison["n_paired"] == 30 and len(comparison["ci"]) == 2
+    assert (comparison["model_a"], comparison["model_b"]) == tuple(score["model"] for score in data["scores"])
+    markdown = (tmp_path / "f.md").read_text()
+    assert f"{comparison['model_a']} minus {comparison['model_b']}, whole-answer log-probability" in markdown
+    assert f"{comparison['mean_diff']:+.2f} nats [" in markdown and "of 30 instances, sign-flip p" in markdown
 
 
 def test_a_python_candidate_is_shared_for_reading_and_refused_on_import(capsys, tmp_path: Path) -> None:
