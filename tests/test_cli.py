@@ -59,6 +59,26 @@ def test_predict_table(capsys) -> None:
     assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
 
 
+def test_predict_shows_several_models_side_by_side(capsys, stories260k_dir: Path) -> None:
+    text = "When Mary and John went to the store, John gave a drink to"
+    argv = ["predict", text, "--model", "lmgame-default", "--model", str(stories260k_dir), "--top-k", "3",
+            "--answer", " Mary"]
+    code, out, _ = run(capsys, *argv, "--json")
+    mine, theirs = json.loads(out)  # a list, one object per model in the one-model shape
+    assert code == 0 and set(mine) == set(theirs) == {"model", "top_k", "answers"}
+    assert mine["model"]["name"] == "lmgame-default" and theirs["model"]["name"] == stories260k_dir.name
+    alone = json.loads(run(capsys, "predict", text, "--model", str(stories260k_dir), "--top-k", "3", "--answer",
+                           " Mary", "--json")[1])
+    assert alone["top_k"] == theirs["top_k"] and alone["answers"] == theirs["answers"]
+    code, out, _ = run(capsys, *argv)
+    lines = out.splitlines()
+    assert code == 0 and "lmgame-default@" in lines[0] and stories260k_dir.name in lines[0]
+    first = lines[1].split()
+    assert first[0] == "1" and len(first) == 5  # rank, then token and probability for each model
+    assert first[2] == f"{mine['top_k'][0]['prob']:.2%}" and first[4] == f"{theirs['top_k'][0]['prob']:.2%}"
+    assert lines[4] == "answer ␣Mary:" and lines[5].startswith("  lmgame-default@") and len(lines) == 7
+
+
 def test_models_lists_the_embedded_model(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     code, out, _ = run(capsys, "models", "--json")

@@ -89,7 +89,7 @@ def build_parser(parser_class: type[Parser] = Parser) -> Parser:
 
     predict = commands.add_parser("predict", help="top-k next tokens after TEXT, and where answers stand")
     predict.add_argument("text", metavar="TEXT")
-    _add_model_options(predict, repeatable=False)
+    _add_model_options(predict, repeatable=True)
     predict.add_argument("--top-k", type=int, default=10)
     predict.add_argument("--answer", action="append", default=[], metavar="STR",
                          help="an answer to judge, as it would follow TEXT (include its leading space)")
@@ -177,25 +177,64 @@ def _check_top_k(top_k: int) -> None:
         raise LmgameError(f"--top-k must be between 1 and {MAX_TOP_K}")
 
 
+PREDICT_COLUMN = 30  # cells of one model's column when several are side by side
+
+
 def run_predict(args: argparse.Namespace) -> int:
-    from games.display import visible
     from games.models import prediction
 
     _check_top_k(args.top_k)
-    (lm,) = _load_models([args.model] if args.model else None, args.device, args.dtype)
-    result = prediction(lm, args.text, args.top_k, tuple(args.answer))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+    models = _load_models(args.model, args.device, args.dtype)
+    results = [prediction(lm, args.text, args.top_k, tuple(args.answer)) for lm in models]
+    if args.json:  # one model: its object, as always; several: a list of them
+        print(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False))
         return 0
-    print(f"model: {lm.identity.label}")
+    if len(models) == 1:
+        _print_prediction(models[0].identity.label, results[0])
+    else:
+        _print_side_by_side([lm.identity.label for lm in models], results)
+    return 0
+
+
+def _print_prediction(label: str, result: dict[str, Any]) -> None:
+    from games.display import printable, visible
+
+    print(printable(f"model: {label}"))
     for rank, entry in enumerate(result["top_k"], start=1):
         bar = "█" * round(entry["prob"] * 30)
-        print(f"{rank:>3}  {visible(entry['token']):<16} {entry['prob']:7.2%}  {bar}")
+        print(printable(f"{rank:>3}  {visible(entry['token']):<16} {entry['prob']:7.2%}  {bar}"))
     for answer in result["answers"]:
-        tokens = " | ".join(visible(t) for t in answer["tokens"])
-        print(f"answer {visible(answer['text'])!s}: tokens [{tokens}], first token p={answer['prob']:.4f} "
-              f"rank {answer['rank']}, whole answer log p={answer['logprob']:.3f}")
-    return 0
+        print(printable(f"answer {visible(answer['text'])}: {_answer_words(answer)}"))
+
+
+def _answer_words(answer: dict[str, Any]) -> str:
+    from games.display import visible
+
+    tokens = " | ".join(visible(t) for t in answer["tokens"])
+    return (f"tokens [{tokens}], first token p={answer['prob']:.4f} rank {answer['rank']}, whole answer log "
+            f"p={answer['logprob']:.3f}")
+
+
+def _print_side_by_side(labels: list[str], results: list[dict[str, Any]]) -> None:
+    """Each model's top-k in a column of its own, rank by rank; then each answer on each model, a line each."""
+    from games.display import printable, visible
+
+    def clip(text: str, cells: int) -> str:
+        return text if len(text) <= cells else text[: cells - 1] + "…"
+
+    token_cells = PREDICT_COLUMN - 10
+    print("     " + "".join(f"{clip(label, PREDICT_COLUMN - 2):<{PREDICT_COLUMN}}" for label in labels).rstrip())
+    for rank in range(max(len(result["top_k"]) for result in results)):
+        cells = []
+        for result in results:
+            entry = result["top_k"][rank] if rank < len(result["top_k"]) else None
+            cells.append("" if entry is None else
+                         f"{clip(visible(entry['token']), token_cells):<{token_cells}} {entry['prob']:7.2%}  ")
+        print(printable(f"{rank + 1:>3}  " + "".join(f"{cell:<{PREDICT_COLUMN}}" for cell in cells).rstrip()))
+    for number, answer in enumerate(results[0]["answers"]):
+        print(printable(f"answer {visible(answer['text'])}:"))
+        for label, result in zip(labels, results, strict=True):
+            print(printable(f"  {label}: {_answer_words(result['answers'][number])}"))
 
 
 def run_models(args: argparse.Namespace) -> int:
