@@ -1,6 +1,9 @@
-"""The guess log: every guess, with what each model said, in SQLite (WAL, one transaction a guess).
+"""The guess log: every guess, with what each model said, and every counterfactual edit of a position, in SQLite
+(WAL, one transaction a guess or an edit).
 
 A crash or a kill -9 loses at most the guess being written: a guess and its model rows are committed together.
+Schema 2 added the edits table; a schema-1 log gains it (and nothing else changes) the first time it is opened for
+writing, and reads as a log without edits until then.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 
 from engine.errors import LmgameError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: edits
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -60,6 +63,17 @@ CREATE TABLE IF NOT EXISTS predictions (
     PRIMARY KEY (guess_id, model, revision)
 );
 CREATE INDEX IF NOT EXISTS guesses_by_session ON guesses(session);
+CREATE TABLE IF NOT EXISTS edits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session TEXT NOT NULL REFERENCES sessions(id),
+    created REAL NOT NULL,
+    text_id TEXT NOT NULL,         -- the position it came from: the text and the offset of its next token
+    offset INTEGER NOT NULL,
+    context TEXT NOT NULL,         -- the original context
+    edited_context TEXT NOT NULL,
+    true_token TEXT NOT NULL,      -- what the original text says next
+    readings TEXT NOT NULL         -- JSON: the original and the edit as each model read them (games.counterfactual)
+);
 """
 
 
@@ -91,6 +105,20 @@ class GuessRecord:
     created: float = field(default_factory=time.time)
 
 
+@dataclass
+class EditRecord:
+    """A counterfactual edit of the context before a position, and how each model read it and the original."""
+
+    session: str
+    text_id: str
+    offset: int
+    context: str
+    edited_context: str
+    true_token: str
+    readings: dict[str, Any]  # {"original": Variant.as_json(), "edited": Variant.as_json()}
+    created: float = field(default_factory=time.time)
+
+
 class GuessLog:
     """Opens (and on first use creates) the log at `path`; use as a context manager or call close().
 
@@ -110,10 +138,12 @@ class GuessLog:
                 f"{SCHEMA_VERSION}: upgrade lmgame"
             )
         self.empty = version == 0
+        self.version = version
         if version < SCHEMA_VERSION and not read_only:
-            # one script, so that the tables and the version appear together or not at all
+            # one script, so that the tables and the version appear together or not at all; every statement is
+            # IF NOT EXISTS, so an older log keeps its rows and gains what is new
             self.db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
-            self.empty = False
+            self.empty, self.version = False, SCHEMA_VERSION
 
     def _open_for_writing(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +208,27 @@ class GuessLog:
                 )
         return guess_id
 
+    def add_edit(self, record: EditRecord) -> int:
+        with self._transaction():
+            cursor = self.db.execute(
+                "INSERT INTO edits (session, created, text_id, offset, context, edited_context, true_token, readings)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.session, record.created, record.text_id, record.offset, record.context,
+                 record.edited_context, record.true_token, json.dumps(record.readings)),
+            )
+        return cursor.lastrowid or 0
+
+    def edits(self) -> Iterator[dict[str, Any]]:
+        """Every edit as a flat dict (its readings parsed), oldest first; none in a log older than schema 2."""
+        if self.empty or self.version < 2:
+            return
+        cursor = self.db.execute("SELECT * FROM edits ORDER BY id")
+        names = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            record = dict(zip(names, row, strict=True))
+            record["readings"] = json.loads(record["readings"])
+            yield record
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """Every guess as a flat dict with its `models` list, oldest first."""
         if self.empty:
@@ -227,8 +278,13 @@ CSV_COLUMNS = ["id", "session", "mode", "created", "text_id", "offset", "guess",
                "guess_logprob", "model_top1", "context"]
 
 
-def export(log: GuessLog, fmt: str) -> str:
-    """The whole log as JSONL (one guess a line, with its models) or CSV (one row per guess and model)."""
+def export(log: GuessLog, fmt: str, edits: bool = False) -> str:
+    """The whole log as JSONL (one guess a line, with its models) or CSV (one row per guess and model); with
+    `edits`, the counterfactual edits instead, as JSONL (one edit a line, with each model's readings)."""
+    if edits:
+        if fmt != "jsonl":
+            raise LmgameError("edits export as jsonl only")
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in log.edits())
     if fmt == "jsonl":
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in log.rows())
     if fmt != "csv":
