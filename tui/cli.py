@@ -102,6 +102,7 @@ def build_parser(parser_class: type[Parser] = Parser) -> Parser:
     log_commands = log.add_subparsers(dest="log_command", metavar="ACTION", required=True)
     export = log_commands.add_parser("export", help="write the whole log to stdout")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--edits", action="store_true", help="the counterfactual edits (jsonl) instead of the guesses")
     log_commands.add_parser("path", help="print where the log is")
     add_scoring_parsers(commands, _add_model_options)
     add_study_parsers(commands, _add_model_options)
@@ -262,7 +263,7 @@ def run_log(args: argparse.Namespace) -> int:
     if not path.exists():
         return 0  # an empty log exports as nothing
     with GuessLog(path, read_only=True) as log:
-        sys.stdout.write(export(log, args.format))
+        sys.stdout.write(export(log, args.format, edits=args.edits))
     return 0
 
 

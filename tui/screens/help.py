@@ -30,6 +30,10 @@ INTRODUCTIONS = {
     "instances": "[b]Instances[/b] of a result. Where the heuristic is right, the model's worst first: where\n"
                  "the model does not follow a heuristic that holds. Or all of them, the lowest probability on the\n"
                  "heuristic's answer first (its own misses come first there).",
+    "red-team": "[b]Red-team[/b] a position: edit the context before it (swap two names, delete an earlier\n"
+                "occurrence, change a pronoun) and read it with every model. Each edit is listed beside the\n"
+                "original: where the original next token and the heuristic's answer stand before and after,\n"
+                "and both top lists. Every edit is logged (lmgame log export --edits).",
     "scan": "[b]Scan[/b]: the text coloured by the rank each model gave its tokens (or by two models'\n"
             "log-probability difference), the groups of confident-correct positions no candidate explains,\n"
             "and each model's top predictions at the selected token.",
