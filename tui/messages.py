@@ -31,6 +31,14 @@ class TextLoaded(Message):
 
 
 @dataclass
+class NextShown(Message):
+    """Guess mode at the end of a text: each model's top-k after its last character."""
+
+    game: GuessGame
+    top_lists: list[list[dict[str, Any]]]
+
+
+@dataclass
 class Revealed(Message):
     """Guess mode: a guess has been judged by every model."""
 

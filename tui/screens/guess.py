@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import ClassVar
 
@@ -14,10 +15,13 @@ from textual.worker import get_current_worker
 
 from games.board import Board
 from games.guess_mode import GuessGame
+from games.log import EditRecord
+from games.models import top_k_after
 from tui.literal import token_shown
-from tui.messages import PreviewShown, Revealed, Skipped, TextLoaded
+from tui.messages import NextShown, PreviewShown, Revealed, Skipped, TextLoaded
 from tui.model_lock import MODELS
 from tui.screens.base import GameScreen, start_position
+from tui.screens.counterfactual import CounterfactualScreen, Position
 from tui.setup import PlaySetup
 from tui.widgets.guess_input import GuessInput
 from tui.widgets.predictions import RevealArea
@@ -26,6 +30,7 @@ from tui.widgets.reading import ReadingPane
 from tui.widgets.scoreboard import GuessScoreboard
 
 FINISHED = "The text is finished: press Ctrl+T for the next text."
+AFTER_THE_TEXT = "The text is finished: below, what each model predicts after its last character. Ctrl+T: next text."
 SKIPPED_CHARS = 200  # of the skipped text shown, its end
 PREVIEW_WAIT = 0.05  # seconds between a waiting preview's looks at whether a newer one has replaced it
 
@@ -37,6 +42,8 @@ GUESS_HELP = """\
   Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
   Ctrl+F    skip 10 tokens without guessing
   Ctrl+T    next text
+  Ctrl+R    red-team: edit the context before this token (swap names, delete an
+            earlier occurrence) and see each model's prediction move; Esc comes back
   F1        this help
   Ctrl+Q    quit
 
@@ -73,6 +80,8 @@ class GuessScreen(GameScreen):
         Binding("ctrl+n", "skip(1)", "Skip 1 token", id="skip-1"),
         Binding("ctrl+f", "skip(10)", "Skip 10 tokens", id="skip-10"),
         Binding("ctrl+t", "next_text", "Next text", id="next-text"),
+        Binding("ctrl+r", "red_team", "Red-team", id="red-team", tooltip="edit the context and see each model's "
+                "prediction move (Esc comes back here)"),
     ]
 
     game: GuessGame | None
@@ -123,7 +132,22 @@ class GuessScreen(GameScreen):
         self.update_title()
         self.set_busy(False)
         self.shown_at = time.monotonic()
-        self._look_ahead(self.game)
+        if self.game.finished:
+            self._after_the_text(self.game)
+        else:
+            self._look_ahead(self.game)
+
+    @work(thread=True, exclusive=True, group="after the text", exit_on_error=False)
+    def _after_the_text(self, game: GuessGame) -> None:
+        """The point of a prompt: what each model says after its last character (a --text ends where the
+        question is)."""
+        with MODELS:
+            top_lists = [top_k_after(track.lm, game.board.text, game.top_k) for track in game.board.tracks]
+        self.post_message(NextShown(game, top_lists))
+
+    def on_next_shown(self, message: NextShown) -> None:
+        if message.game is self.game:
+            self.query_one(RevealArea).show_next(AFTER_THE_TEXT, message.top_lists)
 
     @work(thread=True, exclusive=True, group="look-ahead", exit_on_error=False)
     def _look_ahead(self, game: GuessGame) -> None:
@@ -194,6 +218,25 @@ class GuessScreen(GameScreen):
         self.query_one(GuessScoreboard).show(message.game.tallies, message.game.session_tallies)
         self.query_one("#guess", Input).clear()
         self._ready()
+
+    def action_red_team(self) -> None:
+        if self.busy or self.game is None or not isinstance(self.game, GuessGame):
+            return
+        if self.game.finished:
+            self.query_one(TokenPreview).say("The text is finished: red-team a position before its end.")
+            return
+        game = self.game
+        position = Position(game.board.document, game.board.positions[game.position], game.context(),
+                            game.board.true_text(game.position))
+        self.app.push_screen(CounterfactualScreen(self.setup, position, self._log_edit, self.session))
+
+    def _log_edit(self, record: EditRecord) -> None:
+        if self.guess_log is None:
+            return
+        try:
+            self.guess_log.add_edit(record)
+        except sqlite3.Error as error:  # a full disk or a locked file must not end the game
+            self.notify(f"could not write the guess log: {error}", title="guess log", severity="error")
 
     def action_skip(self, count: int) -> None:
         if self.busy or self.game is None or self.game.finished:

@@ -3,7 +3,7 @@ to the room each panel has (in columns, and with a "+N more" line, where the ter
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -65,12 +65,13 @@ class PredictionsPanel(Widget):
         self.label = label
         self.outcome: ModelOutcome | None = None
         self.judged = False  # False until a reveal; then outcome None means "no token boundary here"
+        self.next_top: list[dict[str, Any]] | None = None  # at the end of the text: what the model predicts next
 
     def on_mount(self) -> None:
         self.border_title = literal(self.label)
 
     def show(self, outcome: ModelOutcome | None) -> None:
-        self.outcome, self.judged = outcome, True
+        self.outcome, self.judged, self.next_top = outcome, True, None
         if outcome is None:
             self.border_subtitle = "not judged here"
         else:
@@ -79,8 +80,15 @@ class PredictionsPanel(Widget):
         self.set_class(outcome is not None and not outcome.model_correct, "-wrong")
         self.refresh(layout=True)
 
+    def show_next(self, top_k: list[dict[str, Any]]) -> None:
+        """The end of the text: the model's top-k after its last character, with no truth to judge."""
+        self.outcome, self.judged, self.next_top = None, True, top_k
+        self.border_subtitle = "after the text"
+        self.remove_class("-right", "-wrong")
+        self.refresh(layout=True)
+
     def clear(self) -> None:
-        self.outcome, self.judged = None, False
+        self.outcome, self.judged, self.next_top = None, False, None
         self.border_subtitle = ""
         self.remove_class("-right", "-wrong")
         self.refresh(layout=True)
@@ -101,6 +109,8 @@ class PredictionsPanel(Widget):
         dim = self._style("dim")
         if not self.judged:
             return Text("predictions appear here after a guess", dim)
+        if self.next_top is not None:
+            return self._next(width, height)
         outcome = self.outcome
         if outcome is None:
             return Text("no token boundary here: this model's tokens do not start at this position, "
@@ -130,6 +140,32 @@ class PredictionsPanel(Widget):
                     self._entry(text, view, first, index, column_width)
                 elif index == shown < len(view.top_k):
                     text.append(f"   +{len(view.top_k) - shown} more", dim)
+        return text
+
+    def _next(self, width: int, height: int | None) -> Text:
+        """The top-k after the text, in as many columns as the panel needs."""
+        top = self.next_top or []
+        text = Text("what it predicts after the text's last character:", self._style("dim"))
+        if not top:
+            text.append("\nnothing: this model has no BOS token and the text is empty", self._style("dim"))
+            return text
+        room = len(top) if height is None else height - 1
+        columns, rows, shown = top_k_layout(len(top), width, room)
+        column_width = (width - GUTTER * (columns - 1)) // columns
+        bar_width = max(MIN_BAR, min(MAX_BAR, column_width - (3 + TOKEN_WIDTH + 9)))
+        for row in range(rows):
+            text.append("\n")
+            for column in range(columns):
+                index = column * rows + row
+                if column:
+                    text.append(" " * GUTTER)
+                if index < shown:
+                    entry = top[index]
+                    token = token_shown(entry["token"], TOKEN_WIDTH)
+                    text.append(f"{index + 1:>2} {token:<{TOKEN_WIDTH}} {prob_text(entry['prob']):>7} ")
+                    text.append(f"{bar(entry['prob'], bar_width):<{bar_width}}", self._style("bar"))
+                elif index == shown < len(top):
+                    text.append(f"   +{len(top) - shown} more", self._style("dim"))
         return text
 
     def _entry(self, text: Text, view: ModelView, first: Judgement | None, index: int, width: int) -> None:
@@ -176,6 +212,13 @@ class RevealArea(Vertical):
         self.query_one("#verdict", Static).update(verdict)
         for panel, model in zip(self.panels, outcome.models, strict=True):
             panel.show(model)
+
+    def show_next(self, message: str, top_lists: list[list[dict[str, Any]]]) -> None:
+        """The end of the text: each model's top-k after it."""
+        self.plain_verdict = message
+        self.query_one("#verdict", Static).update(Text(message))
+        for panel, top_k in zip(self.panels, top_lists, strict=True):
+            panel.show_next(top_k)
 
     def clear(self, message: str | Text) -> None:
         self.plain_verdict = str(message)
