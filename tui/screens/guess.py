@@ -77,8 +77,8 @@ class GuessScreen(GameScreen):
     # No priority bindings: a priority Enter would run before the keys typed just ahead of it reach the Input.
     # Enter comes from the focused GuessInput as Input.Submitted, in order; the Input binds no ctrl+n/f/t.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "skip(1)", "Skip 1 token", id="skip-1"),
-        Binding("ctrl+f", "skip(10)", "Skip 10 tokens", id="skip-10"),
+        Binding("ctrl+n", "skip(1)", "Skip 1", id="skip-1", tooltip="skip 1 token without guessing"),
+        Binding("ctrl+f", "skip(10)", "Skip 10", id="skip-10", tooltip="skip 10 tokens without guessing"),
         Binding("ctrl+t", "next_text", "Next text", id="next-text"),
         Binding("ctrl+r", "red_team", "Red-team", id="red-team", tooltip="edit the context and see each model's "
                 "prediction move (Esc comes back here)"),
