@@ -96,8 +96,8 @@ def test_the_history_passes_over_lines_that_are_not_summaries(tmp_path: Path) ->
                      "ci": {"mean_prob": [0.1]}}, {"model": "m@1"}, ["c", "m@1"], "[" * 100_000):
             handle.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
     latest = last_scores(path)
-    assert list(latest) == [("c", "m@1")] and latest["c", "m@1"] == good
-    assert COLUMNS_BY_KEY["mean_prob"].cell(latest["c", "m@1"]) == "9.6e-05"
+    assert list(latest) == [("c", "m@1", "")] and latest["c", "m@1", ""] == good
+    assert COLUMNS_BY_KEY["mean_prob"].cell(latest["c", "m@1", ""]) == "9.6e-05"
 
 
 def test_every_view_reads_the_one_list() -> None:
