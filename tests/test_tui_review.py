@@ -148,7 +148,7 @@ def test_review_play_promote_save_score_and_drill(default_lm: LoadedModel, home:
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         scores = str(editor.query_one("#promote-scores", Static).render())
-        assert default_lm.identity.label in scores and "mean p" in scores
+        assert default_lm.identity.label in scores and "answer p" in scores
 
         # saved, and saved again over it once confirmed
         await pilot.press("ctrl+s")
