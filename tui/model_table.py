@@ -32,7 +32,7 @@ NOTE = (f"answer p: probability of the heuristic's whole answer, on the same cha
         f"share of instances where greedy decoding gives the whole answer; 1st-tok logit Δ: the answer's first "
         f"token's logit minus the foil's (- without a foil); Δ logp: whole-answer log-probability difference in "
         f"nats, the pair's first model minus its second; 95% CI: bootstrap by document (- below {MIN_INTERVAL_N} "
-        f"pairs); p: sign-flip permutation test.")
+        f"pairs, or of no width); p: sign-flip permutation test.")
 
 
 @dataclass(frozen=True)
