@@ -273,7 +273,7 @@ COLUMNS: tuple[Column, ...] = (
     _rate("top1", "1st-tok top1", {CSV}, lambda row: None if row.rank is None else row.rank <= 1),
     Column("median_rank", "1st-tok rank", general, frozenset({CSV, WORKBENCH}), lambda s: s.median_rank),
     _rate("top10", "1st-tok top10", {CSV}, lambda row: None if row.rank is None else row.rank <= 10),
-    _mean("mean_logit_diff", "1st-tok logit diff", decimals(2), {TABLE, CSV, WORKBENCH, BRIEF, PLOT},
+    _mean("mean_logit_diff", "1st-tok logit Δ", decimals(2), {TABLE, CSV, WORKBENCH, BRIEF, PLOT},
           lambda row: row.logit_diff, title="mean first-token logit difference, answer minus foil",
           missing="none: no candidate here has a foil, or none has instances"),
     _rate("logit_diff_positive", "diff>0", {CSV}, lambda row: None if row.logit_diff is None else row.logit_diff > 0),

@@ -27,10 +27,12 @@ def record_scores(summaries: list[ScoreSummary], path: Path | None = None) -> No
         return
 
 
-def last_scores(path: Path | None = None) -> dict[tuple[str, str], ScoreSummary]:
-    """(candidate, model label) -> the latest summary; lines that are not one are passed over."""
+def last_scores(path: Path | None = None) -> dict[tuple[str, str, str], ScoreSummary]:
+    """(candidate, model label, conditions) -> the latest summary: keyed by its conditions too, so that a later
+    result under other conditions (another corpus, options or set of models) does not hide one under these.
+    Lines that are not a summary are passed over."""
     path = path or history_path()
-    latest: dict[tuple[str, str], ScoreSummary] = {}
+    latest: dict[tuple[str, str, str], ScoreSummary] = {}
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
@@ -40,5 +42,5 @@ def last_scores(path: Path | None = None) -> dict[tuple[str, str], ScoreSummary]
             summary = ScoreSummary.from_json(json.loads(line))
         except (ValueError, NotAResult, RecursionError):  # not JSON, not a summary, nested too deeply
             continue
-        latest[(summary.candidate, summary.model)] = summary
+        latest[(summary.candidate, summary.model, summary.conditions)] = summary
     return latest

@@ -29,12 +29,12 @@ def test_a_finding_with_small_probabilities_shows_them() -> None:
         "candidate": {"kind": "toml", "table": {"name": "tiny", "finder": "(?P<answer>x)", "predictor": "x"}},
         "created": "2026-01-01T00:00:00+00:00", "corpus": "demo",
         "scores": [{"candidate": "tiny", "model": "m@1", "n": 1, "heuristic_accuracy": 1.0, "answer_prob": 9.6e-05,
-                    "ci": {"answer_prob": [4.1e-05, 0.00021]}, "top1": 0.0, "median_rank": 812,
+                    "ci": {"answer_prob": [4.1e-05, 0.00021]}, "answer_top1": 0.25, "median_rank": 812,
                     "mean_logit_diff": None, "baseline_mean_prob": 2.5e-06}],
         "instances": {"m@1": {"best": [row], "worst": [row]}},
     }
     markdown = finding_markdown(data)
-    assert "| 9.6e-05 | [4.1e-05, 2.1e-04] |" in markdown and "| 2.5e-06 |" in markdown
+    assert "| 9.6e-05 |" in markdown and "| [4.1e-05, 2.1e-04] |" in markdown and "| 2.5e-06 |" in markdown
     assert markdown.count("- p=9.6e-05 (whole answer), first-token rank 812") == 2
     assert "[0.000, 0.000]" not in markdown and "p=0.000" not in markdown and "| 0.000 | [" not in markdown
 
@@ -43,9 +43,9 @@ def test_the_score_table_shows_small_probabilities() -> None:
     from games.results import ScoreSummary
     from tui.cli_scoring import format_results
 
-    summary = ScoreSummary("tiny", "m@1", n=3, means={"answer_prob": 9.6e-05, "baseline_mean_prob": 0.25},
+    summary = ScoreSummary("tiny", "m@1", n=30, means={"answer_prob": 9.6e-05, "baseline_mean_prob": 0.25},
                            ci={"answer_prob": [4.1e-05, 0.00021]})
     table = format_results([summary], [], "table")
-    assert table.splitlines()[1].split()[:4] == ["tiny", "m@1", "3", "-"]
+    assert table.splitlines()[1].split()[:3] == ["tiny", "30", "-"]
     assert "9.6e-05" in table.splitlines()[1] and "0.250" in table.splitlines()[1]
-    assert table.splitlines()[2] == "tiny on m@1: answer p 95% CI [4.1e-05, 2.1e-04]"
+    assert table.splitlines()[2:] == ["model: m@1", "tiny: answer p 95% CI [4.1e-05, 2.1e-04]"]

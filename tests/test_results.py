@@ -126,20 +126,20 @@ def test_the_history_passes_over_lines_that_are_not_summaries(tmp_path: Path) ->
                      "ci": {"mean_prob": [0.1]}}, {"model": "m@1"}, ["c", "m@1"], "[" * 100_000):
             handle.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
     latest = last_scores(path)
-    assert list(latest) == [("c", "m@1")] and latest["c", "m@1"] == good
-    assert COLUMNS_BY_KEY["mean_prob"].cell(latest["c", "m@1"]) == "9.6e-05"
+    assert list(latest) == [("c", "m@1", "")] and latest["c", "m@1", ""] == good
+    assert COLUMNS_BY_KEY["mean_prob"].cell(latest["c", "m@1", ""]) == "9.6e-05"
 
 
 def test_every_view_reads_the_one_list() -> None:
     assert [c.heading for c in shown_in(TABLE)] == ["n", "heur.acc", "answer p", "logp/char", "top1", "text p",
-                                                   "1st-tok logit diff", "bigram p"]
+                                                   "1st-tok logit Δ", "bigram p"]
     assert [c.key for c in shown_in(CSV)] == [
         "candidate", "model", "corpus", "n", "documents", "instances_per_million_chars", "abstained", "errors",
         "skipped_documents", "heuristic_accuracy", "answer_prob", "answer_logprob_per_char", "mean_logprob",
         "answer_tokens", "answer_top1", "text_answer_prob", "text_top1", "mean_prob", "top1", "median_rank", "top10",
         "mean_logit_diff", "logit_diff_positive", "baseline_mean_prob", "baseline_top1"]
     assert [c.heading for c in shown_in(WORKBENCH)] == ["n", "heur.acc", "answer p", "95% CI", "tokens", "top1",
-                                                       "1st-tok rank", "1st-tok logit diff", "bigram p"]
+                                                       "1st-tok rank", "1st-tok logit Δ", "bigram p"]
     assert [c.key for c in shown_in(BRIEF)] == ["n", "heuristic_accuracy", "answer_prob", "answer_top1",
                                                 "mean_logit_diff"]
     assert [c.key for c in shown_in(PLOT)] == ["answer_prob", "mean_logit_diff"]

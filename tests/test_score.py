@@ -166,7 +166,7 @@ def test_score_json_csv_and_out(capsys, tmp_path: Path) -> None:
     header, *lines = printed.splitlines()
     assert code == 0 and header.startswith("candidate,model,corpus,n,") and len(lines) == 1
     code, printed, _ = run_cli(capsys, "score", "repeated-name", "--corpus", str(corpus))
-    assert code == 0 and printed.splitlines()[0].split()[:3] == ["candidate", "model", "n"]
+    assert code == 0 and printed.splitlines()[0].split()[:3] == ["candidate", "n", "heur.acc"]
 
 
 @pytest.mark.parametrize(("files", "argv", "expected"), [

@@ -161,7 +161,7 @@ def test_workbench_and_instances_keep_the_keys_and_the_columns_that_matter(defau
         results = screen.query_one("#results", DataTable)
         assert fits(results)
         kept = [k.value for k in results.columns]
-        assert kept[0] == "candidate" and {"n", "mean_prob", "ci", "top1"} <= set(kept)
+        assert kept[0] == "candidate" and {"n", "answer_prob", "ci", "answer_top1"} <= set(kept)
         assert "agreement-was-were" in screen_text(app)
         await pilot.press("d")
         await settle(app, pilot)

@@ -35,6 +35,11 @@ def workbench(lm: LoadedModel, documents: list[Document], source: str = "demo", 
                                score_on_examples=examples))
 
 
+def recorded() -> set[tuple[str, str]]:
+    """The (candidate, model) pairs the score history holds."""
+    return {(candidate, model) for candidate, model, _ in last_scores()}
+
+
 def choose(screen: CandidatesScreen, *names: str) -> None:
     for name in names:
         screen.query_one("#library", DataTable).move_cursor(row=[c.name for c in screen.candidates].index(name))
@@ -109,9 +114,9 @@ def test_a_cancelled_run_keeps_the_candidates_it_finished(default_lm: LoadedMode
         assert screen.status == "cancelled: kept agreement-was-were; not scored: once-upon-a-time"
         assert [s.candidate for s in screen.summaries] == ["agreement-was-were"]
         assert screen.summaries[0].n == few and screen.query_one("#results", DataTable).row_count == 1
-        assert set(last_scores()) == {("agreement-was-were", default_lm.identity.label)}  # recorded
+        assert recorded() == {("agreement-was-were", default_lm.identity.label)}  # recorded
         library = screen.query_one("#library", DataTable)
-        assert probability(screen.summaries[0].means["mean_prob"]) in library.get_row("agreement-was-were")
+        assert probability(screen.summaries[0].means["answer_prob"]) in library.get_row("agreement-was-were")
 
     run(app, script)
 
@@ -135,7 +140,7 @@ def test_a_run_that_fails_keeps_what_it_finished(default_lm: LoadedModel, home: 
         await settle(app, pilot)
         assert screen.status == "the run failed: RuntimeError: boom (kept: once-upon-a-time)"
         assert [s.candidate for s in screen.summaries] == ["once-upon-a-time"]
-        assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label)}
+        assert recorded() == {("once-upon-a-time", default_lm.identity.label)}
 
     run(app, script)
 
@@ -209,8 +214,8 @@ def test_what_a_cancelled_run_finishes_is_shown_while_another_run_goes_on(defaul
                 break
         assert [s.candidate for s in screen.summaries] == ["once-upon-a-time"]
         assert screen.scoring_run is second  # shown while the second run is still going on
-        assert set(last_scores()) == {("once-upon-a-time", label)}
-        shown_p = probability(screen.summaries[0].means["mean_prob"])
+        assert recorded() == {("once-upon-a-time", label)}
+        shown_p = probability(screen.summaries[0].means["answer_prob"])
         library = screen.query_one("#library", DataTable)
         for _ in range(1500):  # the library reloads its last scores
             await pilot.pause(0.02)
@@ -239,21 +244,22 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         assert results.row_count == 2
         first = screen.summaries[0]
         row = results.get_row_at(0)
-        assert [str(cell) for cell in row[:3]] == ["once-upon-a-time", default_lm.identity.name, str(first.n)]
-        low, high = first.ci["mean_prob"]
+        assert [str(cell) for cell in row[:2]] == ["once-upon-a-time", str(first.n)]  # one model: no model column
+        low, high = first.ci["answer_prob"]
         assert f"[{probability(low)}, {probability(high)}]" in row
         # the history keeps them, and the library shows them as the last scores
-        assert set(last_scores()) == {("once-upon-a-time", default_lm.identity.label),
-                                      ("named-next-sentence", default_lm.identity.label)}
+        assert recorded() == {("once-upon-a-time", default_lm.identity.label),
+                              ("named-next-sentence", default_lm.identity.label)}
+        assert {conditions for _, _, conditions in last_scores()} == {screen.conditions["once-upon-a-time"]}
         library = screen.query_one("#library", DataTable)
         assert library.get_row("once-upon-a-time")[0] == CHOSEN
-        assert probability(first.means["mean_prob"]) in library.get_row("once-upon-a-time")
+        assert probability(first.means["answer_prob"]) in library.get_row("once-upon-a-time")
         # the plot
         await pilot.press("v")
         await pilot.pause()
         plot = screen.query_one(ScorePlot).plain
-        assert "mean probability" in plot and "once-upon-a-time" in plot
-        assert probability(first.means["mean_prob"]) in plot
+        assert "probability of the heuristic's whole answer" in plot and "once-upon-a-time" in plot
+        assert probability(first.means["answer_prob"]) in plot
         await pilot.press("v")
         # the instances of the second result: the model's worst where the heuristic is right, or all of them
         results.focus()
@@ -337,9 +343,9 @@ def test_bars_and_whiskers() -> None:
 
 def test_plot_of_summaries() -> None:
     summaries = [
-        ScoreSummary("a", "m1@x", n=4, means={"mean_prob": 0.6}, ci={"mean_prob": [0.5, 0.7]}),
-        ScoreSummary("b", "m1@x", n=4, means={"mean_prob": 0.2, "mean_logit_diff": -1.0},
-                     ci={"mean_prob": [0.1, 0.3], "mean_logit_diff": [-2.0, 0.5]}),
+        ScoreSummary("a", "m1@x", n=4, means={"answer_prob": 0.6}, ci={"answer_prob": [0.5, 0.7]}),
+        ScoreSummary("b", "m1@x", n=4, means={"answer_prob": 0.2, "mean_logit_diff": -1.0},
+                     ci={"answer_prob": [0.1, 0.3], "mean_logit_diff": [-2.0, 0.5]}),
         ScoreSummary("a", "m2@y", n=0),
     ]
     text = plot_summaries(summaries, 80)
@@ -350,8 +356,8 @@ def test_plot_of_summaries() -> None:
 
 
 
-SMALL_P = {"candidate": "once-upon-a-time", "n": 40, "heuristic_accuracy": 0.9, "mean_prob": 9.6e-05,
-           "ci": {"mean_prob": [5.1e-05, 0.0012]}, "top1": 0.0, "median_rank": 80, "mean_logit_diff": -3.0,
+SMALL_P = {"candidate": "once-upon-a-time", "n": 40, "heuristic_accuracy": 0.9, "answer_prob": 9.6e-05,
+           "ci": {"answer_prob": [5.1e-05, 0.0012]}, "answer_top1": 0.0, "median_rank": 80, "mean_logit_diff": -3.0,
            "baseline_mean_prob": 2.5e-06}  # as a summary's JSON
 
 
@@ -368,14 +374,15 @@ def test_small_probabilities_read_as_such_on_the_workbench_and_in_promote(defaul
         screen._fill_results()
         row = [str(cell) for cell in screen.query_one("#results", DataTable).get_row_at(0)]
         assert "9.6e-05" in row and "[5.1e-05, 0.001]" in row and "2.5e-06" in row
-        screen.scores = {("once-upon-a-time", label): ScoreSummary("once-upon-a-time", label,
-                                                                   means={"mean_prob": 9.6e-05, "top1": 0.0})}
+        conditions = screen.conditions["once-upon-a-time"]
+        screen.scores = {("once-upon-a-time", label, conditions): ScoreSummary(
+            "once-upon-a-time", label, conditions=conditions, means={"answer_prob": 9.6e-05, "answer_top1": 0.0})}
         screen._update_scores()
         assert "9.6e-05" in screen.query_one("#library", DataTable).get_row("once-upon-a-time")
 
     run(app, script)
     small = ScoreSummary.from_json({**SMALL_P, "model": label})
-    assert "mean p 9.6e-05" in quick_line(small)
+    assert "answer p 9.6e-05" in quick_line(small)
     assert "9.6e-05 [5.1e-05, 0.001]" in plot_summaries([small], 80)
 
 
@@ -395,3 +402,104 @@ def test_a_missing_corpus_is_one_line(capsys: pytest.CaptureFixture[str], tmp_pa
     assert main(["workbench", "--corpus", str(tmp_path / "missing.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("lmgame: error: file not found") and err.count("\n") == 1
+
+
+def test_two_models_show_the_table_of_lmgame_score_and_drill_by_column(default_lm: LoadedModel,
+                                                                       stories260k: LoadedModel, home: Path) -> None:
+    from tui.model_table import model_table
+
+    app = LmgameApp(PlaySetup(models=[default_lm, stories260k], documents=demo_documents(), source="demo",
+                              start="workbench"))
+    labels = [default_lm.identity.label, stories260k.identity.label]
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CandidatesScreen)
+        assert f"A: {labels[0]} | B: {labels[1]}" in screen.title
+        choose(screen, "once-upon-a-time", "named-next-sentence")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert len(screen.summaries) == 4 and len(screen.compared) == 2  # a pair per candidate
+        expected = model_table(screen.summaries, screen.compared, labels)
+        table = screen.query_one("#results", DataTable)
+        shown = [str(key.value) for key in table.columns]
+        assert shown[0] == "candidate" and {"A:answer_prob", "B:answer_prob", "A−B:diff", "A−B:ci"} <= set(shown)
+        for number, row in enumerate(expected.rows):
+            cells = [str(cell) for cell in table.get_row_at(number)]
+            assert cells == [row[key] for key in shown]  # the same cells as `lmgame score --format table`
+        assert expected.rows[1]["A−B:ci"].startswith("[")  # named-next-sentence: ten instances and more
+        # the library's last scores: each model's, under these conditions
+        library = screen.query_one("#library", DataTable)
+        assert {"last p A", "top1 A", "last p B", "top1 B"} <= {str(c.label) for c in library.columns.values()}
+        first = screen.summaries[1]  # once-upon-a-time on stories260K
+        assert first.model == labels[1] and probability(first.means["answer_prob"]) in library.get_row(
+            "once-upon-a-time")
+        # d opens the instances of the model of the column under the cursor
+        table.focus()
+        table.move_cursor(row=0, column=shown.index("B:answer_top1"))
+        result = screen.highlighted_result()
+        assert result is not None and (result.candidate.name, result.lm) == ("once-upon-a-time", stories260k)
+        table.move_cursor(row=1, column=shown.index("A−B:diff"))
+        result = screen.highlighted_result()
+        assert result is not None and (result.candidate.name, result.lm) == ("named-next-sentence", default_lm)
+        table.move_cursor(row=0, column=shown.index("B:answer_prob"))
+        await pilot.press("d")
+        await settle(app, pilot)
+        instances = app.screen
+        assert isinstance(instances, InstancesScreen) and instances.result.lm is stories260k
+        await pilot.press("escape")
+        await pilot.pause()
+        # the plot: both models on one axis
+        await pilot.press("v")
+        await pilot.pause()
+        plot = screen.query_one(ScorePlot).plain
+        assert f" {labels[0]}" in plot and f" {labels[1]}" in plot
+
+    run(app, script)
+
+
+def test_the_plot_draws_every_model_on_one_axis() -> None:
+    same = [ScoreSummary("a", "m1@x", n=4, means={"answer_prob": 0.5, "mean_logit_diff": 2.0}),
+            ScoreSummary("a", "m2@y", n=4, means={"answer_prob": 0.5, "mean_logit_diff": -1.0})]
+    lines = plot_summaries(same, 80).splitlines()
+    bars = [line for line in lines if line.startswith("  a ")]
+    assert len(bars) == 4 and bars[0] == bars[1]  # the same figure, the same bar
+    # 2 and -1 on one axis from -1 to 2: the bar of 2 starts at 0, where the bar of -1 ends, and is twice as long
+    assert bars[3].rindex("█") == bars[2].index("┊")  # the cell of 0
+    assert abs(bars[2].count("█") - 2 * bars[3].count("█")) <= 2
+    # one with an interval written beside it, one without: bars of one length all the same
+    half = [ScoreSummary("a", "m1@x", n=40, means={"answer_prob": 0.5}, ci={"answer_prob": [0.45, 0.55]}),
+            ScoreSummary("a", "m2@y", n=4, means={"answer_prob": 0.25})]
+    bars = [line for line in plot_summaries(half, 80).splitlines() if line.startswith("  a ")]
+    assert bars[0].index("0.500") == bars[1].index("0.250")
+    assert abs(bars[0].count("█") + 2 - 2 * bars[1].count("█")) <= 1  # the whisker's ends take two cells
+
+
+def test_the_last_scores_are_those_of_the_conditions_on_screen(default_lm: LoadedModel, home: Path) -> None:
+    from games.score_history import record_scores
+    from games.scoring import run_conditions
+
+    candidate = next(c for c in load_library().candidates.values() if c.name == "once-upon-a-time")
+    label = default_lm.identity.label
+    here = run_conditions(candidate, [default_lm], Corpus("demo", demo_documents()), ScoreOptions())
+    elsewhere = run_conditions(candidate, [default_lm], Corpus("demo", demo_documents()[:2]), ScoreOptions())
+
+    def line(p: float, conditions: str) -> ScoreSummary:
+        return ScoreSummary("once-upon-a-time", label, n=12, conditions=conditions,
+                            means={"answer_prob": p, "answer_top1": 0.5})
+
+    record_scores([line(0.111, ""), line(0.222, here), line(0.333, elsewhere)])  # the newest under other conditions
+    record_scores([ScoreSummary("one-day", label, n=12, conditions=elsewhere, means={"answer_prob": 0.444}),
+                   ScoreSummary("close-quote", label, n=12, means={"answer_prob": 0.555})])  # written before
+    app = workbench(default_lm, demo_documents())
+
+    async def script(pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CandidatesScreen)
+        assert screen.conditions["once-upon-a-time"] == here
+        library = screen.query_one("#library", DataTable)
+        assert [str(cell) for cell in library.get_row("once-upon-a-time")[-2:]] == ["0.222", "0.500"]
+        assert [str(cell) for cell in library.get_row("one-day")[-2:]] == ["-", "-"]
+        assert [str(cell) for cell in library.get_row("close-quote")[-2:]] == ["-", "-"]
+
+    run(app, script)

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LmgameError
+from games.display import printable
 from games.matches import MAX_REGEX_TIMEOUT
-from games.results import COLUMN, CSV, TABLE, Comparison, ScoreSummary, shown_in
+from games.results import COLUMN, CSV, MIN_INTERVAL_N, TABLE, Comparison, ScoreSummary, shown_in
+from tui.model_table import CANDIDATE_MIN, GAP, WIDTH, clip, model_table, table_text, wrapped
 
 MAX_SCORE_MODELS = 8
 
@@ -279,16 +281,41 @@ def format_results(summaries: list[ScoreSummary], compared: list[Comparison], fo
         writer.writerow([column.key for column in shown_in(CSV)])
         writer.writerows([column.value(s) for column in shown_in(CSV)] for s in summaries)
         return buffer.getvalue()
+    if len({s.model for s in summaries}) > 1:
+        return table_text(model_table(summaries, compared))
+    return one_model_table(summaries)
+
+
+def one_model_table(summaries: list[ScoreSummary], width: int = WIDTH) -> str:
+    """A row per candidate with the TABLE columns, its name wrapped to the room they leave; under it the model,
+    and each answer p interval (or the n too small for one)."""
     shown = shown_in(TABLE)
-    header = ["candidate", "model"] + [column.heading for column in shown]
-    lines = [[s.candidate, s.model] + [column.cell(s) for column in shown] for s in summaries]
-    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
-    text = "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
-                               enumerate(zip(row, widths, strict=True))) for row in [header, *lines])
-    mean_p, ci = COLUMN["answer_prob"], COLUMN["ci"]
-    intervals = [f"{s.candidate} on {s.model}: {mean_p.heading} {ci.heading} {ci.cell(s)}" for s in summaries
-                 if ci.value(s)]
-    return text + "\n" + ("\n".join(intervals) + "\n" if intervals else "")
+    header = ["candidate"] + [column.heading for column in shown]
+    lines = [[printable(s.candidate)] + [column.cell(s) for column in shown] for s in summaries]
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(1, len(header))]
+    longest = max(len(row[0]) for row in [header, *lines])
+    name_width = max(CANDIDATE_MIN, min(longest, width - sum(len(GAP) + w for w in widths)))
+    text = []
+    for row in [header, *lines]:
+        names = wrapped(row[0], name_width)
+        text.append(GAP.join([names[0].ljust(name_width)] + [cell.rjust(w) for cell, w in
+                                                              zip(row[1:], widths, strict=True)]))
+        text += names[1:]
+    if summaries:
+        text += wrapped(f"model: {printable(summaries[0].model)}", width)
+    answer_p = COLUMN["answer_prob"]
+    for summary in summaries:
+        bounds = answer_p.interval(summary)
+        written = None if bounds is None else [answer_p.write(bound) for bound in bounds]
+        if 0 < summary.n < MIN_INTERVAL_N:
+            said = f"n={summary.n}, no interval"
+        elif written is None or written[0] == written[1]:
+            continue  # no instances, or an interval of no width (one document): nothing worth a line
+        else:
+            said = f"95% CI [{written[0]}, {written[1]}]"
+        said = f": {answer_p.heading} {said}"
+        text.append(clip(printable(summary.candidate), width - len(said)) + said)  # the name shortens, never a figure
+    return "\n".join(line.rstrip() for line in text) + "\n"
 
 
 def run_share(args: argparse.Namespace, load_models: Any) -> int:

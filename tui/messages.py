@@ -3,7 +3,7 @@ failure reaches it as its Worker.StateChanged, see LmgameScreen.on_worker_state_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from games.guess_mode import GuessGame, GuessOutcome
 from games.modes import Game
 from games.patterns import PatternGroup, Proposal
 from games.preview_matches import Preview
-from games.results import ScoreSummary
+from games.results import Comparison, ScoreSummary
 from games.review import ReviewRow
 from games.scoring import CandidateResult
 from games.which_mode import WhichGame, WhichOutcome, WhichQuestion
@@ -152,13 +152,16 @@ class ScoringFinished(Message):
     run: object
     results: list[CandidateResult]
     summaries: list[ScoreSummary]
+    comparisons: list[Comparison] = field(default_factory=list)  # each pair of models on each candidate
 
 
 @dataclass
 class LibraryLoaded(Message):
-    """The candidate library, with the last scores of each candidate per model."""
+    """The candidate library, with the last scores of each candidate per model, and the conditions a run of each
+    would have on screen (only a last score under those is shown)."""
 
     candidates: list[Candidate]
     warnings: list[str]
-    scores: dict[tuple[str, str], ScoreSummary]
+    scores: dict[tuple[str, str, str], ScoreSummary]  # games.score_history.last_scores
     error: str | None = None
+    conditions: dict[str, str] = field(default_factory=dict)  # by candidate: the conditions of a run on screen

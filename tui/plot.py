@@ -64,19 +64,29 @@ def _number(x: float) -> str:
     return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
 
 
+def _figure(bar: Bar, number: Callable[[float], str]) -> str:
+    return number(bar.value) + (f" [{number(bar.low)}, {number(bar.high)}]" if bar.low is not None and bar.high
+                                is not None else "")
+
+
+def drawn_axis(bars: Sequence[Bar], fixed: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The axis `bars` are drawn on: `fixed` (None: one fitted to them), stretched to hold every interval."""
+    low, high = fixed if fixed is not None else axis(bars)
+    return min([low] + [b.low or low for b in bars]), max([high] + [b.high or high for b in bars])
+
+
 def bar_lines(bars: Sequence[Bar], width: int, fixed: tuple[float, float] | None = None,
               label_width: int = 18, number: Callable[[float], str] = _number,
-              ends: Callable[[float], str] | None = None) -> list[str]:
+              ends: Callable[[float], str] | None = None, figure_width: int = 0) -> list[str]:
     """Each bar on a line, labelled, with its figure and interval written by `number`; an axis line under them,
     its ends written by `ends` (default `number`). `fixed` is the axis to draw on (stretched to hold every
-    interval); None fits one to these bars."""
+    interval); None fits one to these bars. `figure_width`: the room kept for the figures, at least theirs (the
+    same for several groups of bars: the same bar length for the same figure)."""
     if not bars:
         return []
-    low, high = fixed if fixed is not None else axis(bars)
-    low, high = min([low] + [b.low or low for b in bars]), max([high] + [b.high or high for b in bars])
-    figures = [number(b.value) + (f" [{number(b.low)}, {number(b.high)}]" if b.low is not None and b.high
-                                  is not None else "") for b in bars]
-    figure_width = max(len(f) for f in figures)
+    low, high = drawn_axis(bars, fixed)
+    figures = [_figure(b, number) for b in bars]
+    figure_width = max([figure_width, *(len(f) for f in figures)])
     cells = max(10, width - label_width - figure_width - 4)
     lines = []
     for bar, figure in zip(bars, figures, strict=True):
@@ -99,18 +109,22 @@ def bars_by_model(summaries: Sequence[ScoreSummary], column: Column) -> dict[str
 
 
 def plot_summaries(summaries: Sequence[ScoreSummary], width: int) -> str:
-    """Per metric, per model: one bar per candidate, with its 95% interval (the summaries of `score_all`)."""
+    """Per metric, per model: one bar per candidate, with its 95% interval (the summaries of `score_all`). Every
+    model of a metric is drawn on one axis, in bars of one length: the same figure, the same bar."""
     if not summaries:
         return "no results yet: select candidates (space) and score them (s)"
     out: list[str] = []
     for column in shown_in(PLOT):
         out.append(f"{column.title} (95% interval)")
         by_model = bars_by_model(summaries, column)
+        every = [bar for bars in by_model.values() for bar in bars]
+        shared = drawn_axis(every, column.axis) if every else None
+        figure_width = max((len(_figure(bar, column.write)) for bar in every), default=0)
         for model, bars in by_model.items():
             out.append(f" {model}")
             # a fitted axis ends at figures, written as they are; a fixed one is a scale (probability(0) is 0.0e+00)
-            out += bar_lines(bars, width, column.axis, number=column.write,
-                             ends=_number if column.axis is not None else None)
+            out += bar_lines(bars, width, shared, number=column.write,
+                             ends=_number if column.axis is not None else None, figure_width=figure_width)
         if not by_model:
             out.append(f"  ({column.missing})")
         out.append("")

@@ -17,16 +17,26 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static, Tabb
 from textual.worker import Worker, get_current_worker
 
 from games.candidates import Candidate
+from games.comparisons import comparisons
 from games.library import load_library
 from games.numbers import PROBABILITY_CELLS
-from games.results import COLUMN, WORKBENCH, ScoreSummary, shown_in
+from games.results import COLUMN, WORKBENCH, Comparison, ScoreSummary, shown_in
 from games.score_cache import score_cache
 from games.score_history import last_scores, record_scores
-from games.scoring import CandidateResult, Corpus, ScoreOptions, examples_corpus, in_run_order, score_steps
+from games.scoring import (
+    CandidateResult,
+    Corpus,
+    ScoreOptions,
+    examples_corpus,
+    in_run_order,
+    run_conditions,
+    score_steps,
+)
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import clipped, literal, pictured
 from tui.messages import LibraryLoaded, ScoreProgress, ScoringFinished
 from tui.model_lock import MODELS
+from tui.model_table import ModelTable, letter, model_table
 from tui.progress import StageClock, Throttle, time_left
 from tui.screens.instances import InstancesScreen
 from tui.screens.lmgame_screen import LmgameScreen
@@ -72,8 +82,23 @@ def short_source(source: str) -> str:
 
 
 def model_heading(models: int, number: int) -> str:
-    """Nothing with one model; m1, m2... with several (the title lists the models in that order)."""
-    return "" if models == 1 else f" m{number}"
+    """Nothing with one model; A, B... with several (the title lists the models by these letters)."""
+    return "" if models == 1 else f" {letter(number - 1)}"
+
+
+@dataclass
+class HashedOnce(Corpus):
+    """The screen's texts, hashed once: the conditions of every candidate of the library ask for their hash
+    at each reload, and a run for each candidate on each model (the same hash for every candidate: only a
+    corpus of examples has one per candidate)."""
+
+    hashes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def fingerprint(self, candidate: str) -> str:
+        key = candidate if self.only_at else ""
+        if key not in self.hashes:
+            self.hashes[key] = super().fingerprint(candidate)
+        return self.hashes[key]
 
 
 class CandidatesScreen(LmgameScreen[None]):
@@ -93,17 +118,20 @@ class CandidatesScreen(LmgameScreen[None]):
         super().__init__()
         self.setup = setup
         self.candidates: list[Candidate] = []
-        self.scores: dict[tuple[str, str], ScoreSummary] = {}
+        self.scores: dict[tuple[str, str, str], ScoreSummary] = {}  # (candidate, model, conditions): the last
+        self.conditions: dict[str, str] = {}  # by candidate: the conditions its run here would have
         self.chosen: set[str] = set()
         self.results: list[CandidateResult] = []
         self.summaries: list[ScoreSummary] = []
+        self.compared: list[Comparison] = []  # each pair of models on each candidate shown, with several models
+        self.table: ModelTable | None = None  # the results as shown, with several models
         self.scoring_run: ScoringRun | None = None
         self.ended_run: ScoringRun | None = None  # the last run that ended while it was the current one
         self.stage_clock = StageClock()
         self.warned: set[str] = set()
         self.status = ""
         label = "demo" if setup.source == "demo" else setup.source
-        self.corpus = Corpus(label, list(setup.documents))
+        self.corpus = HashedOnce(label, list(setup.documents))
 
     @property
     def running(self) -> bool:
@@ -123,7 +151,9 @@ class CandidatesScreen(LmgameScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = pictured("candidates · " + " | ".join(self.setup.labels))
+        labels = self.setup.labels
+        named = labels if len(labels) == 1 else [f"{letter(n)}: {label}" for n, label in enumerate(labels)]
+        self.title = pictured("candidates · " + " | ".join(named))
         where = "each candidate's own examples" if self.setup.score_on_examples else \
             f"{self.corpus.label} ({len(self.corpus.documents)} texts)"
         self.sub_title = pictured(f"corpus: {where}")
@@ -144,8 +174,14 @@ class CandidatesScreen(LmgameScreen[None]):
     @work(thread=True, exclusive=True, group="library", exit_on_error=False)
     def _load_library(self) -> None:
         library = load_library()  # a candidate file's code may raise anything: work_failed says it in a line
-        scores = last_scores()
-        self.post_message(LibraryLoaded(list(library.candidates.values()), library.warnings, scores))
+        candidates = list(library.candidates.values())
+        conditions = {c.name: run_conditions(c, self.setup.models, self._corpus_for([c]), ScoreOptions())
+                      for c in candidates}
+        self.post_message(LibraryLoaded(candidates, library.warnings, last_scores(), conditions=conditions))
+
+    def _corpus_for(self, candidates: list[Candidate]) -> Corpus:
+        """What a run of `candidates` scores on: the screen's texts, or their own examples."""
+        return examples_corpus(candidates) if self.setup.score_on_examples else self.corpus
 
     def on_library_loaded(self, message: LibraryLoaded) -> None:
         if message.error:
@@ -157,7 +193,7 @@ class CandidatesScreen(LmgameScreen[None]):
                 self.notify(warning, title="candidate library", severity="warning", timeout=6)
         same = [(c.name, c.fingerprint, c.source) for c in message.candidates] == \
             [(c.name, c.fingerprint, c.source) for c in self.candidates]
-        self.candidates, self.scores = message.candidates, message.scores
+        self.candidates, self.scores, self.conditions = message.candidates, message.scores, message.conditions
         self.chosen &= {c.name for c in self.candidates}
         if same:
             self._update_scores()  # in place: the table keeps its rows, its cursor and its column widths
@@ -184,10 +220,12 @@ class CandidatesScreen(LmgameScreen[None]):
         return fit(columns, self.size.width, "tags")
 
     def _last_scores(self, name: str) -> list[str]:
+        """Each model's last answer p and top-1 on this candidate under the conditions on screen (this corpus,
+        these options, these models' tokenizers); "-" where it has none."""
         cells = []
         for label in self.setup.labels:
-            last = self.scores.get((name, label))
-            cells += [COLUMN[key].cell(last) if last else "-" for key in ("mean_prob", "top1")]
+            last = self.scores.get((name, label, self.conditions[name])) if name in self.conditions else None
+            cells += [COLUMN[key].cell(last) if last else "-" for key in ("answer_prob", "answer_top1")]
         return cells
 
     def _update_scores(self) -> None:
@@ -251,7 +289,7 @@ class CandidatesScreen(LmgameScreen[None]):
         if not chosen:
             self.notify("no candidate to score", severity="warning")
             return
-        corpus = examples_corpus(chosen) if self.setup.score_on_examples else self.corpus
+        corpus = self._corpus_for(chosen)
         if not corpus.documents:
             self.notify("none of these candidates has examples to score", severity="warning")
             return
@@ -301,7 +339,8 @@ class CandidatesScreen(LmgameScreen[None]):
             summaries = [r.summary() for r in results]
             if summaries:  # what finished is kept, whether the run ended, was cancelled or failed
                 record_scores(summaries)
-            self.post_message(ScoringFinished(run, results, summaries))
+            compared = comparisons(results) if len(self.setup.models) > 1 else []
+            self.post_message(ScoringFinished(run, results, summaries, compared))
 
     def on_score_progress(self, message: ScoreProgress) -> None:
         if message.run is not self.scoring_run:
@@ -350,20 +389,27 @@ class CandidatesScreen(LmgameScreen[None]):
         shown = {(r.candidate.name, r.lm.identity.label): n for n, r in enumerate(self.results)}
         for result, summary in zip(message.results, message.summaries, strict=True):
             key = (result.candidate.name, result.lm.identity.label)
+            self.compared = [c for c in self.compared if c.candidate != key[0] or key[1] not in (c.model_a, c.model_b)]
             if key in shown:
                 self.results[shown[key]], self.summaries[shown[key]] = result, summary
             else:
                 shown[key] = len(self.results)
                 self.results.append(result)
                 self.summaries.append(summary)
+        self.compared += message.comparisons
         self._fill_results()
         self.query_one(ScorePlot).show(self.summaries)
         self._load_library()  # the last scores column
 
     def _fill_results(self) -> None:
         """The results table at the terminal's width: the candidate's name takes what the others leave; where
-        that is too little, the columns of RESULT_DROPS are left out (the model's too, with one model)."""
+        that is too little, the columns of RESULT_DROPS are left out (the model's too, with one model). With
+        several models, the table of `lmgame score` (tui.model_table): a row per candidate, and a cell cursor,
+        whose column says which model's instances `d` opens."""
         table = self.query_one("#results", DataTable)
+        if len(self.setup.labels) > 1:
+            self._fill_model_table(table)
+            return
         names = [label.split("@")[0] for label in self.setup.labels]
         short = len(set(names)) == len(names)  # the title gives each model's revision
         shown = shown_in(WORKBENCH)
@@ -382,15 +428,31 @@ class CandidatesScreen(LmgameScreen[None]):
             cells = {**row, "candidate": clipped(row["candidate"], columns[0].width), "model": literal(row["model"])}
             table.add_row(*(cells[column.key] for column in columns), key=str(number))
 
+    def _fill_model_table(self, table: DataTable) -> None:
+        self.table = shown = model_table(self.summaries, self.compared, self.setup.labels)
+        table.cursor_type, table.header_height = "cell", 2
+        columns = [Column("candidate", "\ncandidate", CANDIDATE_MIN,
+                          most=widest([row["candidate"] for row in shown.rows], "candidate"))]
+        for column in shown.columns[1:]:  # two heading lines: the model's letter (or the pair) heads the first
+            lines = (f"{column.group} {column.heading[0]}".strip(), column.heading[1])
+            columns.append(Column(column.key, "\n".join(lines),
+                                  widest([row[column.key] for row in shown.rows], max(lines, key=len)), column.drop))
+        columns = fit(columns, self.size.width, "candidate")
+        set_columns(table, columns)
+        for row in shown.rows:
+            cells: dict[str, str | Text] = {**row, "candidate": clipped(row["candidate"], columns[0].width)}
+            table.add_row(*(cells[column.key] for column in columns), key=row["candidate"])
+
     def fit_width(self) -> None:
         if not self.is_mounted:
             return
         self._fill_library()
         results = self.query_one("#results", DataTable)
-        cursor = results.cursor_row
+        row, column = results.cursor_row, results.cursor_column
         self._fill_results()
-        if self.summaries:
-            results.move_cursor(row=min(cursor, len(self.summaries) - 1), animate=False)
+        if results.row_count:
+            results.move_cursor(row=min(row, results.row_count - 1), column=min(column, len(results.columns) - 1),
+                                animate=False)
 
     def _say(self, line: str, error: bool = False) -> None:
         self.status = line
@@ -407,9 +469,27 @@ class CandidatesScreen(LmgameScreen[None]):
     def _result_chosen(self) -> None:
         self.action_drill()
 
-    def action_drill(self) -> None:
+    @on(DataTable.CellSelected, "#results")
+    def _cell_chosen(self) -> None:
+        self.action_drill()
+
+    def highlighted_result(self) -> CandidateResult | None:
+        """The result under the results' cursor: its row's, or with several models its row's candidate on the
+        model of its column (the first model's in the candidate's and n's columns)."""
         table = self.query_one("#results", DataTable)
-        if not self.results or not 0 <= table.cursor_row < len(self.results):
-            self.notify("no result to open: score some candidates first (s)", severity="warning")
+        if self.table is None:
+            return self.results[table.cursor_row] if 0 <= table.cursor_row < len(self.results) else None
+        if not 0 <= table.cursor_row < len(self.table.rows):
+            return None
+        candidate = self.table.rows[table.cursor_row]["candidate"]
+        key = str(table.ordered_columns[table.cursor_column].key.value) if table.ordered_columns else ""
+        model = next((c.model for c in self.table.columns if c.key == key and c.model), self.setup.labels[0])
+        return next((r for r in self.results if (r.candidate.name, r.lm.identity.label) == (candidate, model)), None)
+
+    def action_drill(self) -> None:
+        result = self.highlighted_result()
+        if result is None:
+            self.notify("no result to open here: score some candidates first (s)" if not self.results else
+                        "this model has no result for this candidate: score it (s)", severity="warning")
             return
-        self.app.push_screen(InstancesScreen(self.setup, self.results[table.cursor_row]))
+        self.app.push_screen(InstancesScreen(self.setup, result))

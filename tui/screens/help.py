@@ -24,9 +24,10 @@ INTRODUCTIONS = {
                "its groups ({name}, {n|inc}, {phrase|initials}). Matches on the texts update as you type:\n"
                "✓ where the prediction is what the text says. Saving keeps only the examples the saved\n"
                "candidate's own check passes.",
-    "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model. Select candidates,\n"
-                 "score them (cached, so a re-run is instant), read the results as a table or a plot, and\n"
-                 "drill into the instances: the model's worst where the heuristic is right, or all of them.",
+    "workbench": "[b]Candidates workbench[/b]: the library with the last scores per model (on this corpus and\n"
+                 "these models). Select candidates, score them (cached, so a re-run is instant), read the results\n"
+                 "as a table or a plot, and drill into the instances: the model's worst where the heuristic is\n"
+                 "right, or all of them. With several models, d opens those of the model of the cursor's column.",
     "instances": "[b]Instances[/b] of a result. Where the heuristic is right, the model's worst first: where\n"
                  "the model does not follow a heuristic that holds. Or all of them, the lowest probability on the\n"
                  "heuristic's answer first (its own misses come first there).",
