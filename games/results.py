@@ -188,8 +188,13 @@ def general(value: Any) -> str:
 
 
 def interval(write: Callable[[Any], str]) -> Callable[[Any], str]:
-    """[low, high], each written as the figure it bounds."""
-    return lambda bounds: f"[{write(bounds[0])}, {write(bounds[1])}]"
+    """[low, high], each written as the figure it bounds; "-" where both ends write the same (an interval of no
+    width says nothing the figure does not)."""
+    def written(bounds: Any) -> str:
+        low, high = write(bounds[0]), write(bounds[1])
+        return "-" if low == high else f"[{low}, {high}]"
+
+    return written
 
 
 @dataclass(frozen=True)

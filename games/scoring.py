@@ -75,13 +75,19 @@ class Corpus:
     documents: list[Document]
     only_at: dict[int, tuple[str, int]] = field(default_factory=dict)
     # examples: document -> (the candidate it belongs to, the one offset to keep there)
+    _hashes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def fingerprint(self, candidate: str) -> str:
-        """The content one candidate's result depends on: with examples, only that candidate's own."""
-        if not self.only_at:
-            return text_hash([d.text for d in self.documents])
-        owned = [(n, at) for n, (owner, at) in sorted(self.only_at.items()) if owner == candidate]
-        return text_hash([f"{self.documents[n].text}\0{at}" for n, at in owned])
+        """The content one candidate's result depends on: with examples, only that candidate's own. Hashed once
+        (a corpus's documents are not changed once it is made), not for each candidate and model of a run."""
+        key = candidate if self.only_at else ""
+        if key not in self._hashes:
+            if not self.only_at:
+                self._hashes[key] = text_hash([d.text for d in self.documents])
+            else:
+                owned = [(n, at) for n, (owner, at) in sorted(self.only_at.items()) if owner == candidate]
+                self._hashes[key] = text_hash([f"{self.documents[n].text}\0{at}" for n, at in owned])
+        return self._hashes[key]
 
     @property
     def chars(self) -> int:

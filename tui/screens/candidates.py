@@ -86,21 +86,6 @@ def model_heading(models: int, number: int) -> str:
     return "" if models == 1 else f" {letter(number - 1)}"
 
 
-@dataclass
-class HashedOnce(Corpus):
-    """The screen's texts, hashed once: the conditions of every candidate of the library ask for their hash
-    at each reload, and a run for each candidate on each model (the same hash for every candidate: only a
-    corpus of examples has one per candidate)."""
-
-    hashes: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def fingerprint(self, candidate: str) -> str:
-        key = candidate if self.only_at else ""
-        if key not in self.hashes:
-            self.hashes[key] = super().fingerprint(candidate)
-        return self.hashes[key]
-
-
 class CandidatesScreen(LmgameScreen[None]):
     HELP_MODE = "workbench"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,7 +116,7 @@ class CandidatesScreen(LmgameScreen[None]):
         self.warned: set[str] = set()
         self.status = ""
         label = "demo" if setup.source == "demo" else setup.source
-        self.corpus = HashedOnce(label, list(setup.documents))
+        self.corpus = Corpus(label, list(setup.documents))
 
     @property
     def running(self) -> bool:
