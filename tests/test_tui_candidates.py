@@ -3,6 +3,8 @@ instances worst first and one opened in play; the plot's drawing; `lmgame review
 
 from __future__ import annotations
 
+import math
+
 import re
 from pathlib import Path
 
@@ -246,7 +248,8 @@ def test_results_plot_history_and_an_instance_in_play(default_lm: LoadedModel, h
         row = results.get_row_at(0)
         assert [str(cell) for cell in row[:2]] == ["once-upon-a-time", str(first.n)]  # one model: no model column
         low, high = first.ci["answer_prob"]
-        assert f"[{probability(low)}, {probability(high)}]" in row
+        written = f"[{probability(low)}, {probability(high)}]"
+        assert (written if probability(low) != probability(high) else "-") in row  # no width: a dash
         # the history keeps them, and the library shows them as the last scores
         assert recorded() == {("once-upon-a-time", default_lm.identity.label),
                               ("named-next-sentence", default_lm.identity.label)}
@@ -316,8 +319,9 @@ def test_scoring_on_each_candidates_examples(default_lm: LoadedModel, home: Path
 
 
 def instance(prob: float | None, heuristic_right: bool = True, error: str | None = None) -> InstanceRow:
+    """An instance whose whole answer has probability `prob` (the order's key)."""
     return InstanceRow("c", "m", "d", 0, "", "x", "x" if heuristic_right else "y", None, heuristic_right, error,
-                       prob=prob)
+                       prob=prob, logprob=None if prob is None else math.log(prob))
 
 
 def test_worst_first_puts_unscored_rows_last() -> None:
