@@ -4,7 +4,6 @@ instances worst first and one opened in play; the plot's drawing; `lmgame review
 from __future__ import annotations
 
 import math
-
 import re
 from pathlib import Path
 
