@@ -232,8 +232,9 @@ def load_file(path: Path | str, source: str | None = None) -> list[Candidate]:
 
 
 def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
-    """Load a candidate file and check its examples: (the candidates that load, every problem), each problem on
-    one line with its file and candidate: each table's own, each example's, a name used twice."""
+    """Load a candidate file and check its examples and variants: (the candidates that load, every problem), each
+    problem on one line with its file and candidate: each table's own, each example's, a few variants', a name
+    used twice."""
     path = Path(path)
     try:
         if path.is_file() and path.suffix == ".toml":
@@ -246,7 +247,7 @@ def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{path}: the name {name!r} is used twice")
     for item in candidates:
-        problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples()]
+        problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples() + item.check_variants()]
     return candidates, problems
 
 

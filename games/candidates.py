@@ -30,11 +30,13 @@ from games.candidate_code import PREDICTOR_TIMEOUT, call_with_deadline
 from games.display import shortened
 from games.finder_limits import check_finder_size
 from games.templates import FILTERS, template_fields, template_parts
-from games.variants import variant_source
+from games.variants import make_variants, variant_source
 
 ANSWER_GROUP = "answer"
 NAME_RULE = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file name too: <name>.toml
 EXAMPLE_TIMEOUT = 5.0  # seconds the finder may take on one example
+VARIANTS_CHECKED = 20  # variants `check_variants` draws (seed 0)
+PROBLEMS_SHOWN = 5  # problems `check_variants` lists at most: one broken template breaks many variants
 MATCH_BATCH = 1_000  # matches a finder reads at a time, before predictors run on them: bounds memory
 GROUP_CHARS = 80  # characters of a named group's value kept with an instance (for slicing results by it)
 Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
@@ -275,6 +277,37 @@ class Candidate:
             elif found.predicted != example.answer:
                 problems.append(f"example {number}: the predictor gives {found.predicted!r}, "
                                 f"the example expects {example.answer!r}")
+        return problems
+
+    def check_variants(self, n: int = VARIANTS_CHECKED, seed: int = 0) -> list[str]:
+        """Problems with the variant generator: each of `n` variants drawn with `seed` must hold each of its
+        instances where the finder finds one, and the predictor must give the instance's answer there."""
+        if self.variants is None:
+            return []
+        try:
+            variants = make_variants(self.variants, n, seed, self.source == "built-in")
+        except LmgameError as error:
+            return [str(error)]
+        problems = []
+        for number, variant in enumerate(variants, start=1):
+            try:
+                found = {item.offset: item for item in self.find(variant.text, EXAMPLE_TIMEOUT)}
+            except DocumentTimeout:
+                problems.append(f"variant {number}: the finder ran past {EXAMPLE_TIMEOUT:g} s on it")
+                continue
+            for planted in variant.instances:
+                item = found.get(planted.offset)
+                where = f"variant {number} ({', '.join(f'{k}={v}' for k, v in planted.slots.items())})"
+                if item is None:
+                    problems.append(f"{where}: the finder does not match with its answer group at the end of "
+                                    f"{shortened(variant.text[: planted.offset][-40:])!r}")
+                elif item.error:
+                    problems.append(f"{where}: {item.error}")
+                elif item.predicted != planted.answer:
+                    problems.append(f"{where}: the predictor gives {item.predicted!r}, the variant's answer is "
+                                    f"{planted.answer!r}")
+        if len(problems) > PROBLEMS_SHOWN:
+            problems[PROBLEMS_SHOWN:] = [f"... and {len(problems) - PROBLEMS_SHOWN} more problems with variants"]
         return problems
 
 

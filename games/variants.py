@@ -12,7 +12,8 @@ constraints between slots ("a != b"), and the answer and foil as templates over 
     slots = {io = "names", s = "names", place = ["store", "park"]}
 
 A template may also be a table with its own answer, foil and slots: {context = "...", answer = "...", slots =
-{...}} (its slots replace the shared ones of the same name). A variant's text is the context then the answer;
+{...}} (its slots replace the shared ones of the same name, and label its variants even where no template uses
+them: slots = {order = ["BABA"]}). A variant's text is the context then the answer;
 its instance is the answer, at the end of the context, with the slot values that made it. Values are literal
 text: a value is never read as a template itself. A Python candidate may give a function of a random.Random
 instead, returning a Variant (which may hold several instances); it can be sampled, not expanded whole.
@@ -243,7 +244,7 @@ class VariantGenerator:
         context = _parts(context_text, f"{what}'s context")
         answer = _parts(answer_text, f"{what}'s answer")
         foil = None if foil_text is None else _parts(foil_text, f"{what}'s foil")
-        names = _fields(context, answer, foil)
+        names = list(dict.fromkeys([*_fields(context, answer, foil), *own]))  # its own slots label it, used or not
         slots = {**shared, **own}
         missing = [name for name in names if name not in slots]
         if missing:
