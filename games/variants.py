@@ -47,6 +47,7 @@ MAX_TEMPLATE_CHARS = 2_000
 MAX_SLOTS = 100
 MAX_CONSTRAINTS = 100
 SAMPLE_TRIES = 50  # draws per variant wanted before a sample gives up on constraints that rule out nearly all
+SAMPLE_CHECK, MIN_ACCEPTED = 10_000, 0.01  # every SAMPLE_CHECK draws, give up below this share of them kept
 
 BUILTIN_LISTS: dict[str, tuple[str, ...]] = {
     "names": word_lists.NAMES_FEMALE + word_lists.NAMES_MALE,
@@ -281,7 +282,9 @@ class VariantGenerator:
             return [self.templates[t].variant(chosen) for t, chosen in picked]
         seen: set[tuple[int, tuple[str, ...]]] = set()
         variants: list[Variant] = []
-        for _ in range(SAMPLE_TRIES * n):
+        for draws in range(1, SAMPLE_TRIES * n + 1):
+            if draws % SAMPLE_CHECK == 0 and len(variants) < draws * MIN_ACCEPTED:
+                break  # constraints that rule out nearly every combination: say so now, not after millions of draws
             t = rng.randrange(len(self.templates))
             template = self.templates[t]
             chosen = tuple(values[rng.randrange(len(values))] for values in template.values)
@@ -291,8 +294,8 @@ class VariantGenerator:
             variants.append(template.variant(chosen))
             if len(variants) == n:
                 return variants
-        raise LmgameError(f"variants: after {SAMPLE_TRIES * n:,} draws only {len(variants):,} different variants "
-                          "met the constraints: they rule out nearly every combination")
+        raise LmgameError(f"variants: after {draws:,} draws only {len(variants):,} different variants met the "
+                          "constraints: they rule out nearly every combination")
 
 
 VariantFunction = Callable[[random.Random], Variant]

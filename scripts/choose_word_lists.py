@@ -72,9 +72,9 @@ Society Union League Alliance Coalition Foundation Commission Authority Bureau N
 
 
 def main() -> None:
-    from transformers import GPT2TokenizerFast
+    from transformers import GPT2Tokenizer
 
-    tokenizer = GPT2TokenizerFast.from_pretrained(sys.argv[1])
+    tokenizer = GPT2Tokenizer.from_pretrained(sys.argv[1])
 
     def one_token(word: str) -> bool:
         return len(tokenizer.encode(" " + word)) == 1

@@ -110,9 +110,9 @@ repeated_random_words = Candidate(
                 "position on the first copy and on the second. Words rather than token ids, so that it works on "
                 "any tokenizer: each word is one GPT-2 token after a space; elsewhere a word may take several "
                 "tokens, and its figures are the whole word's.",
-    tags=["induction", "probe"],
+    tags=("induction", "probe"),
     finder=r"(?<=\A(?:[a-z]+ ){1,100})(?P<answer>[a-z]+)",
     predictor="{answer}",
-    examples=[Example("river table green river table ", "green")],
+    examples=(Example("river table green river table ", "green"),),
     variants=random_words_twice,
 )
