@@ -14,7 +14,13 @@ from __future__ import annotations
 import re
 import sys
 
-FEMALE = """Mary Anna Emma Elizabeth Margaret Sarah Jessica Jennifer Lisa Laura Linda Susan Karen Nancy Betty Helen
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+FEMALE = _words("""
+Mary Anna Emma Elizabeth Margaret Sarah Jessica Jennifer Lisa Laura Linda Susan Karen Nancy Betty Helen
 Sandra Donna Ruth Sharon Michelle Kimberly Deborah Amy Angela Melissa Brenda Rebecca Kathleen Pamela Martha Amanda
 Stephanie Carolyn Christine Marie Janet Catherine Frances Ann Joyce Diane Alice Julie Heather Teresa Gloria Jean
 Cheryl Katherine Joan Ashley Judith Nicole Judy Christina Kathy Theresa Beverly Denise Tammy Jane Lori Rachel Marilyn
@@ -22,8 +28,9 @@ Andrea Kathryn Louise Sara Anne Bonnie Julia Lois Tina Paula Diana Annie Emily P
 Cindy Wendy Victoria Sylvia Shannon Sheila Ellen Elaine Carrie Monica Esther Anita Eva Debbie Clara Eleanor Valerie
 Danielle Megan Alicia Suzanne Michele Veronica Jill Erin Lauren Cathy Lynn Sally Regina Erica Audrey Samantha Dana
 Stacy Melanie Laurie Katie Kristen Vanessa Alma Beth Jeanne Lily Sophie Lucy Chloe Mia Zoe Hannah Olivia Sophia
-Kate Jenny Molly Amelia Nora Stella Maya""".split()
-MALE = """James John Robert Michael William David Richard Charles Joseph Thomas Christopher Daniel Paul Donald George
+Kate Jenny Molly Amelia Nora Stella Maya""")
+MALE = _words("""
+James John Robert Michael William David Richard Charles Joseph Thomas Christopher Daniel Paul Donald George
 Kenneth Steven Edward Brian Ronald Anthony Kevin Jason Matthew Gary Timothy Jose Larry Jeffrey Scott Eric Stephen
 Andrew Raymond Gregory Joshua Jerry Dennis Walter Patrick Peter Harold Douglas Henry Carl Arthur Ryan Roger Joe Juan
 Albert Jonathan Justin Terry Gerald Keith Samuel Willie Ralph Lawrence Nicholas Roy Benjamin Bruce Brandon Adam
@@ -36,18 +43,22 @@ Pedro Derrick Dan Lewis Corey Herman Maurice Vernon Roberto Clyde Hector Shane R
 Gilbert Marc Brett Nathaniel Rafael Edgar Milton Ben Cecil Franklin Andre Brad Gabriel Ron Mitchell Roland Arnold
 Harvey Jared Adrian Karl Cory Claude Erik Neil Javier Fernando Clinton Ted Darren Cody Julio Kurt Allan Nelson
 Clayton Hugh Dwight Felix Everett Ian Wallace Ken Jaime Alberto Dave Ivan Byron Julian Isaac Morris Daryl Ross Andy
-Perry Kirk Sergio Seth Enrique Freddie Jake Luke Noah Liam Ethan Owen Finn Oliver""".split()
-OBJECTS = """drink book ball cake toy hat cup bag pen kite box letter gift flower card key map coin doll bottle
+Perry Kirk Sergio Seth Enrique Freddie Jake Luke Noah Liam Ethan Owen Finn Oliver""")
+OBJECTS = _words("""
+drink book ball cake toy hat cup bag pen kite box letter gift flower card key map coin doll bottle
 basket blanket candle clock camera phone ticket banana cookie sandwich pencil necklace ring shirt bike boat game
-puzzle picture present note rock shell stick sock spoon towel watch""".split()
-PLACES = """store park school house garden beach library station market office church hospital restaurant zoo
-farm museum kitchen lake river forest shop village castle cafe theater airport bakery city playground""".split()
+puzzle picture present note rock shell stick sock spoon towel watch""")
+PLACES = _words("""
+store park school house garden beach library station market office church hospital restaurant zoo
+farm museum kitchen lake river forest shop village castle cafe theater airport bakery city playground""")
 # (singular, plural): regular plurals only, no singular ending in s, so that a plural is a noun ending in s
-NOUNS = """key:keys book:books door:doors car:cars dog:dogs cat:cats tree:trees house:houses table:tables chair:chairs
+NOUNS = _words("""
+key:keys book:books door:doors car:cars dog:dogs cat:cats tree:trees house:houses table:tables chair:chairs
 window:windows letter:letters picture:pictures bird:birds flower:flowers friend:friends teacher:teachers
 student:students player:players doctor:doctors farmer:farmers girl:girls boy:boys road:roads river:rivers
-song:songs bottle:bottles card:cards ship:ships phone:phones computer:computers cookie:cookies""".split()
-WORDS = """time year people way day man thing woman life child world school state family student group country
+song:songs bottle:bottles card:cards ship:ships phone:phones computer:computers cookie:cookies""")
+WORDS = _words("""
+time year people way day man thing woman life child world school state family student group country
 problem hand part place case week company system program question work government number night point home water
 room mother area money story fact month lot right study book eye job word business issue side kind head house
 service friend father power hour game line end member law car city community name president team minute idea kid
@@ -60,15 +71,17 @@ official matter center couple site project activity star table need court oil si
 image phone data picture practice piece land product doctor wall patient worker news test movie north love support
 technology step baby computer type attention film tree source organization hair window evidence population site
 red green blue black white small large old young long short high low good bad new big great little hot cold dark
-happy sad fast slow hard soft strong weak open quiet loud rich poor clean dirty simple easy free full empty""".split()
-CAPITALISED = """National American International Federal World United General Central Public Global Royal Research
+happy sad fast slow hard soft strong weak open quiet loud rich poor clean dirty simple easy free full empty""")
+CAPITALISED = _words("""
+National American International Federal World United General Central Public Global Royal Research
 Development Science Security Health Energy Trade Economic Education Environmental Medical Financial Technology
 Information Defense Human Social Local Regional Foreign Justice Water Food Space Transport Air Ocean Army Police
 Community Labor Civil Digital Data Network Computer Media Art Music Film Sports Youth Family Children Women Student
 Workers Farmers Business Industry Market Capital Bank Investment Insurance Housing Land Forest Wildlife Animal
 Nature Climate Weather Earth Solar Nuclear Oil Gas Power Electric Water Rail Road Highway Aviation Maritime Coast
 Border Immigration Veterans Service Council Committee Board Agency Office Department Institute Center Association
-Society Union League Alliance Coalition Foundation Commission Authority Bureau Network Group Trust Fund Project""".split()
+Society Union League Alliance Coalition Foundation Commission Authority Bureau Network Group Trust Fund
+Project""")
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from tui.cli_scoring import run_candidates, run_import, run_score, run_share, ru
 from tui.cli_study import add_parsers as add_study_parsers
 from tui.cli_study import run_review, run_workbench
 
-SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan", "review",
-               "workbench", "variants")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "variants", "share", "import", "scan",
+               "review", "workbench")
 MAX_MODELS = 3
 
 

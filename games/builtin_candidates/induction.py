@@ -113,6 +113,6 @@ repeated_random_words = Candidate(
     tags=("induction", "probe"),
     finder=r"(?<=\A(?:[a-z]+ ){1,100})(?P<answer>[a-z]+)",
     predictor="{answer}",
-    examples=(Example("river table green river table ", "green"),),
+    examples=(Example("river table green river table ", "green"), Example("cold sea cold ", "sea")),
     variants=random_words_twice,
 )
