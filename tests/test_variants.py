@@ -395,3 +395,53 @@ def test_bad_counts_are_one_line(capsys) -> None:
                            (["score", "email", "--variants", "3"], "email has no variant generator")):
         code, _, err = run_cli(capsys, *argv)
         assert code == 2 and err.count("\n") == 1 and expected in err, argv
+
+
+# --- the workbench's drill-down
+
+
+def test_the_instances_screen_switches_to_slices_and_back(default_lm) -> None:
+    from textual.app import App
+    from textual.widgets import DataTable, Static
+
+    from engine.corpus import Document
+    from games.scoring import CandidateResult, Corpus, FindStats
+    from games.slices import result_slices
+    from tests.conftest import run
+    from tui.screens.instances import ALL, InstancesScreen
+    from tui.setup import PlaySetup
+
+    rows = [made_row(f"d{n}", {"name": "[bold]Ann[/]" if n < 4 else "Bob"}, -0.5 * n, n % 2 == 0, 1.0)
+            for n in range(8)]
+    candidate = Candidate(name="pair", finder=FINDER, predictor="{s}")
+    result = CandidateResult(candidate, default_lm, Corpus("variants", [Document("d0", "abcx")]), rows, FindStats(), "")
+    setup = PlaySetup(models=[default_lm], documents=[Document("d0", "abcx")], source="test")
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(InstancesScreen(setup, result))
+
+    app = Host()
+
+    async def script(pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, InstancesScreen)
+        table = screen.query_one("#instances", DataTable)
+        await pilot.press("s")
+        await pilot.pause()
+        expected = result_slices(result)
+        labels = [s.label for s in screen.slices or []]
+        assert labels == [s.label for s in expected] == ["name=Bob", "name=[bold]Ann[/]"]
+        assert table.row_count == 2 and "slices by slot" in screen.sub_title
+        assert str(table.get_row_at(1)[0]) == "name=[bold]Ann[/]"  # markup in a value is shown as written
+        assert str(table.get_row_at(0)[1]) == "4"
+        detail = str(screen.query_one("#instance-detail", Static).render())
+        assert "slot name = Bob" in detail and "4 instances" in detail
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.slices is None and table.row_count == 8 and screen.current is not None
+        await pilot.press("s", "o")
+        await pilot.pause()
+        assert screen.slices is None and screen.order == ALL and table.row_count == 8
+
+    run(app, script)
