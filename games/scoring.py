@@ -350,8 +350,7 @@ def align_steps(found: FindResult, corpus: Corpus, models: Sequence[LoadedModel]
     starts = [0] * len(instances)
     by_document = _by_document(instances)
     for done, (number, positions) in enumerate(by_document.items(), start=1):
-        targets = [(instances[i][1].offset, (instances[i][1].predicted or "", instances[i][1].answer))
-                   for i in positions]
+        targets = [(instances[i][1].offset, _answers(instances[i][1])) for i in positions]
         for position, start in zip(positions, common_starts(tokenizers, corpus.documents[number].text, targets),
                                    strict=True):
             starts[position] = start
@@ -366,11 +365,18 @@ def _by_document(instances: list[tuple[int, Found]]) -> dict[int, list[int]]:
     return by_document
 
 
-def _targets(text: str, found: Found, start: int) -> tuple[Target, Target]:
-    """The heuristic's answer (with its foil) and the text's, both from `start`."""
+def _answers(found: Found) -> tuple[str, ...]:
+    """The heuristic's answer and the text's, once where they are the same."""
+    return tuple(dict.fromkeys((found.predicted or "", found.answer)))
+
+
+def _targets(text: str, found: Found, start: int) -> tuple[Target, ...]:
+    """The heuristic's answer (with its foil) and the text's, both from `start`; the one target where they are the
+    same (the text's figures are then the heuristic's: a second target would score the same tokens again)."""
     before = text[start : found.offset]
     foil = before + found.foil if found.foil else None
-    return Target(start, before + (found.predicted or ""), foil), Target(start, before + found.answer)
+    heuristic = Target(start, before + (found.predicted or ""), foil)
+    return (heuristic,) if found.predicted == found.answer else (heuristic, Target(start, before + found.answer))
 
 
 def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
@@ -390,8 +396,11 @@ def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, opt
     scorer = BatchScorer(lm, options.max_context, options.batch_tokens)
     scored = yield from mapped(scorer.steps(requests), lambda step: step[0] * len(instances) // max(1, step[1]))
     for positions, request_scores in zip(by_document.values(), scored, strict=True):
-        for k, position in enumerate(positions):
-            pairs[position] = (request_scores[2 * k], request_scores[2 * k + 1])
+        at = 0
+        for position in positions:
+            two = instances[position][1].predicted != instances[position][1].answer
+            pairs[position] = (request_scores[at], request_scores[at + two])
+            at += 1 + two
     entries = [(number, found, start, pair)
                for (number, found), start, pair in zip(instances, starts, pairs, strict=True)]
     entries += [(number, found, found.offset, None) for number, found in failed]
