@@ -98,7 +98,7 @@ def main() -> None:
                                                     "default": lambda: None}
     for name in args.models.split(","):
         lm = load_model(folders[name](), dtype=args.dtype)
-        print(f"\n{name} ({lm.identity.label}, {args.dtype}, {lm.device}), IOI variants, seed {args.seed}:")
+        print(f"\n{name} ({lm.identity.label}, {lm.model.dtype}, {lm.device}), IOI variants, seed {args.seed}:")
         run(lm, min(100, args.n), args.seed + 1)  # warm up
         run(lm, args.n, args.seed)
         engine_only(lm, args.n, args.seed)
