@@ -58,7 +58,7 @@ class InstancesScreen(LmgameScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
         Binding("o", "switch_order", "Heuristic right / all", id="instances-order"),
-        Binding("s", "switch_slices", "Slices / instances", id="instances-slices"),
+        Binding("s", "switch_slices", "Slices", id="instances-slices"),
         Binding("escape", "back", "Back", id="instances-back"),
     ]
 
