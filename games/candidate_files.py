@@ -13,6 +13,11 @@ A TOML file holds one candidate at its top level, or several as [[candidate]] ta
     [[examples]]
     context = "There was a dog named Max. "
     answer = "Max"
+
+    [variants]            # optional: a generator of synthetic instances (games/variants.py)
+    templates = ["There was a dog named {name}. "]
+    answer = "{name}"
+    slots = {name = "names"}
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,13 +35,14 @@ from engine.errors import LmgameError
 from games.candidate_code import running_candidate_code
 from games.candidates import Candidate, Example
 from games.display import shortened
+from games.variants import VariantGenerator
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TOML_KEYS = {"name", "description", "tags", "finder", "predictor", "foil", "overlapped", "examples"}
+TOML_KEYS = {"name", "description", "tags", "finder", "predictor", "foil", "overlapped", "examples", "variants"}
 SUFFIXES = (".toml", ".py")
 MAX_FILE_BYTES = 1_000_000  # a candidate file or a finding: a few KB in practice
 
@@ -75,6 +82,8 @@ def _table_problems(table: dict[str, Any], where: str) -> list[str]:
         problems.append(f"{where}: 'tags' must be an array of strings")
     if not isinstance(table.get("overlapped", False), bool):
         problems.append(f"{where}: 'overlapped' must be true or false")
+    if not isinstance(table.get("variants", {}), dict):
+        problems.append(f"{where}: 'variants' must be a table ([variants])")
     return problems + _example_problems(table, where)
 
 
@@ -101,6 +110,7 @@ def candidate_from_table(table: dict[str, Any], where: str, source: str) -> Cand
             tags=tuple(table.get("tags", [])),
             examples=tuple(Example(e["context"], e["answer"]) for e in table.get("examples", [])),
             overlapped=table.get("overlapped", False),
+            variants=table.get("variants"),
             source=source,
             path=source if source != "built-in" else "",
             kind="toml",
@@ -222,8 +232,9 @@ def load_file(path: Path | str, source: str | None = None) -> list[Candidate]:
 
 
 def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
-    """Load a candidate file and check its examples: (the candidates that load, every problem), each problem on
-    one line with its file and candidate: each table's own, each example's, a name used twice."""
+    """Load a candidate file and check its examples and variants: (the candidates that load, every problem), each
+    problem on one line with its file and candidate: each table's own, each example's, a few variants', a name
+    used twice."""
     path = Path(path)
     try:
         if path.is_file() and path.suffix == ".toml":
@@ -236,7 +247,7 @@ def check_file(path: Path | str) -> tuple[list[Candidate], list[str]]:
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{path}: the name {name!r} is used twice")
     for item in candidates:
-        problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples()]
+        problems += [f"{path} ({item.name}): {problem}" for problem in item.check_examples() + item.check_variants()]
     return candidates, problems
 
 
@@ -273,21 +284,39 @@ def candidate_table(candidate: Candidate) -> dict[str, Any]:
     if candidate.overlapped:
         table["overlapped"] = True
     table["examples"] = [{"context": e.context, "answer": e.answer} for e in candidate.examples]
+    if isinstance(candidate.variants, VariantGenerator):
+        table["variants"] = candidate.variants.table
+    elif candidate.variants is not None:
+        raise LmgameError(f"{candidate.name}: its variant generator is Python code; only a [variants] table is data")
     return table
+
+
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML value on one line: strings, whole numbers, booleans, and arrays and inline tables of them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return f"[{', '.join(_toml_value(v) for v in value)}]"
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return f"{{{pairs}}}"
+    return _toml_string(value)
+
+
+def _toml_key(key: str) -> str:
+    return key if BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
 def candidate_toml(candidate: Candidate) -> str:
     table = candidate_table(candidate)
-    lines = []
-    for key, value in table.items():
-        if key == "examples":
-            continue
-        if isinstance(value, bool):
-            lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, list):
-            lines.append(f"{key} = [{', '.join(_toml_string(v) for v in value)}]")
-        else:
-            lines.append(f"{key} = {_toml_string(value)}")
+    lines = [f"{key} = {_toml_value(value)}" for key, value in table.items() if key not in ("examples", "variants")]
+    if "variants" in table:
+        lines += ["", "[variants]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table["variants"].items()]
     for example in table["examples"]:
         lines += ["", "[[examples]]", f"context = {_toml_string(example['context'])}",
                   f"answer = {_toml_string(example['answer'])}"]

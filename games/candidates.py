@@ -17,9 +17,8 @@ Python candidates are written with the `candidate` decorator:
 from __future__ import annotations
 
 import hashlib
-import string
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -30,11 +29,16 @@ from engine.errors import LmgameError
 from games.candidate_code import PREDICTOR_TIMEOUT, call_with_deadline
 from games.display import shortened
 from games.finder_limits import check_finder_size
+from games.templates import FILTERS, template_fields, template_parts
+from games.variants import make_variants, variant_source
 
 ANSWER_GROUP = "answer"
 NAME_RULE = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file name too: <name>.toml
 EXAMPLE_TIMEOUT = 5.0  # seconds the finder may take on one example
+VARIANTS_CHECKED = 20  # variants `check_variants` draws (seed 0)
+PROBLEMS_SHOWN = 5  # problems `check_variants` lists at most: one broken template breaks many variants
 MATCH_BATCH = 1_000  # matches a finder reads at a time, before predictors run on them: bounds memory
+GROUP_CHARS = 80  # characters of a named group's value kept with an instance (for slicing results by it)
 Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
 PredictFunction = Callable[[Match, str], "str | None"]
 Predictor = "str | PredictFunction"  # a template over named groups, or a function of (match, context)
@@ -58,64 +62,14 @@ class Found:
     predicted: str | None  # the heuristic's answer; None when it abstains or fails
     foil: str | None = None
     error: str | None = None  # the predictor or foil raised: its message
-
-
-def _initials(text: str) -> str:
-    return "".join(word[0] for word in regex.findall(r"\b[A-Z][\w'-]*", text))
-
-
-# what a template may do to a group: text in, text out, no code from the file (a TOML candidate stays data)
-FILTERS: dict[str, Callable[[str], str]] = {
-    "lower": str.lower,
-    "upper": str.upper,
-    "title": str.title,
-    "strip": str.strip,
-    "nospace": lambda text: "".join(text.split()),
-    "initials": _initials,  # the first letter of each capitalised word: an acronym
-    "inc": lambda text: str(int(text) + 1),
-    "dec": lambda text: str(int(text) - 1),
-}
-
-
-def _parse_field(template: str, field: str) -> tuple[str, list[str]]:
-    name, *filters = [part.strip() for part in field.split("|")]
-    if not name.isidentifier():
-        raise LmgameError(f"template {template!r}: only {{group}} or {{group|filter}} fields are allowed, "
-                          f"not {{{field}}}")
-    unknown = [f for f in filters if f not in FILTERS]
-    if unknown:
-        raise LmgameError(f"template {template!r}: unknown filter {unknown[0]!r} (filters: {', '.join(FILTERS)})")
-    return name, filters
-
-
-def _template_parts(template: str) -> list[tuple[str, str | None, list[str]]]:
-    """(literal text, group or None, filters) pieces of a template; LmgameError for anything else."""
-    try:
-        parts = list(string.Formatter().parse(template))
-    except ValueError as error:
-        raise LmgameError(f"template {template!r}: {error}") from None
-    pieces: list[tuple[str, str | None, list[str]]] = []
-    for literal, field_text, spec, conversion in parts:
-        if field_text is None:
-            pieces.append((literal, None, []))
-            continue
-        if spec or conversion:
-            raise LmgameError(f"template {template!r}: only {{group}} or {{group|filter}} fields are allowed")
-        name, filters = _parse_field(template, field_text)
-        pieces.append((literal, name, filters))
-    return pieces
-
-
-def template_fields(template: str) -> list[str]:
-    """The group names a template uses; LmgameError for anything but {group} and {group|filter} fields."""
-    return [name for _, name, _ in _template_parts(template) if name is not None]
+    groups: Mapping[str, str] | None = None  # the finder's other named groups that took part (GROUP_CHARS each)
 
 
 def render_template(template: str, match: Match) -> str | None:
     """The template filled from the match's named groups; None when a group it uses did not take part."""
     groups = match.groupdict()
     out = []
-    for literal, name, filters in _template_parts(template):
+    for literal, name, filters in template_parts(template):
         out.append(literal)
         if name is None:
             continue
@@ -181,6 +135,7 @@ class Candidate:
     path: str = ""  # the file it came from
     kind: str = "python"  # "toml" (data only) or "python"
     definition: str = ""  # what the cache keys on: the TOML table, or the Python file's text
+    variants: Any = None  # games.variants.VariantSource, or what makes one: its table (a dict) or a function
     compiled: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -199,6 +154,7 @@ class Candidate:
                 raise LmgameError(f"{role} must be a template string or a function of (match, context)")
         if self.predictor is None:
             raise LmgameError(f"candidate {self.name}: a predictor is required")
+        self.variants = variant_source(self.variants)
 
     def _check_texts(self) -> None:
         texts = [("finder", self.finder), ("description", self.description), ("predictor", self.predictor),
@@ -282,6 +238,8 @@ class Candidate:
         if offset < 0 or answer is None:
             return Found(max(offset, 0), "", None, error="the answer group did not take part in the match")
         context = text[:offset]
+        groups = {name: shortened(value, GROUP_CHARS) for name, value in match.groupdict().items()
+                  if value is not None and name != ANSWER_GROUP} or None
         try:
             predicted = self._answer(self.predictor, match, context, predictor_seconds)
             foil = self._answer(self.foil, match, context, predictor_seconds)
@@ -289,10 +247,10 @@ class Candidate:
             raise
         except BaseException as error:  # noqa: BLE001 - a user's predictor may raise anything, even SystemExit,
             # or run past its deadline: record it, go on
-            return Found(offset, answer, None, error=f"{type(error).__name__}: {error}")
+            return Found(offset, answer, None, error=f"{type(error).__name__}: {error}", groups=groups)
         if predicted == "":
-            return Found(offset, answer, None, foil, error="the predictor gave an empty answer")
-        return Found(offset, answer, predicted, foil or None)
+            return Found(offset, answer, None, foil, error="the predictor gave an empty answer", groups=groups)
+        return Found(offset, answer, predicted, foil or None, groups=groups)
 
     def find_example(self, example: Example) -> Found | None:
         """The instance the finder produces at the example's answer, or None if it does not match there."""
@@ -321,6 +279,37 @@ class Candidate:
                                 f"the example expects {example.answer!r}")
         return problems
 
+    def check_variants(self, n: int = VARIANTS_CHECKED, seed: int = 0) -> list[str]:
+        """Problems with the variant generator: each of `n` variants drawn with `seed` must hold each of its
+        instances where the finder finds one, and the predictor must give the instance's answer there."""
+        if self.variants is None:
+            return []
+        try:
+            variants = make_variants(self.variants, n, seed, self.source == "built-in")
+        except LmgameError as error:
+            return [str(error)]
+        problems = []
+        for number, variant in enumerate(variants, start=1):
+            try:
+                found = {item.offset: item for item in self.find(variant.text, EXAMPLE_TIMEOUT)}
+            except DocumentTimeout:
+                problems.append(f"variant {number}: the finder ran past {EXAMPLE_TIMEOUT:g} s on it")
+                continue
+            for planted in variant.instances:
+                item = found.get(planted.offset)
+                where = f"variant {number} ({', '.join(f'{k}={v}' for k, v in planted.slots.items())})"
+                if item is None:
+                    problems.append(f"{where}: the finder does not match with its answer group at the end of "
+                                    f"{shortened(variant.text[: planted.offset][-40:])!r}")
+                elif item.error:
+                    problems.append(f"{where}: {item.error}")
+                elif item.predicted != planted.answer:
+                    problems.append(f"{where}: the predictor gives {item.predicted!r}, the variant's answer is "
+                                    f"{planted.answer!r}")
+        if len(problems) > PROBLEMS_SHOWN:
+            problems[PROBLEMS_SHOWN:] = [f"... and {len(problems) - PROBLEMS_SHOWN} more problems with variants"]
+        return problems
+
 
 def candidate(
     *,
@@ -331,6 +320,7 @@ def candidate(
     foil: Any = None,
     examples: Sequence[tuple[str, str] | Example] = (),
     overlapped: bool = False,
+    variants: Any = None,
 ) -> Callable[[PredictFunction], Candidate]:
     """Make a Python function of (match, context) the predictor of a candidate (see the module docstring)."""
 
@@ -338,7 +328,7 @@ def candidate(
         return Candidate(
             name=name, finder=finder, predictor=function, foil=foil, description=description or
             (function.__doc__ or "").strip(), tags=tuple(tags), overlapped=overlapped,
-            examples=tuple(e if isinstance(e, Example) else Example(*e) for e in examples),
+            examples=tuple(e if isinstance(e, Example) else Example(*e) for e in examples), variants=variants,
         )
 
     return wrap

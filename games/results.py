@@ -19,8 +19,8 @@ from typing import Any, TypedDict, TypeVar
 
 from games.numbers import probability
 
-RESULTS_VERSION = 3  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows,
-# 3: one span for every model of a run, whole-answer and text-answer figures)
+RESULTS_VERSION = 4  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows,
+# 3: one span for every model of a run, whole-answer and text-answer figures, 4: slot values and named groups)
 MIN_INTERVAL_N = 10  # fewer instances (or paired instances) than this: no interval, a dash
 
 # where a column shows: `lmgame score` as a table and as CSV, the workbench's results and a shared finding,
@@ -109,6 +109,8 @@ class InstanceRow:
     context_tokens: int | None = _scored("prob")
     baseline_prob: float | None = _scored("baseline_prob")
     baseline_top1: bool | None = _scored("baseline_prob")
+    slots: dict[str, str] | None = _scored("slots")  # a variant's: the slot values it was made with
+    groups: dict[str, str] | None = _scored("groups")  # the finder's other named groups (games.candidates.Found)
 
     @property
     def scored(self) -> bool:
@@ -139,6 +141,7 @@ class ScoreSummary:
     abstained: int = 0
     errors: int = 0
     skipped_documents: int = 0
+    not_found: int = 0  # instances an example or a variant was made to hold that the finder did not find there
     cached: bool = False
     conditions: str = ""  # a hash of what the figures depend on besides the model: the corpus's content, the
     # options, and the tokenizers every span was aligned to; results compare only under the same conditions

@@ -8,8 +8,9 @@ heuristic (both judged against the text), and a bigram baseline fitted on the sa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.bigram import Bigram
@@ -23,7 +24,16 @@ from engine.steps import drive, mapped
 from engine.tokens import token_text
 from games.candidates import Candidate, Found
 from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
-from games.results import MIN_INTERVAL_N, RESULTS_VERSION, InstanceRow, NotAResult, ScoreSummary, mean_columns
+from games.results import (
+    MIN_INTERVAL_N,
+    RESULTS_VERSION,
+    Column,
+    InstanceRow,
+    NotAResult,
+    ScoreSummary,
+    mean_columns,
+)
+from games.variants import Planted, make_variants
 
 StageProgress = Callable[[str, int, int], None]  # (what, done, total)
 CONTEXT_SHOWN = 300  # characters of context kept in each instance row
@@ -67,42 +77,77 @@ class FindStats:
     predictor_errors: int = 0
     skipped_documents: int = 0  # the finder ran past its time limit
     first_error: str | None = None
+    not_found: int = 0  # instances an example or a variant was made to hold that the finder did not find there
 
 
 @dataclass
 class Corpus:
     label: str
     documents: list[Document]
-    only_at: dict[int, tuple[str, int]] = field(default_factory=dict)
-    # examples: document -> (the candidate it belongs to, the one offset to keep there)
+    only_at: dict[int, tuple[str, tuple[Planted, ...]]] = field(default_factory=dict)
+    # a document made for one candidate (its examples, its variants) -> (that candidate, the instances kept there)
     _hashes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def fingerprint(self, candidate: str) -> str:
-        """The content one candidate's result depends on: with examples, only that candidate's own. Hashed once
-        (a corpus's documents are not changed once it is made), not for each candidate and model of a run."""
+        """The content one candidate's result depends on: with examples or variants, only that candidate's own.
+        Hashed once (a corpus's documents are not changed once it is made), not for each candidate and model of a
+        run."""
         key = candidate if self.only_at else ""
         if key not in self._hashes:
             if not self.only_at:
                 self._hashes[key] = text_hash([d.text for d in self.documents])
             else:
-                owned = [(n, at) for n, (owner, at) in sorted(self.only_at.items()) if owner == candidate]
-                self._hashes[key] = text_hash([f"{self.documents[n].text}\0{at}" for n, at in owned])
+                owned = [(n, planted) for n, (owner, planted) in sorted(self.only_at.items()) if owner == candidate]
+                self._hashes[key] = text_hash([f"{self.documents[n].text}\0{_planted_key(planted)}"
+                                               for n, planted in owned])
         return self._hashes[key]
+
+    def slots_at(self, number: int, offset: int) -> dict[str, str] | None:
+        """The slot values of the variant instance at `offset` of document `number`; None where it has none."""
+        for planted in self.only_at.get(number, ("", ()))[1]:
+            if planted.offset == offset:
+                return dict(planted.slots) or None
+        return None
 
     @property
     def chars(self) -> int:
         return sum(len(d.text) for d in self.documents)
 
 
+def _planted_key(planted: tuple[Planted, ...]) -> str:
+    return json.dumps([[p.offset, p.foil, dict(p.slots)] for p in planted], sort_keys=True, ensure_ascii=False)
+
+
 def examples_corpus(candidates: Sequence[Candidate]) -> Corpus:
     """Each candidate's hand-written examples as a corpus (an instance only at each example's answer)."""
     documents: list[Document] = []
-    only_at: dict[int, tuple[str, int]] = {}
+    only_at: dict[int, tuple[str, tuple[Planted, ...]]] = {}
     for item in candidates:
         for number, example in enumerate(item.examples, start=1):
-            only_at[len(documents)] = (item.name, len(example.context))
+            only_at[len(documents)] = (item.name, (Planted(len(example.context), example.answer),))
             documents.append(Document(f"{item.name}:example:{number}", example.context + example.answer))
     return Corpus("examples", documents, only_at)
+
+
+def variants_corpus(candidates: Sequence[Candidate], n: int | None, seed: int = 0) -> Corpus:
+    """Each candidate's synthetic variants as a corpus (games.variants): `n` drawn with `seed`, or with `n` None
+    every one there is; an instance only where a variant was made to hold one, with the generator's foil where
+    it gives one and its slot values. LmgameError for a candidate without a generator."""
+    documents: list[Document] = []
+    only_at: dict[int, tuple[str, tuple[Planted, ...]]] = {}
+    for item in candidates:
+        if item.variants is None:
+            raise LmgameError(f"{item.name} has no variant generator (lmgame variants explains how to give one)")
+        for number, variant in enumerate(make_variants(item.variants, n, seed, item.source == "built-in"), 1):
+            only_at[len(documents)] = (item.name, variant.instances)
+            documents.append(Document(f"{item.name}:variant:{number}", variant.text))
+    label = "variants" if n is None else f"variants (n={n}, seed={seed})"
+    return Corpus(label, documents, only_at)
+
+
+def _as_planted(found: Found, planted: Planted) -> Found:
+    """A found instance with the foil its variant was made with, where it was made with one."""
+    return replace(found, foil=planted.foil) if planted.foil and not found.error else found
 
 
 def find_steps(
@@ -113,19 +158,23 @@ def find_steps(
     instances: list[tuple[int, Found]] = []
     failed: list[tuple[int, Found]] = []
     stats = FindStats()
-    mine = (candidate.name, None)  # a document of no candidate's examples, searched whole
+    mine: tuple[str, tuple[Planted, ...] | None] = (candidate.name, None)  # a document of no candidate's own,
+    # searched whole
     owned = [n for n in range(len(corpus.documents)) if corpus.only_at.get(n, mine)[0] == candidate.name]
     for searched in find_matches(candidate, [corpus.documents[n] for n in owned], options.regex_timeout):
         number = owned[searched.number]
-        _, only_offset = corpus.only_at.get(number, mine)
+        planted = corpus.only_at.get(number, mine)[1]
+        kept = None if planted is None else {p.offset: p for p in planted}
         stats.documents += 1
         stats.chars += len(searched.document.text)
         if searched.timed_out:
             stats.skipped_documents += 1
             continue  # none of a skipped document's instances: a partial document would bias the counts
         for found in searched.found:
-            if only_offset is not None and found.offset != only_offset:
-                continue
+            if kept is not None:
+                if found.offset not in kept:
+                    continue
+                found = _as_planted(found, kept.pop(found.offset))
             stats.matches += 1
             if found.error:
                 stats.predictor_errors += 1
@@ -135,6 +184,7 @@ def find_steps(
                 stats.abstained += 1
             elif options.limit is None or len(instances) < options.limit:
                 instances.append((number, found))
+        stats.not_found += len(kept or {})
         yield number + 1
         if options.limit is not None and len(instances) >= options.limit:
             break
@@ -169,12 +219,15 @@ class Baselines:
 
 
 def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found, span_start: int,
-         scores: tuple[Score, Score] | None, bigram: Bigram | None) -> InstanceRow:
-    """An instance on one model; `scores` (on the heuristic's answer, on the text's), both from `span_start`."""
+         scores: tuple[Score, Score] | None, bigram: Bigram | None, slots: dict[str, str] | None = None
+         ) -> InstanceRow:
+    """An instance on one model; `scores` (on the heuristic's answer, on the text's), both from `span_start`;
+    `slots`: the values of the variant it was made as."""
     row = InstanceRow(
         candidate=candidate.name, model=lm.identity.label, document=document.id, offset=found.offset,
         context=document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset], answer=found.answer,
-        predicted=found.predicted, foil=found.foil, heuristic_right=found.predicted == found.answer, error=found.error)
+        predicted=found.predicted, foil=found.foil, heuristic_right=found.predicted == found.answer, error=found.error,
+        slots=slots, groups=dict(found.groups) if found.groups else None)
     if scores is None:
         return row
     score, on_text = scores
@@ -223,21 +276,10 @@ def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindSt
         n=len(scored), documents=stats.documents,
         instances_per_million_chars=len(scored) / stats.chars * 1e6 if stats.chars else 0.0,
         abstained=stats.abstained, errors=sum(1 for r in rows if r.error), skipped_documents=stats.skipped_documents,
-        cached=cached, conditions=conditions)
+        not_found=stats.not_found, cached=cached, conditions=conditions)
     if not scored:
         return summary
-    bootstrap = Bootstrap([r.document for r in scored], seed=seed)
-    for column in mean_columns():
-        values = [column.per_instance(r) for r in scored] if column.per_instance is not None else []
-        figures = [value for value in values if value is not None]
-        if len(figures) < len(scored):
-            continue  # one that does not apply here: no foil, no baseline
-        summary.means[column.key] = mean(figures)
-        if len(figures) < MIN_INTERVAL_N:
-            continue
-        interval = wilson(sum(figures), len(figures)) if column.rate else bootstrap.mean_ci(figures)
-        if interval is not None:
-            summary.ci[column.key] = [interval[0], interval[1]]
+    summary.means, summary.ci = mean_figures(scored, mean_columns(), seed)
     summary.median_rank = median([r.rank for r in scored if r.rank is not None])
     # the model right: greedy decoding gives what the text says on the span; the heuristic right: it predicts that
     summary.confusion = {
@@ -246,6 +288,27 @@ def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindSt
         for m in ("right", "wrong") for h in ("right", "wrong")
     }
     return summary
+
+
+def mean_figures(scored: list[InstanceRow], columns: Sequence[Column], seed: int = 0
+                 ) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """(means, intervals) by column key over scored rows: each column that applies to every row; its interval from
+    MIN_INTERVAL_N rows on, a mean's bootstrapped by document, a rate's Wilson."""
+    means: dict[str, float] = {}
+    intervals: dict[str, list[float]] = {}
+    bootstrap = Bootstrap([r.document for r in scored], seed=seed)
+    for column in columns:
+        values = [column.per_instance(r) for r in scored] if column.per_instance is not None else []
+        figures = [value for value in values if value is not None]
+        if not figures or len(figures) < len(scored):
+            continue  # one that does not apply here: no foil, no baseline
+        means[column.key] = mean(figures)
+        if len(figures) < MIN_INTERVAL_N:
+            continue
+        interval = wilson(sum(figures), len(figures)) if column.rate else bootstrap.mean_ci(figures)
+        if interval is not None:
+            intervals[column.key] = [interval[0], interval[1]]
+    return means, intervals
 
 
 FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
@@ -295,8 +358,7 @@ def align_steps(found: FindResult, corpus: Corpus, models: Sequence[LoadedModel]
     starts = [0] * len(instances)
     by_document = _by_document(instances)
     for done, (number, positions) in enumerate(by_document.items(), start=1):
-        targets = [(instances[i][1].offset, (instances[i][1].predicted or "", instances[i][1].answer))
-                   for i in positions]
+        targets = [(instances[i][1].offset, _answers(instances[i][1])) for i in positions]
         for position, start in zip(positions, common_starts(tokenizers, corpus.documents[number].text, targets),
                                    strict=True):
             starts[position] = start
@@ -311,11 +373,18 @@ def _by_document(instances: list[tuple[int, Found]]) -> dict[int, list[int]]:
     return by_document
 
 
-def _targets(text: str, found: Found, start: int) -> tuple[Target, Target]:
-    """The heuristic's answer (with its foil) and the text's, both from `start`."""
+def _answers(found: Found) -> tuple[str, ...]:
+    """The heuristic's answer and the text's, once where they are the same."""
+    return tuple(dict.fromkeys((found.predicted or "", found.answer)))
+
+
+def _targets(text: str, found: Found, start: int) -> tuple[Target, ...]:
+    """The heuristic's answer (with its foil) and the text's, both from `start`; the one target where they are the
+    same (the text's figures are then the heuristic's: a second target would score the same tokens again)."""
     before = text[start : found.offset]
     foil = before + found.foil if found.foil else None
-    return Target(start, before + (found.predicted or ""), foil), Target(start, before + found.answer)
+    heuristic = Target(start, before + (found.predicted or ""), foil)
+    return (heuristic,) if found.predicted == found.answer else (heuristic, Target(start, before + found.answer))
 
 
 def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, options: ScoreOptions,
@@ -335,13 +404,17 @@ def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, opt
     scorer = BatchScorer(lm, options.max_context, options.batch_tokens)
     scored = yield from mapped(scorer.steps(requests), lambda step: step[0] * len(instances) // max(1, step[1]))
     for positions, request_scores in zip(by_document.values(), scored, strict=True):
-        for k, position in enumerate(positions):
-            pairs[position] = (request_scores[2 * k], request_scores[2 * k + 1])
+        at = 0
+        for position in positions:
+            two = instances[position][1].predicted != instances[position][1].answer
+            pairs[position] = (request_scores[at], request_scores[at + two])
+            at += 1 + two
     entries = [(number, found, start, pair)
                for (number, found), start, pair in zip(instances, starts, pairs, strict=True)]
     entries += [(number, found, found.offset, None) for number, found in failed]
     entries.sort(key=lambda entry: (entry[0], entry[1].offset))
-    rows = [_row(candidate, lm, corpus.documents[number], found, start, pair, bigram)
+    rows = [_row(candidate, lm, corpus.documents[number], found, start, pair, bigram,
+                 corpus.slots_at(number, found.offset) if corpus.only_at else None)
             for number, found, start, pair in entries]
     return CandidateResult(candidate, lm, corpus, rows, stats, conditions)
 

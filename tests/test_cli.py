@@ -166,7 +166,7 @@ def test_an_unknown_command_is_named(capsys) -> None:
     code, out, err = run(capsys, "bogus")
     assert code == 2 and out == ""
     assert err.splitlines() == ["lmgame: error: unknown command 'bogus' (commands: play, predict, models, log, score, "
-                                "candidates, share, import, scan, review, workbench)"]
+                                "candidates, variants, share, import, scan, review, workbench)"]
 
 
 @pytest.mark.parametrize("argv, named", [
@@ -184,7 +184,7 @@ def test_an_unknown_option_comes_before_a_missing_one(capsys, argv: list[str], n
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["score"], "score: one of the arguments --corpus --dataset --examples is required"),
+    (["score"], "score: one of the arguments --corpus --dataset --examples --variants is required"),
     (["predict"], "predict: the following arguments are required: TEXT"),
     (["log"], "log: the following arguments are required: ACTION"),
     (["log", "bogus"], "log: argument ACTION: invalid choice: 'bogus'"),
@@ -225,4 +225,4 @@ def test_help_still_shows_what_is_required(capsys) -> None:
         main(["score", "--help"])
     out, err = capsys.readouterr()
     assert exit_.value.code == 0 and err == ""
-    assert "(--corpus PATH | --dataset NAME | --examples)" in out  # required, not shown as optional
+    assert "(--corpus PATH | --dataset NAME | --examples | --variants N)" in out  # required, not shown as optional

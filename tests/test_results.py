@@ -79,7 +79,8 @@ def test_a_summary_writes_the_readme_keys_in_order_and_reads_back(default_lm) ->
     summary = summarize("c", default_lm, rows, FindStats(documents=2, chars=1000, abstained=1), Corpus("k", []))
     written = summary.as_json()
     assert list(written) == ["candidate", "model", "model_identity", "corpus", "n", "documents",
-                             "instances_per_million_chars", "abstained", "errors", "skipped_documents", "cached",
+                             "instances_per_million_chars", "abstained", "errors", "skipped_documents", "not_found",
+                             "cached",
                              "conditions", "ci", "heuristic_accuracy", "answer_prob", "answer_logprob_per_char",
                              "mean_logprob", "answer_tokens", "answer_top1", "text_answer_prob", "text_top1",
                              "mean_prob", "top1", "top10", "mean_logit_diff", "logit_diff_positive",

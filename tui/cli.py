@@ -14,12 +14,12 @@ from games.modes import MODES
 from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
-from tui.cli_scoring import run_candidates, run_import, run_score, run_share
+from tui.cli_scoring import run_candidates, run_import, run_score, run_share, run_variants
 from tui.cli_study import add_parsers as add_study_parsers
 from tui.cli_study import run_review, run_workbench
 
-SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "share", "import", "scan", "review",
-               "workbench")
+SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "variants", "share", "import", "scan",
+               "review", "workbench")
 MAX_MODELS = 3
 
 
@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "review": lambda a: run_review(a, _load_models),
                "workbench": lambda a: run_workbench(a, _load_models),
                "share": lambda a: run_share(a, _load_models), "import": run_import,
-               "scan": lambda a: run_scan(a, _load_models)}
+               "scan": lambda a: run_scan(a, _load_models), "variants": run_variants}
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         return runners[args.command](args)

@@ -14,6 +14,9 @@ from engine.errors import LmgameError
 from games.display import printable
 from games.matches import MAX_REGEX_TIMEOUT
 from games.results import COLUMN, CSV, MIN_INTERVAL_N, TABLE, Comparison, ScoreSummary, shown_in
+from tui.cli_variants import add_parser as add_variants_parser
+from tui.cli_variants import run_variants as run_variants
+from tui.cli_variants import slices_table, variants_count
 from tui.model_table import CANDIDATE_MIN, GAP, WIDTH, clip, model_table, table_text, wrapped
 
 MAX_SCORE_MODELS = 8
@@ -27,6 +30,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     source.add_argument("--corpus", metavar="PATH", help='a .txt file, or a .jsonl file with a "text" field')
     source.add_argument("--dataset", metavar="NAME", help="a Hugging Face dataset (where reachable)")
     source.add_argument("--examples", action="store_true", help="each candidate's own hand-written examples")
+    source.add_argument("--variants", metavar="N", help="N of each candidate's synthetic variants, drawn with --seed "
+                                                        "(or 'all'): lmgame variants shows them")
     score.add_argument("--candidates", action="append", default=[], metavar="PATH",
                        help="a candidate file or folder to load besides the library (repeatable)")
     score.add_argument("--limit", type=int, metavar="N", help="score at most N instances per candidate")
@@ -37,7 +42,8 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
     score.add_argument("--regex-timeout", type=float, default=2.0, metavar="S",
                        help="seconds a finder may run on one document before it is skipped (default 2, at most "
                             f"{MAX_REGEX_TIMEOUT})")
-    score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals")
+    score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals and of --variants")
+    add_variants_parser(commands)
 
     candidates = commands.add_parser("candidates", help="the heuristic candidate library")
     actions = candidates.add_subparsers(dest="candidates_command", metavar="ACTION", required=True)
@@ -195,8 +201,10 @@ def _show(candidate: Any, args: argparse.Namespace) -> int:
 
 def _corpus(args: argparse.Namespace, candidates: list[Any]) -> Any:
     from games.documents import source_documents
-    from games.scoring import Corpus, examples_corpus
+    from games.scoring import Corpus, examples_corpus, variants_corpus
 
+    if args.variants is not None:
+        return variants_corpus(candidates, variants_count(args.variants), args.seed)
     if args.examples:
         corpus = examples_corpus(candidates)
         if not corpus.documents:
@@ -211,12 +219,15 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     from games.score_cache import score_cache
     from games.score_history import record_scores
     from games.scoring import ScoreOptions, score_all
+    from games.slices import run_slices
     from tui.progress import StderrProgress
 
     options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout)
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
+    if args.variants is not None and not args.names:  # all candidates: those that have variants
+        candidates = [candidate for candidate in candidates if candidate.variants is not None]
     if not candidates:
         raise LmgameError("no candidates to score")
     corpus = _corpus(args, candidates)
@@ -230,11 +241,21 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
         progress.close()
     summaries = [r.summary(args.seed) for r in results]
     compared = comparisons(results, args.seed)
+    sliced = run_slices(results, args.seed)
     record_scores(summaries)
     if out is not None:
-        _write_out(out, summaries, compared, results)
-    print(format_results(summaries, compared, args.format), end="")
+        _write_out(out, summaries, compared, results, sliced)
+    if args.format == "json":
+        print(json.dumps(results_json(summaries, compared) | {"slices": [s.as_json() for s in sliced]},
+                         ensure_ascii=False))
+    else:
+        print(format_results(summaries, compared, args.format), end="")
+    if args.format == "table" and args.variants is not None:
+        print(slices_table(sliced), end="")
     for summary in summaries:
+        if summary.not_found:
+            print(f"lmgame: note: {summary.candidate}: its finder did not find {summary.not_found} of the instances "
+                  f"its {'variants' if args.variants is not None else 'examples'} were made to hold", file=sys.stderr)
         if summary.skipped_documents:
             print(f"lmgame: note: {summary.candidate}: {summary.skipped_documents} documents skipped "
                   f"(the finder ran past {args.regex_timeout} s)", file=sys.stderr)
@@ -260,10 +281,11 @@ def results_json(summaries: list[ScoreSummary], compared: list[Comparison]) -> d
     return data
 
 
-def _write_out(folder: Path, summaries: list[ScoreSummary], compared: list[Comparison], results: list[Any]) -> None:
+def _write_out(folder: Path, summaries: list[ScoreSummary], compared: list[Comparison], results: list[Any],
+               sliced: list[Any]) -> None:
     try:
-        (folder / "results.json").write_text(json.dumps(results_json(summaries, compared), ensure_ascii=False,
-                                                        indent=1))
+        data = results_json(summaries, compared) | {"slices": [item.as_json() for item in sliced]}
+        (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False, indent=1))
         with (folder / "instances.jsonl").open("w", encoding="utf-8") as handle:
             for result in results:
                 for row in result.rows:

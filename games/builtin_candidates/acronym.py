@@ -10,6 +10,21 @@ LINKS = {"of", "and", "for", "on", "in", "to", "at", "by", "&"}
 ARTICLES = {"the", "a", "an"}
 # the phrase ends at punctuation other than a hyphen or an apostrophe
 PHRASE_BREAK = regex.compile(r"[^\w\s&'’-]")
+# random capitalised phrases of two to five different words, after a lead that ends in "the"
+PHRASE_WORDS = ("w1", "w2", "w3", "w4", "w5")
+ACRONYM_VARIANTS = {
+    "templates": [
+        {"context": "{lead} the " + " ".join(f"{{{w}}}" for w in PHRASE_WORDS[:length]) + " (",
+         "answer": "".join(f"{{{w}|initials}}" for w in PHRASE_WORDS[:length]), "slots": {"length": [str(length)]}}
+        for length in range(2, 6)
+    ],
+    "constraints": [f"{a} != {b}" for n, a in enumerate(PHRASE_WORDS) for b in PHRASE_WORDS[n + 1 :]],
+    "slots": {
+        "lead": ["In a statement released by", "She joined", "He works for", "According to", "A report from",
+                 "The mayor thanked"],
+        **{w: "words.capitalised" for w in PHRASE_WORDS},
+    },
+}
 
 
 @candidate(
@@ -27,6 +42,7 @@ PHRASE_BREAK = regex.compile(r"[^\w\s&'’-]")
         ("He met members of Non-Governmental Organizations (", "NGO"),
         ("According to the Party of the Democratic Revolution (", "PDR"),
     ],
+    variants=ACRONYM_VARIANTS,
 )
 def acronym(match: Match, context: str) -> str | None:
     phrase = PHRASE_BREAK.split(context[-200:-1])[-1]

@@ -11,6 +11,27 @@ PRONOUNS = "who|whom|whose|which|that|what|where|when|it|he|she|they|we|you|i|th
 # "The keys to the (old) cabinet": the head noun, one prepositional phrase, then the verb
 PHRASE = (rf"\b[Tt]he (?:[a-z]+ )?(?P<subject>[a-z]+) (?:{PREPOSITIONS}) (?:(?:{DETERMINERS}) )?(?:[a-z]+ )?"
           rf"(?!(?:{PRONOUNS}) )(?P<distractor>[a-z]+) ")
+AGREEMENT_PREPOSITIONS = ["of", "to", "in", "on", "near", "behind", "under", "beside", "above", "by", "for", "with",
+                          "from"]
+
+
+def agreement_variants(singular: str, plural: str) -> dict[str, object]:
+    """A subject of one number and a distractor noun of the other, after a few openings: `singular` or `plural`
+    agrees with the subject, the other form (the foil) with the distractor."""
+    openings = ["The {subject} {prep} the {distractor} ", "I think the {subject} {prep} the {distractor} ",
+                "Everyone knows that the {subject} {prep} the {distractor} "]
+    numbers = (("singular", "nouns.singular", "nouns.plural", singular, plural),
+               ("plural", "nouns.plural", "nouns.singular", plural, singular))
+    return {
+        "templates": [
+            {"context": opening, "answer": answer, "foil": foil,
+             "slots": {"subject": subjects, "distractor": distractors, "number": [number]}}
+            for opening in openings for number, subjects, distractors, answer, foil in numbers
+        ],
+        "slots": {"prep": AGREEMENT_PREPOSITIONS},
+    }
+
+
 RULE = ("A noun is plural when it ends in 's' but not 'ss', 'us' or 'is', or is people/children/men/women/"
         "feet/teeth/mice/geese. Only where the subject and the distractor differ in number; abstains otherwise.")
 
@@ -47,6 +68,7 @@ def was_were_foil(match: Match, context: str) -> str | None:
         ("The key to the cabinets ", "is"),
         ("We think the children of the old village ", "are"),
     ],
+    variants=agreement_variants("is", "are"),
 )
 def agreement_is_are(match: Match, context: str) -> str | None:
     return agreeing(match, ("is", "are"), "subject")
@@ -64,6 +86,7 @@ def agreement_is_are(match: Match, context: str) -> str | None:
         ("The box of toys ", "was"),
         ("The man with the big hats ", "was"),
     ],
+    variants=agreement_variants("was", "were"),
 )
 def agreement_was_were(match: Match, context: str) -> str | None:
     return agreeing(match, ("was", "were"), "subject")

@@ -6,9 +6,13 @@ keeps them cheap on long documents: one str.rfind scan per instance, never a reg
 
 from __future__ import annotations
 
+import random
+
 import regex
 
-from games.candidates import Match, candidate
+from games.candidates import Candidate, Example, Match, candidate
+from games.variants import Planted, Variant
+from games.word_lists import WORDS
 
 LOOKBACK = 4000
 WORD = regex.compile(r"[A-Za-z]+")
@@ -77,3 +81,38 @@ def induction_full_name(match: Match, context: str) -> str | None:
 )
 def induction_long_word(match: Match, context: str) -> str | None:
     return word_after_previous(context, match["prefix"], LOWER, least=5)
+
+
+RANDOM_WORDS = 20  # words in a sequence; the text shows it twice
+
+
+def random_words_twice(rng: random.Random) -> Variant:
+    """A sequence of RANDOM_WORDS different common words, shown twice: an instance at every word but the very
+    first, labelled with its copy and its place in the copy."""
+    words = rng.sample(WORDS, RANDOM_WORDS)
+    text, instances = "", []
+    for copy in ("first", "second"):
+        for place, word in enumerate(words, start=1):
+            if text:
+                text += " "
+                instances.append(Planted(len(text), word, slots={"copy": copy, "position": f"{copy} {place:02d}",
+                                                                 "word": word}))
+            text += word
+    return Variant(text, tuple(instances))
+
+
+repeated_random_words = Candidate(
+    name="random-words-twice",
+    description="A probe for the standard induction test, not a heuristic: each word of a text that starts as a "
+                "run of lower-case words (up to 100), with the text's own word as the answer, so that answer_prob "
+                "is the model's probability of each word (mean_logprob minus its loss). Its variants show "
+                f"{RANDOM_WORDS} different common words twice; slices by copy and position give the loss per "
+                "position on the first copy and on the second. Words rather than token ids, so that it works on "
+                "any tokenizer: each word is one GPT-2 token after a space; elsewhere a word may take several "
+                "tokens, and its figures are the whole word's.",
+    tags=("induction", "probe"),
+    finder=r"(?<=\A(?:[a-z]+ ){1,100})(?P<answer>[a-z]+)",
+    predictor="{answer}",
+    examples=(Example("river table green river table ", "green"), Example("cold sea cold ", "sea")),
+    variants=random_words_twice,
+)

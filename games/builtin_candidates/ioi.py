@@ -7,6 +7,29 @@ import regex
 from games.candidates import Match, candidate
 
 NAME = regex.compile(r"[A-Z][a-z]+")
+# The sentence templates of Wang et al. (2022), "Interpretability in the wild", with {A} and {B} the two names:
+# each is used in both orders of the pair (ABBA: the indirect object first; BABA: the subject first)
+IOI_TEMPLATES = (
+    "When {A} and {B} went to the {place}, {S} gave a {object} to ",
+    "Then, {A} and {B} went to the {place}. {S} gave a {object} to ",
+    "After {A} and {B} went to the {place}, {S} gave a {object} to ",
+    "While {A} and {B} were working at the {place}, {S} gave a {object} to ",
+    "When {A} and {B} got a {object} at the {place}, {S} decided to give it to ",
+    "Friends {A} and {B} found a {object} at the {place}. {S} gave it to ",
+    "{A} and {B} had a long day at the {place}. {S} gave a {object} to ",
+)
+IOI_VARIANTS = {
+    "templates": [
+        {"context": template.format(A=first, B=second, S="{s}", place="{place}", object="{object}"),
+         "slots": {"order": [order], "template": [str(number)]}}
+        for number, template in enumerate(IOI_TEMPLATES, start=1)
+        for order, first, second in (("ABBA", "{io}", "{s}"), ("BABA", "{s}", "{io}"))
+    ],
+    "answer": "{io}",
+    "foil": "{s}",
+    "constraints": ["io != s"],
+    "slots": {"io": "names", "s": "names", "place": "places", "object": "objects"},
+}
 
 
 @candidate(
@@ -22,6 +45,7 @@ NAME = regex.compile(r"[A-Z][a-z]+")
         ("Lily and Ben found a ball in the park. Ben threw the ball to ", "Lily"),
         ("Anna and Tom were at home. Anna said to ", "Tom"),
     ],
+    variants=IOI_VARIANTS,
 )
 def ioi(match: Match, context: str) -> str | None:
     if match["a"] == match["b"]:

@@ -10,6 +10,24 @@ FEMALE = {"girl", "woman", "lady", "mom", "mommy", "mother", "princess", "queen"
           "daughter", "wife"}
 MALE = {"boy", "man", "dad", "daddy", "father", "prince", "king", "brother", "grandpa", "uncle", "son", "husband"}
 NAMED = regex.compile(r"\bnamed (?P<name>[A-Z][a-z]+)")
+# who a character is, by the noun that introduces them, and a name of the same gender (the cue agrees) or of the
+# other (it does not: the heuristic reads the noun)
+PRONOUN_OPENINGS = ("Once upon a time, there was a little {noun} named {name}. ",
+                    "There was a {noun} named {name} who lived in a small {place}. ",
+                    "One day, a kind {noun} named {name} went to the {place}! ")
+PRONOUN_NOUNS = {"She": ["girl", "woman", "lady", "princess", "queen", "mother", "sister", "grandma"],
+                 "He": ["boy", "man", "prince", "king", "father", "brother", "grandpa", "uncle"]}
+PRONOUN_VARIANTS = {
+    "templates": [
+        {"context": opening, "answer": pronoun, "foil": other,
+         "slots": {"noun": PRONOUN_NOUNS[pronoun], "name": names, "name_gender": [agrees]}}
+        for opening in PRONOUN_OPENINGS
+        for pronoun, other in (("She", "He"), ("He", "She"))
+        for agrees, names in (("agrees", "names.female" if pronoun == "She" else "names.male"),
+                              ("disagrees", "names.male" if pronoun == "She" else "names.female"))
+    ],
+    "slots": {"place": "places"},
+}
 
 
 def pronoun(noun: str) -> str | None:
@@ -36,6 +54,7 @@ def other_pronoun(match: Match, context: str) -> str | None:
         ("There was a boy named Tim who lived in a small house. ", "He"),
         ("A kind old king named Bob ruled the land! ", "He"),
     ],
+    variants=PRONOUN_VARIANTS,
 )
 def pronoun_for_named(match: Match, context: str) -> str | None:
     return pronoun(match["noun"])

@@ -1,6 +1,8 @@
 """A scoring result's instances in one of two orders: the model's worst where the heuristic is right (the text
 says what the heuristic says, and the model gives it the lowest probability), or all of them by the model's
-probability on the heuristic's answer; any of them opens in play where it stands."""
+probability on the heuristic's answer; any of them opens in play where it stands. Or, instead of the instances,
+their slices: the instances grouped by a variant's slot value or a finder group's value, worst first
+(games.slices)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.corpus import Document
 from games.numbers import probability
-from games.results import InstanceRow
+from games.results import COLUMN, InstanceRow
 from games.scoring import CandidateResult
+from games.slices import Slice, result_slices
 from tui.columns import Column, fit, set_columns, widest
-from tui.literal import CELL_CHARS, cell, context_cell, pictured, token_shown
+from tui.literal import CELL_CHARS, cell, clipped, context_cell, pictured, token_shown
 from tui.model_lock import BUSY, MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
@@ -30,6 +33,9 @@ INSTANCE_COLUMNS = (  # (key, heading, drop: left out on a narrow terminal, high
     ("p", "answer p", 0), ("rank", "1st rank", 2), ("heur", "heur", 0), ("says", "text says", 0),
     ("predicted", "predicted", 0), ("top1", "model 1st tok", 1), ("logp", "log p", 3))  # context after "heur"
 HEURISTIC_RIGHT, ALL = "heuristic-right", "all"
+SLICE_COLUMNS = (  # (key, heading, drop), after the slice's name and value
+    ("n", "n", 0), ("p", "answer p", 0), ("ci", "95% CI", 2), ("top1", "top1", 1), ("diff", "logit diff", 3),
+    ("heur", "heur.acc", 4))
 ORDER_LABELS = {  # (what the order shows, the key's hint to switch to it)
     HEURISTIC_RIGHT: ("where the heuristic is right, the model's worst first", "o: heuristic right only"),
     ALL: ("all, lowest probability on the heuristic's answer first", "o: all instances"),
@@ -52,6 +58,7 @@ class InstancesScreen(LmgameScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
         Binding("o", "switch_order", "Heuristic right / all", id="instances-order"),
+        Binding("s", "switch_slices", "Slices", id="instances-slices"),
         Binding("escape", "back", "Back", id="instances-back"),
     ]
 
@@ -61,6 +68,7 @@ class InstancesScreen(LmgameScreen[None]):
         self.result = result
         self.order = HEURISTIC_RIGHT
         self.rows = ordered(result.rows, self.order)
+        self.slices: list[Slice] | None = None  # shown instead of the instances: computed the first time
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -73,7 +81,16 @@ class InstancesScreen(LmgameScreen[None]):
         self._fill()
         self.query_one("#instances", DataTable).focus()
 
+    def action_switch_slices(self) -> None:
+        if self.slices is None:
+            self.slices = result_slices(self.result)
+        else:
+            self.slices = None
+        self._fill()
+
     def action_switch_order(self) -> None:
+        if self.slices is not None:
+            self.slices = None  # back to the instances, in the other order
         current = self.current
         self.order = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
         self.rows = ordered(self.result.rows, self.order)
@@ -83,6 +100,9 @@ class InstancesScreen(LmgameScreen[None]):
             self.query_one("#instances", DataTable).move_cursor(row=index, animate=False)
 
     def _fill(self) -> None:
+        if self.slices is not None:
+            self._fill_slices()
+            return
         total, shown = len(self.result.rows), len(self.rows)
         other = ALL if self.order == HEURISTIC_RIGHT else HEURISTIC_RIGHT
         self.sub_title = (f"{shown} of {total} instance{'s' * (total != 1)} {ORDER_LABELS[self.order][0]} · "
@@ -94,6 +114,44 @@ class InstancesScreen(LmgameScreen[None]):
         elif not shown:
             detail.update(f"the heuristic is right on none of the {total} instances: o shows them all")
         self._show_detail()
+
+    def _fill_slices(self) -> None:
+        shown = self.slices or []
+        self.sub_title = (f"{len(shown)} slices by slot and finder group, lowest answer p first · "
+                          "s: back to the instances")
+        self._fill_slice_table()
+        detail = self.query_one("#instance-detail", Static)
+        if not shown:
+            detail.update("no slices: these instances have no slot values (variants) or named finder groups")
+        self._show_detail()
+
+    def _fill_slice_table(self) -> None:
+        """The slices at the terminal's width: the slice's name and value take what the figures leave."""
+        shown = self.slices or []
+        table = self.query_one("#instances", DataTable)
+        cursor = table.cursor_row
+        cells = [self._slice_cells(item) for item in shown]
+        columns = [Column(key, heading, widest([str(c[key]) for c in cells], heading), drop)
+                   for key, heading, drop in SLICE_COLUMNS]
+        columns.insert(0, Column("slice", "slice", CONTEXT_MIN))
+        columns = fit(columns, self.size.width, "slice")
+        set_columns(table, columns)
+        width = next(column.width for column in columns if column.key == "slice")
+        for number, (item, item_cells) in enumerate(zip(shown, cells, strict=True)):
+            item_cells["slice"] = clipped(item.label, width)
+            table.add_row(*(item_cells[column.key] for column in columns), key=str(number))
+        if shown:
+            table.move_cursor(row=min(cursor, len(shown) - 1), animate=False)
+
+    @staticmethod
+    def _slice_cells(item: Slice) -> dict[str, str | Text]:
+        """A slice's figures by column key, as the summary's columns write them ("-" where one does not apply)."""
+        def figure(key: str) -> str:
+            return COLUMN[key].write(item.means[key]) if key in item.means else "-"
+
+        bounds = item.ci.get("answer_prob")
+        return {"n": str(item.n), "p": figure("answer_prob"), "ci": COLUMN["ci"].write(bounds) if bounds else "-",
+                "top1": figure("answer_top1"), "diff": figure("mean_logit_diff"), "heur": figure("heuristic_accuracy")}
 
     def _fill_table(self) -> None:
         """The instances at the terminal's width: the context takes what the other columns leave; where that
@@ -128,15 +186,29 @@ class InstancesScreen(LmgameScreen[None]):
 
     def fit_width(self) -> None:
         if self.is_mounted:
-            self._fill_table()
+            if self.slices is not None:
+                self._fill_slice_table()
+            else:
+                self._fill_table()
 
     @property
     def current(self) -> InstanceRow | None:
+        if self.slices is not None:
+            return None
         table = self.query_one("#instances", DataTable)
         return self.rows[table.cursor_row] if self.rows and 0 <= table.cursor_row < len(self.rows) else None
 
+    @property
+    def current_slice(self) -> Slice | None:
+        table = self.query_one("#instances", DataTable)
+        shown = self.slices or []
+        return shown[table.cursor_row] if 0 <= table.cursor_row < len(shown) else None
+
     @on(DataTable.RowHighlighted)
     def _show_detail(self) -> None:
+        if self.slices is not None:
+            self._show_slice_detail()
+            return
         row = self.current
         if row is None:
             return
@@ -146,6 +218,21 @@ class InstancesScreen(LmgameScreen[None]):
         scored = "" if row.scored_answer is None else f" · scored as {token_shown(row.scored_answer)}"
         text.append(f"\n{said}{pictured(scored)} · the model's top first token {token_shown(row.model_top1 or '-')}"
                     f" · text {pictured(row.document)} @ {row.offset}", "dim")
+        self.query_one("#instance-detail", Static).update(text)
+
+    def _show_slice_detail(self) -> None:
+        item = self.current_slice
+        if item is None:
+            return
+        kind = "slot" if item.by == "slot" else "finder group"
+        text = Text(f"{kind} {pictured(item.name)} = ")
+        text.append(pictured(item.value), "bold")
+        figures = [f"{COLUMN[key].heading} {COLUMN[key].write(item.means[key])}" for key in item.means]
+        intervals = [f"{COLUMN[key].heading} [{COLUMN[key].write(low)}, {COLUMN[key].write(high)}]"
+                     for key, (low, high) in item.ci.items()]
+        text.append(f"\n{item.n} instances · " + " · ".join(figures), "dim")
+        if intervals:
+            text.append("\n95% CI: " + " · ".join(intervals), "dim")
         self.query_one("#instance-detail", Static).update(text)
 
     def document(self, row: InstanceRow) -> Document | None:
