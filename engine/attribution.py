@@ -76,6 +76,7 @@ class Attribution:
     without: list[float] | None = None  # occlusion: the measure with each token removed
     weights: torch.Tensor | None = None  # attention: [layers, heads, context tokens], from the predicting position
     bos_weights: torch.Tensor | None = None  # attention: [layers, heads] to BOS (None without one)
+    tokens_fed: int = 0  # tokens through the model, cached prefixes not counted: what benchmarks report
 
 
 def prepare(lm: LoadedModel, text: str, answer: str, foil: str | None = None, max_tokens: int | None = None
@@ -185,6 +186,7 @@ def occlusion_steps(lm: LoadedModel, question: Question, batch_tokens: int | Non
         value = float(measure(full_logits, question)[0])
         shared = _shares_prefix(full_cache)
         without: list[float] = []
+        fed = len(sequence)
         yield 0, count
         # ablation i removes sequence[first + i]; a batch of ablations [a, b) shares sequence[:first + a], all but
         # the rows the measure reads, which each ablation must compute (its last `rows` positions)
@@ -200,10 +202,11 @@ def occlusion_steps(lm: LoadedModel, question: Question, batch_tokens: int | Non
                     cache.crop(keep - cache.get_seq_length())  # negative: remove that many (transformers 4 and 5)
                 cache.batch_repeat_interleave(b - a)
             logits, _ = forward(batch, rows, cache)
+            fed += batch.numel()
             without.extend(measure(logits, question).tolist())
             yield b, count
     scores = [value - w for w in without]
-    return Attribution(question, "occlusion", value, scores, without=without)
+    return Attribution(question, "occlusion", value, scores, without=without, tokens_fed=fed)
 
 
 def occlusion(lm: LoadedModel, question: Question, batch_tokens: int | None = None,
