@@ -227,3 +227,12 @@ def test_bad_input_gives_one_line(capsys, argv, message) -> None:
     last = err.strip().splitlines()[-1]
     assert last.startswith("lmgame: error: ") and message in last, last
     assert "Traceback" not in err
+
+
+def test_the_readme_names_every_json_key() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Explaining an answer"):readme.index("## The embedded default model")]
+    keys = [key for shape in (games_explain.Explanation, games_explain.TokenRecord, games_explain.Head,
+                              games_explain.Chosen) for key in shape.__annotations__]
+    assert [key for key in keys if f'"{key}"' not in section] == []
+    assert all(f"`{method}`" in section for method in METHODS)

@@ -86,7 +86,7 @@ def _headline(result: Explanation) -> list[str]:
     answer = f"answer {shown(result['scored_answer'])} ({count} token{'s' if count > 1 else ''}: "
     answer += " | ".join(shown(t) for t in result["answer_tokens"]) + ")"
     if result["measure"] == "logit_diff":
-        measure = "the logit difference answer - foil"
+        measure = "the answer-minus-foil logit difference"
         answer += f", foil {shown(result['foil'] or '')} (first token {shown(result['foil_token'] or '')})"
         value = f"logit difference {result['value']:.3f}"
     else:
