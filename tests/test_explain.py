@@ -210,6 +210,7 @@ def test_hostile_text_prints_literally(capsys) -> None:
     (["explain", "Tim had", "--answer", " a", "--method", "lime"], "invalid choice: 'lime'"),
     (["explain", "Tim had a red ball", "--answer", " a", "--max-tokens", "3"],
      "TEXT is 5 tokens before the answer for lmgame-default, more than --max-tokens 3"),
+    (["explain", "Tim had", "--answer", " a", "--max-tokens", "0"], "--max-tokens must be at least 1"),
     (["explain", "Tim had " * 300, "--answer", " a"], "do not fit in lmgame-default's 512-token window"),
     (["explain", "Tim had", "--answer", " a", "--model", "/no/such/model"], "model directory not found"),
     (["explain", "", "--answer", " a"], "no text before the answer"),
