@@ -166,7 +166,7 @@ def test_an_unknown_command_is_named(capsys) -> None:
     code, out, err = run(capsys, "bogus")
     assert code == 2 and out == ""
     assert err.splitlines() == ["lmgame: error: unknown command 'bogus' (commands: play, predict, models, log, score, "
-                                "candidates, variants, share, import, scan, review, workbench)"]
+                               "candidates, variants, share, import, scan, review, workbench, explain)"]
 
 
 @pytest.mark.parametrize("argv, named", [

@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 from engine.errors import LmgameError
 from games.display import printable
 from games.modes import MODES
+from tui.cli_explain import add_parser as add_explain_parser
+from tui.cli_explain import run_explain
 from tui.cli_scan import add_parser as add_scan_parser
 from tui.cli_scan import run_scan
 from tui.cli_scoring import add_parsers as add_scoring_parsers
@@ -19,7 +21,7 @@ from tui.cli_study import add_parsers as add_study_parsers
 from tui.cli_study import run_review, run_workbench
 
 SUBCOMMANDS = ("play", "predict", "models", "log", "score", "candidates", "variants", "share", "import", "scan",
-               "review", "workbench")
+               "review", "workbench", "explain")
 MAX_MODELS = 3
 
 
@@ -107,6 +109,7 @@ def build_parser(parser_class: type[Parser] = Parser) -> Parser:
     add_scoring_parsers(commands, _add_model_options)
     add_study_parsers(commands, _add_model_options)
     add_scan_parser(commands, _add_model_options)
+    add_explain_parser(commands, _add_model_options)
     return parser
 
 
@@ -273,7 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                "review": lambda a: run_review(a, _load_models),
                "workbench": lambda a: run_workbench(a, _load_models),
                "share": lambda a: run_share(a, _load_models), "import": run_import,
-               "scan": lambda a: run_scan(a, _load_models), "variants": run_variants}
+               "scan": lambda a: run_scan(a, _load_models), "variants": run_variants,
+               "explain": lambda a: run_explain(a, _load_models)}
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
         return runners[args.command](args)
