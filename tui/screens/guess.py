@@ -14,12 +14,14 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from games.board import Board
-from games.guess_mode import GuessGame
+from games.guess_mode import GuessGame, GuessOutcome
 from games.log import EditRecord
 from games.models import top_k_after
 from tui.literal import token_shown
 from tui.messages import NextShown, PreviewShown, Revealed, Skipped, TextLoaded
 from tui.model_lock import MODELS
+from tui.screens.attribution import AttributionScreen
+from tui.screens.attribution import Question as ExplainQuestion
 from tui.screens.base import GameScreen, start_position
 from tui.screens.counterfactual import CounterfactualScreen, Position
 from tui.setup import PlaySetup
@@ -42,6 +44,8 @@ GUESS_HELP = """\
   Ctrl+N    skip 1 token without guessing (the panel shows the text skipped)
   Ctrl+F    skip 10 tokens without guessing
   Ctrl+T    next text
+  Ctrl+O    explain the last reveal: the context coloured by how much each token
+            moves each model's probability of the true token, and the top heads
   Ctrl+R    red-team: edit the context before this token (swap names, delete an
             earlier occurrence) and see each model's prediction move; Esc comes back
   F1        this help
@@ -82,6 +86,8 @@ class GuessScreen(GameScreen):
         Binding("ctrl+t", "next_text", "Next text", id="next-text"),
         Binding("ctrl+r", "red_team", "Red-team", id="red-team", tooltip="edit the context and see each model's "
                 "prediction move (Esc comes back here)"),
+        Binding("ctrl+o", "explain", "Explain", id="explain", show=False, tooltip="after a reveal: which context "
+                "drove each model's prediction of the true token (tokens coloured, top heads)"),
     ]
 
     game: GuessGame | None
@@ -89,6 +95,7 @@ class GuessScreen(GameScreen):
     def __init__(self, setup: PlaySetup, start_offset: int | None = None) -> None:
         super().__init__(setup, start_offset)
         self.shown_at = time.monotonic()
+        self.last_outcome: GuessOutcome | None = None  # the last reveal, for Ctrl+O
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -213,11 +220,20 @@ class GuessScreen(GameScreen):
         self.report(lambda: Revealed(game, game.reveal(raw, elapsed_s)))
 
     def on_revealed(self, message: Revealed) -> None:
+        self.last_outcome = message.outcome
         self.write_log(message.game.record(message.outcome, self.session))
         self.query_one(RevealArea).show(message.outcome)
         self.query_one(GuessScoreboard).show(message.game.tallies, message.game.session_tallies)
         self.query_one("#guess", Input).clear()
         self._ready()
+
+    def action_explain(self) -> None:
+        outcome = self.last_outcome
+        if outcome is None:
+            self.query_one(TokenPreview).say("Ctrl+O explains the last reveal: guess first.")
+            return
+        self.app.push_screen(AttributionScreen(self.setup.models, ExplainQuestion(outcome.context,
+                                                                                  outcome.true_text)))
 
     def action_red_team(self) -> None:
         if self.busy or self.game is None or not isinstance(self.game, GuessGame):

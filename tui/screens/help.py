@@ -35,6 +35,10 @@ INTRODUCTIONS = {
                 "occurrence, change a pronoun) and read it with every model. Each edit is listed beside the\n"
                 "original: where the original next token and the heuristic's answer stand before and after,\n"
                 "and both top lists. Every edit is logged (lmgame log export --edits).",
+    "attribution": "[b]Which context drives a prediction[/b]: each context token deleted in turn (occlusion), per\n"
+                   "model; green where the answer rests on the token, red where it works against it; the\n"
+                   "tokens that move it most, and the heads that attend most from the predicting position to\n"
+                   "the first of them.",
     "scan": "[b]Scan[/b]: the text coloured by the rank each model gave its tokens (or by two models'\n"
             "log-probability difference), the groups of confident-correct positions no candidate explains,\n"
             "and each model's top predictions at the selected token.",

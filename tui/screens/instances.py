@@ -23,6 +23,7 @@ from games.slices import Slice, result_slices
 from tui.columns import Column, fit, set_columns, widest
 from tui.literal import CELL_CHARS, cell, clipped, context_cell, pictured, token_shown
 from tui.model_lock import BUSY, MODELS
+from tui.screens.attribution import AttributionScreen, Question
 from tui.screens.lmgame_screen import LmgameScreen
 from tui.screens.replay import ReplayScreen
 from tui.setup import PlaySetup
@@ -57,8 +58,10 @@ class InstancesScreen(LmgameScreen[None]):
     HELP_MODE = "instances"  # what F1 explains
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "play", "Play here", id="instances-play"),
-        Binding("o", "switch_order", "Heuristic right / all", id="instances-order"),
+        Binding("o", "switch_order", "Order", id="instances-order", tooltip="heuristic right only / all instances"),
         Binding("s", "switch_slices", "Slices", id="instances-slices"),
+        Binding("x", "explain", "Explain", id="instances-explain",
+                tooltip="which context drives the model's answer here: each token deleted in turn, and the heads"),
         Binding("escape", "back", "Back", id="instances-back"),
     ]
 
@@ -255,6 +258,22 @@ class InstancesScreen(LmgameScreen[None]):
         setup = PlaySetup(models=self.setup.models, documents=[document], source=self.result.corpus.label,
                           top_k=self.setup.top_k)
         self.app.push_screen(ReplayScreen(setup, start_offset=row.offset))
+
+    def action_explain(self) -> None:
+        """The highlighted instance's context coloured by how much each token moves the answer, on this
+        result's model (its whole answer as scored, from the span's start)."""
+        row = self.current
+        if row is None or not row.scored or row.span_start is None:
+            self.notify("no scored instance is highlighted", severity="warning")
+            return
+        document = self.document(row)
+        if document is None:
+            self.notify("this instance's text is not in the corpus any more", severity="warning")
+            return
+        before = document.text[row.span_start : row.offset]
+        foil = before + row.foil if row.foil else None
+        question = Question(document.text[: row.span_start], row.scored_answer or "", foil)
+        self.app.push_screen(AttributionScreen([self.result.lm], question))
 
     def action_back(self) -> None:
         self.dismiss()
