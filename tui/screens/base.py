@@ -14,7 +14,7 @@ from engine.corpus import Document
 from engine.errors import LmgameError
 from engine.models import LoadedModel
 from games.board import Board
-from games.log import GuessLog, GuessRecord
+from games.log import EditRecord, GuessLog, GuessRecord
 from games.modes import Game
 from games.paths import guess_log_path
 from tui.literal import pictured
@@ -82,10 +82,17 @@ class GameScreen(LmgameScreen[None]):
 
     def write_log(self, record: GuessRecord) -> None:
         """One committed write per guess, as soon as it is judged."""
+        self._write(lambda log: log.add(record))
+
+    def write_edit(self, record: EditRecord) -> None:
+        """One committed write per red-team edit, as soon as the models have read it."""
+        self._write(lambda log: log.add_edit(record))
+
+    def _write(self, write: Callable[[GuessLog], object]) -> None:
         if self.guess_log is None:
             return
         try:
-            self.guess_log.add(record)
+            write(self.guess_log)
         except sqlite3.Error as error:  # a full disk or a locked file must not end the game
             self.notify(f"could not write the guess log: {error}", title="guess log", severity="error")
 

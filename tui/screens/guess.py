@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import ClassVar
 
@@ -15,7 +14,6 @@ from textual.worker import get_current_worker
 
 from games.board import Board
 from games.guess_mode import GuessGame, GuessOutcome
-from games.log import EditRecord
 from games.models import top_k_after
 from tui.literal import token_shown
 from tui.messages import NextShown, PreviewShown, Revealed, Skipped, TextLoaded
@@ -244,15 +242,7 @@ class GuessScreen(GameScreen):
         game = self.game
         position = Position(game.board.document, game.board.positions[game.position], game.context(),
                             game.board.true_text(game.position))
-        self.app.push_screen(CounterfactualScreen(self.setup, position, self._log_edit, self.session))
-
-    def _log_edit(self, record: EditRecord) -> None:
-        if self.guess_log is None:
-            return
-        try:
-            self.guess_log.add_edit(record)
-        except sqlite3.Error as error:  # a full disk or a locked file must not end the game
-            self.notify(f"could not write the guess log: {error}", title="guess log", severity="error")
+        self.app.push_screen(CounterfactualScreen(self.setup, position, self.write_edit, self.session))
 
     def action_skip(self, count: int) -> None:
         if self.busy or self.game is None or self.game.finished:

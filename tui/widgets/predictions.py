@@ -3,6 +3,7 @@ to the room each panel has (in columns, and with a "+N more" line, where the ter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -126,9 +127,17 @@ class PredictionsPanel(Widget):
             logprob = outcome.guess_logprob if outcome.guess_logprob is not None else float("nan")
             text.append(f"\nwhole guess: log p {logprob:.2f} ({count} token{'s' * (count != 1)})", dim)
         room = len(view.top_k) + 1 if height is None else height - len(text.plain.splitlines())
-        columns, rows, shown = top_k_layout(len(view.top_k), width, room)
-        if rows < room:
-            text.append("\n")  # a blank line before the list, where there is room for it
+        self._in_columns(text, len(view.top_k), width, room, lambda index, cells: self._entry(
+            text, view, first, index, cells), blank_line=True)
+        return text
+
+    def _in_columns(self, text: Text, count: int, width: int, room: int, entry: Callable[[int, int], None],
+                    blank_line: bool = False) -> None:
+        """`count` entries laid out in `room` lines of `width` cells (see top_k_layout), each drawn by
+        `entry(index, column width)`; with `blank_line`, a blank line first where there is room for it."""
+        columns, rows, shown = top_k_layout(count, width, room)
+        if blank_line and rows < room:
+            text.append("\n")
         column_width = (width - GUTTER * (columns - 1)) // columns
         for row in range(rows):
             text.append("\n")
@@ -137,10 +146,9 @@ class PredictionsPanel(Widget):
                 if column:
                     text.append(" " * GUTTER)
                 if index < shown:
-                    self._entry(text, view, first, index, column_width)
-                elif index == shown < len(view.top_k):
-                    text.append(f"   +{len(view.top_k) - shown} more", dim)
-        return text
+                    entry(index, column_width)
+                elif index == shown < count:
+                    text.append(f"   +{count - shown} more", self._style("dim"))
 
     def _next(self, width: int, height: int | None) -> Text:
         """The top-k after the text, in as many columns as the panel needs."""
@@ -150,22 +158,14 @@ class PredictionsPanel(Widget):
             text.append("\nnothing: this model has no BOS token and the text is empty", self._style("dim"))
             return text
         room = len(top) if height is None else height - 1
-        columns, rows, shown = top_k_layout(len(top), width, room)
-        column_width = (width - GUTTER * (columns - 1)) // columns
-        bar_width = max(MIN_BAR, min(MAX_BAR, column_width - (3 + TOKEN_WIDTH + 9)))
-        for row in range(rows):
-            text.append("\n")
-            for column in range(columns):
-                index = column * rows + row
-                if column:
-                    text.append(" " * GUTTER)
-                if index < shown:
-                    entry = top[index]
-                    token = token_shown(entry["token"], TOKEN_WIDTH)
-                    text.append(f"{index + 1:>2} {token:<{TOKEN_WIDTH}} {prob_text(entry['prob']):>7} ")
-                    text.append(f"{bar(entry['prob'], bar_width):<{bar_width}}", self._style("bar"))
-                elif index == shown < len(top):
-                    text.append(f"   +{len(top) - shown} more", self._style("dim"))
+
+        def entry(index: int, cells: int) -> None:
+            bar_width = max(MIN_BAR, min(MAX_BAR, cells - (3 + TOKEN_WIDTH + 9)))
+            token = token_shown(top[index]["token"], TOKEN_WIDTH)
+            text.append(f"{index + 1:>2} {token:<{TOKEN_WIDTH}} {prob_text(top[index]['prob']):>7} ")
+            text.append(f"{bar(top[index]['prob'], bar_width):<{bar_width}}", self._style("bar"))
+
+        self._in_columns(text, len(top), width, room, entry)
         return text
 
     def _entry(self, text: Text, view: ModelView, first: Judgement | None, index: int, width: int) -> None:
