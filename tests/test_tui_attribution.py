@@ -88,3 +88,12 @@ def test_explain_an_instance_from_the_workbench(default_lm) -> None:
         assert app.screen is instances
 
     run(app, script)
+
+
+def test_a_long_context_is_explained_from_its_end() -> None:
+    from tui.screens.attribution import CONTEXT_CHARS, Question, shortened
+
+    long = Question("word " * 2000 + "Lily saw", " Tom")
+    short = shortened(long)
+    assert len(short.text) <= CONTEXT_CHARS and long.text.endswith(short.text) and short.text.startswith("word")
+    assert short.answer == " Tom" and shortened(Question("a b", "c")) == Question("a b", "c")

@@ -24,6 +24,8 @@ from tui.model_lock import MODELS
 from tui.screens.lmgame_screen import LmgameScreen
 
 SHOWN_TOKENS = 160  # of the context, the last ones coloured
+CONTEXT_CHARS = 800  # of a longer context, the last ones explained (at a space): a bounded number of ablations,
+# and a context that fits every model's window
 TOP_TOKENS = 5
 TOP_HEADS = 5
 HELPS, HURTS = (40, 160, 60), (190, 50, 50)  # background colours: deleting the token lowers / raises the answer
@@ -72,6 +74,16 @@ def summary_lines(occluded: Explanation, attended: Explanation) -> list[str]:
     return lines
 
 
+def shortened(question: Question, most: int = CONTEXT_CHARS) -> Question:
+    """The question with at most `most` characters of context, cut after a space (the end of the context is what
+    an answer rests on most; the rest would cost an ablation a token and may not fit a model's window)."""
+    if len(question.text) <= most:
+        return question
+    cut = question.text.find(" ", len(question.text) - most)
+    start = cut + 1 if 0 <= cut < len(question.text) - 1 else len(question.text) - most
+    return Question(question.text[start:], question.answer, question.foil)
+
+
 class AttributionScreen(LmgameScreen[None]):
     HELP_MODE = "attribution"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="attribution-back")]
@@ -79,7 +91,7 @@ class AttributionScreen(LmgameScreen[None]):
     def __init__(self, models: list[LoadedModel], question: Question) -> None:
         super().__init__()
         self.models = models
-        self.question = question
+        self.question = shortened(question)
         self.explanations: list[tuple[Explanation, Explanation]] = []
 
     def compose(self) -> ComposeResult:
