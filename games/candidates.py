@@ -121,6 +121,18 @@ def _check_text(what: str, text: str) -> None:
         raise LmgameError(f"{what} is not valid Unicode text (a lone surrogate at position {error.start})") from None
 
 
+def _judged(where: str, found: Found | None, answer: str, expects: str, context_end: str) -> str | None:
+    """What is wrong with what the finder and predictor made of an example or a variant whose answer is
+    `answer`; None where nothing is."""
+    if found is None:
+        return f"{where}: the finder does not match with its answer group at the end of {context_end}"
+    if found.error:
+        return f"{where}: {found.error}"
+    if found.predicted != answer:
+        return f"{where}: the predictor gives {found.predicted!r}, {expects} {answer!r}"
+    return None
+
+
 @dataclass
 class Candidate:
     name: str
@@ -269,14 +281,10 @@ class Candidate:
             except DocumentTimeout:
                 problems.append(f"example {number}: the finder ran past {EXAMPLE_TIMEOUT:g} s on it")
                 continue
-            if found is None:
-                problems.append(f"example {number}: the finder does not match with its answer group at the "
-                                f"end of the context ({example.context[-40:]!r})")
-            elif found.error:
-                problems.append(f"example {number}: {found.error}")
-            elif found.predicted != example.answer:
-                problems.append(f"example {number}: the predictor gives {found.predicted!r}, "
-                                f"the example expects {example.answer!r}")
+            problem = _judged(f"example {number}", found, example.answer, "the example expects",
+                              f"the context ({example.context[-40:]!r})")
+            if problem:
+                problems.append(problem)
         return problems
 
     def check_variants(self, n: int = VARIANTS_CHECKED, seed: int = 0) -> list[str]:
@@ -296,16 +304,11 @@ class Candidate:
                 problems.append(f"variant {number}: the finder ran past {EXAMPLE_TIMEOUT:g} s on it")
                 continue
             for planted in variant.instances:
-                item = found.get(planted.offset)
                 where = f"variant {number} ({', '.join(f'{k}={v}' for k, v in planted.slots.items())})"
-                if item is None:
-                    problems.append(f"{where}: the finder does not match with its answer group at the end of "
-                                    f"{shortened(variant.text[: planted.offset][-40:])!r}")
-                elif item.error:
-                    problems.append(f"{where}: {item.error}")
-                elif item.predicted != planted.answer:
-                    problems.append(f"{where}: the predictor gives {item.predicted!r}, the variant's answer is "
-                                    f"{planted.answer!r}")
+                problem = _judged(where, found.get(planted.offset), planted.answer, "the variant's answer is",
+                                  repr(shortened(variant.text[: planted.offset][-40:])))
+                if problem:
+                    problems.append(problem)
         if len(problems) > PROBLEMS_SHOWN:
             problems[PROBLEMS_SHOWN:] = [f"... and {len(problems) - PROBLEMS_SHOWN} more problems with variants"]
         return problems

@@ -22,6 +22,7 @@ from games.matches import find_matches
 
 MAX_EDIT_CHARS = 100_000  # an edited context longer than this is refused (a paste gone wrong)
 HEURISTIC_TIME_LIMIT = 0.5  # seconds a finder may take on an edit
+REST_CHARS = 200  # of the text after the position, what a finder reads (its lookahead), not the whole rest
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def heuristic_at(candidates: Sequence[Candidate], context: str, rest: str, token
     starting where `context` ends in `context + rest`, or within the `token_chars` characters after (IOI's answer
     `Mary` in the token `␣Mary`: the characters in between join the answer, as scoring does). None where none
     applies or every finder runs out of time."""
-    document = Document("counterfactual", context + rest)
+    document = Document("counterfactual", context + rest[:REST_CHARS])
     end = len(context)
     for candidate in candidates:
         for searched in find_matches(candidate, [document], HEURISTIC_TIME_LIMIT):

@@ -12,7 +12,7 @@ import torch
 
 from engine.corpus import Document
 from engine.tokens import continuation_ids, encode
-from games.counterfactual import edit_summary, heuristic_at, read
+from games.counterfactual import MAX_EDIT_CHARS, edit_summary, heuristic_at, read
 from games.library import load_library
 from games.log import SCHEMA_VERSION, EditRecord, GuessLog, export
 from games.paths import guess_log_path
@@ -86,6 +86,7 @@ def test_red_team_from_play_to_the_log_and_back(default_lm) -> None:
     from tui.screens.guess import GuessScreen
 
     text = IOI + REST
+    hostile_edit = IOI.replace("park", "[b]p[/]\x1b[31m")
     app = LmgameApp(PlaySetup(models=[default_lm], documents=[Document("ioi", text)], source="--text", top_k=5))
 
     async def script(pilot) -> None:
@@ -109,15 +110,27 @@ def test_red_team_from_play_to_the_log_and_back(default_lm) -> None:
         await pilot.press("ctrl+r")  # unchanged since: nothing new to read
         await settle(app, pilot)
         assert red.query_one(DataTable).row_count == 2
+        hostile = IOI.replace("park", "[b]p[/]\x1b[31m")  # markup and an escape sequence, as typed
+        red.query_one(TextArea).text = hostile
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        edit_cell = str(red.query_one(DataTable).get_row_at(2)[1])
+        assert "[b]p[/]" in edit_cell and "\x1b" not in edit_cell and "␛" in edit_cell
+        red.query_one(TextArea).text = "x" * (MAX_EDIT_CHARS + 1)  # a paste gone wrong: one line, no crash
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        status = str(red.query_one("#red-team-status", Static).render())
+        assert "over 100,000 characters" in status and red.query_one(DataTable).row_count == 3
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen and screen.game.position == position  # where it was
 
     run(app, script)
     with GuessLog(guess_log_path(), read_only=True) as log:
-        (edit,) = list(log.edits())
+        edit, edited_again = list(log.edits())
     assert (edit["text_id"], edit["offset"], edit["context"]) == ("ioi", len(IOI), IOI)
     assert edit["edited_context"] == SWAPPED and edit["true_token"] == " Lily"
+    assert edited_again["edited_context"] == hostile_edit
     assert edit["readings"]["edited"]["heuristic"] == {"candidate": "ioi", "answer": " Tom"}
 
 

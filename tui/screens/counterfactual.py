@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TextArea
 from textual.worker import Worker
 
 from engine.corpus import Document
+from games.candidates import Candidate
 from games.counterfactual import Reading, Variant, change, edit_summary, heuristic_at, percent, read
 from games.library import load_library
 from games.log import EditRecord
@@ -60,6 +61,7 @@ class CounterfactualScreen(LmgameScreen[None]):
         self.session = session
         self.variants: list[Variant] = []
         self.busy = False
+        self.candidates: list[Candidate] | None = None  # the library, loaded once by the first read
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -103,9 +105,10 @@ class CounterfactualScreen(LmgameScreen[None]):
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _read(self, context: str, number: int) -> None:
         rest = self.position.document.text[self.position.offset :]
+        if self.candidates is None:
+            self.candidates = list(load_library().candidates.values())
         with MODELS:
-            heuristic = heuristic_at(list(load_library().candidates.values()), context, rest,
-                                     len(self.position.true_text))
+            heuristic = heuristic_at(self.candidates, context, rest, len(self.position.true_text))
             variant = read(self.setup.models, number, context, self.position.true_text, heuristic,
                            self.setup.top_k)
         self.post_message(VariantRead(variant))
