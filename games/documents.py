@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.corpus import Document, dataset_documents, read_documents, text_document
+from engine.corpus import Document, Shards, dataset_documents, read_documents, read_shards, text_document
 from engine.errors import LmgameError
 from games.demo import demo_documents
 from games.review import ReviewRow
@@ -32,6 +32,17 @@ def source_documents(text: str | None = None, file: str | None = None, dataset: 
     if dataset is not None:
         return dataset_documents(dataset, limit=dataset_most, whole=whole), f"dataset:{dataset}"
     return demo_documents(), "demo"
+
+
+def source_shards(file: str | None = None, dataset: str | None = None, *, whole: bool = True,
+                  most_chars: int | None = None) -> Shards:
+    """A corpus (a file, a folder or a glob: `read_shards`) as its files, or a dataset's first DATASET_DOCUMENTS
+    texts as one shard of no file; `whole` and `most_chars` as for `source_documents`."""
+    if file is not None:
+        return read_shards(file, whole, most_chars)
+    if dataset is None:
+        raise ValueError("a corpus file or a dataset")
+    return Shards([], [f"dataset:{dataset}"], [dataset_documents(dataset, limit=DATASET_DOCUMENTS, whole=whole)])
 
 
 Loaded = dict[str, list[Document]]  # source -> its documents (empty where it cannot be read)
