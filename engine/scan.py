@@ -206,19 +206,47 @@ def _first_tokens(lm: LoadedModel, text: str, budget: int) -> tuple[str, int]:
     return text, len(offsets)
 
 
-def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key: str,
-                max_context: int | None = None, progress: Progress | None = None) -> list[DocumentScan]:
-    """Scan in chunks of CHUNK_DOCUMENTS texts, each stored under `folder` (None: nothing stored) by `key` (what
-    the model, tokenizer and settings are) and the chunk's content, so a stopped scan resumes there."""
+def chunk_ranges(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """(first, end) documents of each stored chunk: CHUNK_DOCUMENTS at a time, starting again at each shard (a
+    corpus file), so that a shard scanned alone (by a Ray actor) is stored in the very chunks a whole run stores."""
+    ranges, first = [], 0
+    for size in sizes:
+        ranges += [(first + at, first + min(at + CHUNK_DOCUMENTS, size)) for at in range(0, size, CHUNK_DOCUMENTS)]
+        first += size
+    return ranges
+
+
+def chunk_path(folder: Path, key: str, texts: Sequence[str]) -> tuple[Path, str]:
+    """Where the chunk of `texts` is stored under a scan's `key`, and the chunk's own key."""
     from engine.cache import cache_key, text_hash
 
+    chunk_key = cache_key(key, text_hash(list(texts)))
+    return folder / f"{chunk_key}.pt", chunk_key
+
+
+def chunks_stored(texts: Sequence[str], folder: Path, key: str) -> bool:
+    """Whether every chunk of one shard's `texts` is stored whole (read back and checked)."""
+    for first, end in chunk_ranges([len(texts)]):
+        path, chunk_key = chunk_path(folder, key, texts[first:end])
+        stored = load_chunk(path, chunk_key) if path.exists() else None
+        if stored is None or len(stored) != end - first:
+            return False
+    return True
+
+
+def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key: str,
+                max_context: int | None = None, progress: Progress | None = None,
+                shard_sizes: Sequence[int] | None = None,
+                scanned: Callable[[list[DocumentScan]], None] | None = None) -> list[DocumentScan]:
+    """Scan in chunks (`chunk_ranges` of the shards' sizes; None: the texts are one shard), each stored under
+    `folder` (None: nothing stored) by `key` (what the model, tokenizer and settings are) and the chunk's content,
+    so a stopped scan resumes there; `scanned` hears each chunk that was scanned rather than read."""
     scanner = Scanner(lm, max_context)
     results: list[DocumentScan] = []
     total = sum(len(t) for t in texts)
-    for first in range(0, len(texts), CHUNK_DOCUMENTS):
-        chunk = list(texts[first : first + CHUNK_DOCUMENTS])
-        chunk_key = cache_key(key, text_hash(chunk))
-        path = folder / f"{chunk_key}.pt" if folder is not None else None
+    for first, end in chunk_ranges([len(texts)] if shard_sizes is None else shard_sizes):
+        chunk = list(texts[first:end])
+        path, chunk_key = chunk_path(folder, key, chunk) if folder is not None else (None, "")
         stored = load_chunk(path, chunk_key) if path is not None and path.exists() else None
         if stored is None or len(stored) != len(chunk):
             done_before = sum(len(t) for t in texts[:first])
@@ -230,7 +258,9 @@ def scan_corpus(lm: LoadedModel, texts: Sequence[str], folder: Path | None, key:
             stored = scanner.scan(chunk, report)
             if path is not None:
                 save_chunk(path, chunk_key, stored)
+            if scanned:
+                scanned(stored)
         results.extend(stored)
         if progress:
-            progress(sum(len(t) for t in texts[: first + len(chunk)]), total)
+            progress(sum(len(t) for t in texts[:end]), total)
     return results

@@ -88,25 +88,47 @@ def limit_documents(lm: LoadedModel, documents: Sequence[Document], max_tokens: 
     return [Document(d.id, text, d.title) for d, text in zip(documents, texts, strict=False)]  # texts stop early
 
 
+def scan_key(lm: LoadedModel, options: ScanOptions) -> str:
+    """What a model's stored scan chunks depend on besides their texts."""
+    return cache_key("scan", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), options.max_context)
+
+
+def kept_sizes(shard_sizes: Sequence[int] | None, kept: int) -> list[int] | None:
+    """The shards' sizes once the corpus is cut to its first `kept` documents."""
+    if shard_sizes is None:
+        return None
+    sizes: list[int] = []
+    for size in shard_sizes:
+        if kept <= 0:
+            break
+        sizes.append(min(size, kept))
+        kept -= sizes[-1]
+    return sizes
+
+
 def scan_model(lm: LoadedModel, documents: Sequence[Document], options: ScanOptions, folder: Any,
-               progress: Callable[[int, int], None] | None = None) -> ModelScan:
+               progress: Callable[[int, int], None] | None = None,
+               shard_sizes: Sequence[int] | None = None) -> ModelScan:
+    """One model's scan, stored in chunks per shard (`shard_sizes`: documents per corpus file; None: one file)."""
     kept = limit_documents(lm, documents, options.max_tokens)
     texts = [d.text for d in kept]
-    key = cache_key("scan", lm.identity.as_dict(), tokenizer_fingerprint(lm.tokenizer), options.max_context)
-    return ModelScan(lm, kept, scan_corpus(lm, texts, folder, key, options.max_context, progress))
+    return ModelScan(lm, kept, scan_corpus(lm, texts, folder, scan_key(lm, options), options.max_context, progress,
+                                           kept_sizes(shard_sizes, len(kept))))
 
 
 def scan_models(models: Sequence[LoadedModel], documents: Sequence[Document], options: ScanOptions, folder: Any,
-                progress: Callable[[str, int, int], None] | None = None) -> list[ModelScan]:
+                progress: Callable[[str, int, int], None] | None = None,
+                shard_sizes: Sequence[int] | None = None) -> list[ModelScan]:
     """Each model's scan of the very same texts: cut to `options.max_tokens` once, by the first model;
     `progress` hears (what, done, total) per model."""
     kept = limit_documents(models[0], documents, options.max_tokens)
     cut = dataclasses.replace(options, max_tokens=None)
+    sizes = kept_sizes(shard_sizes, len(kept))
 
     def scanning_with(name: str) -> Callable[[int, int], None]:
         return lambda done, total: progress(f"scanning with {name}", done, total) if progress else None
 
-    return [scan_model(lm, kept, cut, folder, scanning_with(lm.identity.name)) for lm in models]
+    return [scan_model(lm, kept, cut, folder, scanning_with(lm.identity.name), sizes) for lm in models]
 
 
 def explained_positions(candidates: Sequence[Candidate], scan: ModelScan, timeout: float

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.errors import LmgameError
 from games.results import ScanReport
+from tui.cli_engine import add_engine_options, ray_settings, say_report
 
 
 def add_parser(commands: Any, add_model_options: Any) -> None:
@@ -28,32 +29,43 @@ def add_parser(commands: Any, add_model_options: Any) -> None:
     scan.add_argument("--out", metavar="DIR", help="write scan.json, scan.md and tokens.jsonl (every token) here")
     scan.add_argument("--no-cache", action="store_true", help="scan again even what is stored")
     scan.add_argument("--open", action="store_true", help="then browse it in the scan screen")
+    add_engine_options(scan)
 
 
 def run_scan(args: argparse.Namespace, load_models: Any) -> int:
-    from games.documents import source_documents
+    from games.documents import source_shards
     from games.paths import score_cache_dir
     from games.scanning import ScanOptions, corpus_chars, markdown, scan_catalogue, scan_models
     from tui.cli_scoring import load_library_warning
     from tui.progress import StderrProgress
 
     options = ScanOptions(threshold=args.threshold, max_tokens=args.max_tokens, max_context=args.max_context)
+    settings = ray_settings(args)
     library = load_library_warning(args.candidates)
     if args.corpus is not None:  # a file that cannot be read is said at once, before the models load
-        source_documents(file=args.corpus, whole=False, most_chars=1)
+        source_shards(args.corpus, whole=False, most_chars=1)
     names = [args.model] + ([args.compare] if args.compare else [])  # None: the embedded model
     models = load_models(names, args.device, args.dtype, limit=2)
     # with --max-tokens, a document of any size is read, only as far as the first model's tokens can reach
     most_chars = None if args.max_tokens is None else corpus_chars(models[0], args.max_tokens)
-    documents, _ = source_documents(file=args.corpus, dataset=args.dataset, whole=args.max_tokens is None,
-                                    most_chars=most_chars)
+    shards = source_shards(args.corpus, args.dataset, whole=args.max_tokens is None, most_chars=most_chars)
     folder = None if args.no_cache else score_cache_dir() / "scans"
     out = Path(args.out) if args.out else None
     progress = StderrProgress()
     try:
-        scans = scan_models(models, documents, options, folder, progress)
+        if settings is None:
+            scans = scan_models(models, shards.flat, options, folder, progress, shards.sizes)
+        else:
+            from games.ray_engine import ModelSpec, model_names
+            from games.ray_scan import ray_scan_models
+
+            spec = ModelSpec(model_names(names), args.device, args.dtype)
+            scans, report = ray_scan_models(models, spec, shards, options, score_cache_dir() / "scans", settings,
+                                            progress)
     finally:
         progress.close()
+    if settings is not None:
+        say_report(report)
     found = scan_catalogue(scans, list(library.candidates.values()), options)
     result = found.result
     if out is not None:
