@@ -199,11 +199,12 @@ def find_instances(
 
 
 class Baselines:
-    """One bigram model per tokenizer, fitted on the whole corpus the first time a model needs it."""
+    """One bigram model per tokenizer, fitted on the whole corpus the first time a model needs it (`fitted`: those
+    fitted already, by tokenizer fingerprint: a Ray actor scoring one shard is handed the whole corpus's)."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, fitted: dict[str, Bigram] | None = None) -> None:
         self.corpus = corpus
-        self.models: dict[str, Bigram] = {}
+        self.models: dict[str, Bigram] = dict(fitted or {})
 
     def fit_steps(self, lm: LoadedModel) -> Generator[StageStep, None, Bigram]:
         """The model's bigram baseline, fitted the first time; yields progress while it is being fitted."""
@@ -312,6 +313,11 @@ def mean_figures(scored: list[InstanceRow], columns: Sequence[Column], seed: int
 
 
 FindResult = tuple[list[tuple[int, Found]], list[tuple[int, Found]], FindStats]
+
+
+def stored_form(result: CandidateResult) -> dict[str, Any]:
+    """A result as the cache keeps it (`_stored_result` reads it back)."""
+    return {"rows": [row.as_json() for row in result.rows], "stats": dict(result.stats.__dict__)}
 
 
 def _stored_result(stored: Any) -> tuple[list[InstanceRow], FindStats] | None:
@@ -434,6 +440,7 @@ def score_steps(
     corpus: Corpus,
     options: ScoreOptions,
     cache: ResultCache,
+    fitted: dict[str, Bigram] | None = None,
 ) -> Generator[StageStep | CandidateResult, None, None]:
     """Every candidate on every model, each result as soon as it is ready (the cached ones first, then the rest
     candidate by candidate), with the run's progress in between. A caller that stops (closes the generator)
@@ -455,7 +462,7 @@ def score_steps(
     unique = list({id(candidate): candidate for candidate, _, _ in pending}.values())
     found = yield from _find_all(unique, corpus, options)
     starts = yield from _align_all(unique, found, corpus, models)
-    baselines = Baselines(corpus)
+    baselines = Baselines(corpus, fitted)
     bigrams: dict[int, Bigram] = {}
     for candidate, lm, _ in pending:
         if found[id(candidate)][0] and id(lm) not in bigrams:
@@ -471,7 +478,7 @@ def score_steps(
         result = yield from mapped(steps, _counted(stage, done, total))
         done += len(found[id(candidate)][0])
         yield StageStep(stage, done, total)
-        cache.put(key, {"rows": [row.as_json() for row in result.rows], "stats": result.stats.__dict__})
+        cache.put(key, stored_form(result))
         yield result
 
 
@@ -482,10 +489,11 @@ def score_each(
     options: ScoreOptions,
     cache: ResultCache,
     progress: StageProgress | None = None,
+    fitted: dict[str, Bigram] | None = None,
 ) -> Iterator[CandidateResult]:
     """`score_steps` with its progress handed to a callback: each result as soon as it is ready. A caller that
     stops (a progress callback that raises) keeps what it was given."""
-    for step in score_steps(candidates, models, corpus, options, cache):
+    for step in score_steps(candidates, models, corpus, options, cache, fitted):
         if isinstance(step, CandidateResult):
             yield step
         elif progress:
@@ -527,9 +535,10 @@ def score_all(
     options: ScoreOptions,
     cache: ResultCache,
     progress: StageProgress | None = None,
+    fitted: dict[str, Bigram] | None = None,
 ) -> list[CandidateResult]:
     """Every candidate on every model, in that order (candidate by candidate, each on every model)."""
-    return in_run_order(score_each(candidates, models, corpus, options, cache, progress), candidates, models)
+    return in_run_order(score_each(candidates, models, corpus, options, cache, progress, fitted), candidates, models)
 
 
 def in_run_order(results: Iterable[CandidateResult], candidates: Sequence[Candidate],

@@ -14,6 +14,7 @@ from engine.errors import LmgameError
 from games.display import printable
 from games.matches import MAX_REGEX_TIMEOUT
 from games.results import COLUMN, CSV, MIN_INTERVAL_N, TABLE, Comparison, ScoreSummary, shown_in
+from tui.cli_engine import add_engine_options, ray_settings, say_report
 from tui.cli_variants import add_parser as add_variants_parser
 from tui.cli_variants import run_variants as run_variants
 from tui.cli_variants import slices_table, variants_count
@@ -43,6 +44,7 @@ def add_parsers(commands: Any, add_model_options: Any) -> None:
                        help="seconds a finder may run on one document before it is skipped (default 2, at most "
                             f"{MAX_REGEX_TIMEOUT})")
     score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals and of --variants")
+    add_engine_options(score)
     add_variants_parser(commands)
 
     candidates = commands.add_parser("candidates", help="the heuristic candidate library")
@@ -223,6 +225,7 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     from tui.progress import StderrProgress
 
     options = ScoreOptions(limit=args.limit, max_context=args.max_context, regex_timeout=args.regex_timeout)
+    settings = ray_settings(args)
     if args.model and len(args.model) > MAX_SCORE_MODELS:
         raise LmgameError(f"at most {MAX_SCORE_MODELS} models in one run")
     candidates = load_library_warning(args.candidates).select(args.names)
@@ -236,7 +239,10 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
     cache = score_cache(kept=not args.no_cache)
     progress = StderrProgress()
     try:
-        results = score_all(candidates, models, corpus, options, cache, progress)
+        if settings is None:
+            results = score_all(candidates, models, corpus, options, cache, progress)
+        else:
+            results = _ray_score(args, settings, candidates, models, options, cache, progress)
     finally:
         progress.close()
     summaries = [r.summary(args.seed) for r in results]
@@ -260,6 +266,22 @@ def run_score(args: argparse.Namespace, load_models: Any) -> int:
             print(f"lmgame: note: {summary.candidate}: {summary.skipped_documents} documents skipped "
                   f"(the finder ran past {args.regex_timeout} s)", file=sys.stderr)
     return 0
+
+
+def _ray_score(args: argparse.Namespace, settings: Any, candidates: list[Any], models: list[Any], options: Any,
+               cache: Any, progress: Any) -> list[Any]:
+    """score_all's results, the shards of --corpus scored by Ray actors."""
+    from games.documents import source_shards
+    from games.paths import user_candidates_dir
+    from games.ray_engine import ModelSpec, model_names
+    from games.ray_score import LibrarySpec, ray_score_all
+
+    spec = ModelSpec(model_names(args.model or [None]), args.device, args.dtype)
+    library = LibrarySpec(tuple(str(Path(path).resolve()) for path in args.candidates), str(user_candidates_dir()))
+    results, report = ray_score_all(candidates, models, spec, library, source_shards(args.corpus), args.corpus,
+                                    options, cache, settings, progress)
+    say_report(report)
+    return results
 
 
 def _prepare_out(out: str | None) -> Path | None:
