@@ -4,8 +4,9 @@ corpus (the first documents of ../shared/data/tinystories split into shards), ea
     python benchmarks/ray_throughput.py [--documents 400] [--shards 8] [--model default|gpt2-shape]
 
 Figures: tokens/s per way (the whole command's time: reading, loading models in the actors, scanning, storing,
-reading back and the catalogue), and each way's ratio to the local run. Ray's own start (a local instance) is
-timed apart. Where a GPU is at hand, the actors take one each (`num_gpus=1`); this script says which it used.
+reading back and the catalogue), and each way's ratio to the local run (torch's own threads), with the local run
+on one thread as well (a Ray actor of one CPU runs one). Ray's own start (a local instance) is timed apart.
+Where a GPU is at hand, the actors take one each (`num_gpus=1`); this script says which it used.
 """
 
 from __future__ import annotations
@@ -62,13 +63,24 @@ def main() -> None:
     print(f"Ray local instance started in {time.perf_counter() - started:.1f} s: {resources.get('CPU', 0):.0f} CPUs, "
           f"{resources.get('GPU', 0):.0f} GPUs (the actors take {'a GPU' if resources.get('GPU') else 'a CPU'} each)")
     print(f"corpus: {args.documents} TinyStories documents in {args.shards} shards; model: {args.model}")
+    import torch
+
+    warm = write_shards(read_jsonl_texts(SHARED / "tinystories" / "stories.jsonl", 2), 1)
+    timed_scan(warm, model, [])  # imports and the first model load are paid here, not by the first way timed
+    threads = torch.get_num_threads()
     local_seconds, tokens = timed_scan(corpus, model, [])
-    print(f"{'local':>14}: {tokens:,} tokens in {local_seconds:6.1f} s = {tokens / local_seconds:7,.0f} tokens/s")
+    print(f"{f'local, {threads} threads':>18}: {tokens:,} tokens in {local_seconds:6.1f} s = "
+          f"{tokens / local_seconds:7,.0f} tokens/s")
+    torch.set_num_threads(1)  # as each Ray actor of one CPU runs (Ray sets OMP_NUM_THREADS to its CPUs)
+    seconds, _ = timed_scan(corpus, model, [])
+    print(f"{'local, 1 thread':>18}: {tokens:,} tokens in {seconds:6.1f} s = {tokens / seconds:7,.0f} tokens/s "
+          f"({local_seconds / seconds:.2f}x local)")
+    torch.set_num_threads(threads)
     for actors in (1, 2):
         seconds, counted = timed_scan(corpus, model, ["--engine", "ray", "--ray-actors", str(actors)])
         if counted != tokens:
             raise SystemExit(f"Ray scanned {counted} tokens, the local engine {tokens}")
-        print(f"{f'ray, {actors} actor' + 's' * (actors > 1):>14}: {counted:,} tokens in {seconds:6.1f} s = "
+        print(f"{f'ray, {actors} actor' + 's' * (actors > 1):>18}: {counted:,} tokens in {seconds:6.1f} s = "
               f"{counted / seconds:7,.0f} tokens/s ({local_seconds / seconds:.2f}x local)")
     ray.shutdown()
 

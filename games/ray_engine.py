@@ -87,7 +87,7 @@ def connected(settings: RaySettings) -> Iterator[Any]:
                      logging_level=logging.ERROR, configure_logging=True)
         except Exception as error:  # noqa: BLE001 - Ray raises many kinds; each means "no cluster here"
             where = settings.address or "a local instance"
-            raise LmgameError(f"cannot start or reach Ray at {where}: {str(error).splitlines()[0]}") from None
+            raise LmgameError(f"cannot start or reach Ray at {where}: {first_line(error)}") from None
     quiet_ray_data(ray)
     try:
         yield ray
@@ -132,15 +132,24 @@ def run_shards(worker: type, arguments: dict[str, Any], units: list[dict[str, An
         said = f"{stage} on {actors} Ray actor{'s' * (actors != 1)}"
         if progress:
             progress(said, 0, len(units))
-        for done, row in enumerate(dataset.iter_rows(), start=1):
-            if row.get("error"):
-                raise LmgameError(str(row["error"]))
-            if progress:
-                progress(said, done, len(units))
-            yield row
+        try:
+            for done, row in enumerate(dataset.iter_rows(), start=1):
+                if row.get("error"):
+                    raise LmgameError(str(row["error"]))
+                if progress:
+                    progress(said, done, len(units))
+                yield row
+        except ray.exceptions.RayError as error:  # an actor died (memory, a signal): what it stored is kept
+            raise LmgameError(f"a Ray actor failed: {first_line(error)} (run the command again to go on from the "
+                              "shards stored)") from None
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def shard_error(path: str, error: Exception) -> str:
     """A worker's failure as the one line the driver raises, naming the shard."""
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    message = first_line(error)
     return message if path in message else f"{path}: {message}"

@@ -11,7 +11,7 @@ from typing import Any
 from engine.corpus import Shards, file_documents
 from engine.models import LoadedModel
 from engine.scan import DocumentScan, chunks_stored, scan_corpus
-from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, run_shards, shard_error
+from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, first_line, run_shards, shard_error
 from games.scanning import ModelScan, ScanOptions, scan_key
 
 
@@ -19,11 +19,17 @@ class ScanWorker:
     """A Ray actor: the run's models, loaded once; scans the shards it is handed with each and stores the chunks."""
 
     def __init__(self, spec: ModelSpec, folder: str, options: ScanOptions, keys: list[str]) -> None:
-        self.models = spec.load()
         self.folder, self.options, self.keys = Path(folder), options, keys
-        # another model (or tokenizer) under the same name on this node: its chunks would lie
-        self.problem = "" if [scan_key(lm, options) for lm in self.models] == keys else (
-            "a Ray worker loaded other models than this machine did under the same names")
+        self.problem = ""  # why this actor cannot scan, said for each shard it is handed (raised here, Ray would
+        # fail the whole pool with a traceback)
+        try:
+            self.models = spec.load()
+        except Exception as error:  # noqa: BLE001 - the one line is the user's to read
+            self.problem = f"a Ray actor could not load the models: {first_line(error)}"
+            return
+        if [scan_key(lm, options) for lm in self.models] != keys:  # another model under the same name there: its
+            # chunks would lie
+            self.problem = "a Ray actor loaded other models than this machine did under the same names"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"shard": [], "tokens": [], "error": []}

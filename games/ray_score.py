@@ -19,7 +19,7 @@ from engine.scoring import SCORING_VERSION
 from engine.steps import drive
 from games.candidates import Candidate
 from games.library import load_library
-from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, run_shards, shard_error
+from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, first_line, run_shards, shard_error
 from games.results import RESULTS_VERSION, InstanceRow
 from games.scoring import (
     Baselines,
@@ -68,16 +68,22 @@ class ScoreWorker:
 
     def __init__(self, spec: ModelSpec, library: LibrarySpec, names: list[str], options: ScoreOptions,
                  label: str, whole: str, fitted: dict[str, Bigram], folder: str) -> None:
-        self.models = spec.load()
-        self.candidates = library.load(names)
         self.options, self.label, self.whole, self.fitted = options, label, whole, fitted
         self.cache = ResultCache(Path(folder))
+        self.problem = ""  # why this actor cannot score, said for each shard it is handed
+        try:
+            self.models = spec.load()
+            self.candidates = library.load(names)
+        except Exception as error:  # noqa: BLE001 - the one line is the user's to read
+            self.problem = f"a Ray actor could not load the models or the candidates: {first_line(error)}"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"shard": [], "instances": [], "error": []}
         for shard, path, name, key in zip(batch["shard"], batch["path"], batch["name"], batch["key"], strict=True):
-            instances, error = 0, ""
+            instances, error = 0, self.problem
             try:
+                if error:
+                    raise LmgameError(error)
                 documents = file_documents(Path(path), name=str(name))
                 if shard_key(self.whole, documents, self.candidates, self.models, self.options) != key:
                     raise ValueError("a Ray worker read other documents, candidates or models than this machine "

@@ -82,10 +82,9 @@ def test_a_stopped_ray_scan_resumes_at_the_shards_not_stored_and_a_damaged_one_i
 
     with pytest.raises(Stop):
         ray_scan_models([default_lm], spec, shards, options, folder, settings, stop_after_two)
-    stored = sorted(folder.glob("*.pt"))
-    assert 2 <= len(stored) < 4  # one chunk a shard: those finished before the stop, and perhaps one in flight
+    assert 2 <= len(list(folder.glob("*.pt"))) < 4  # a chunk a shard: those done before the stop, one in flight
     scans, report = ray_scan_models([default_lm], spec, shards, options, folder, settings)
-    assert (report.stored, report.computed) == (len(stored), 4 - len(stored))
+    assert report.stored >= 2 and report.computed >= 1 and report.stored + report.computed == 4
     local = scan_models([default_lm], shards.flat, options, None)[0]
     for mine, theirs in zip(scans[0].scans, local.scans, strict=True):
         assert mine.ids.tolist() == theirs.ids.tolist()
@@ -160,3 +159,11 @@ def test_the_local_path_never_imports_ray(corpus: Path, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
                           env={**__import__("os").environ, "LMGAME_HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_an_actor_that_cannot_load_the_model_is_one_line(ray_instance: Any, corpus: Path, tmp_path: Path,
+                                                         default_lm: Any) -> None:
+    spec = ModelSpec((str(tmp_path / "no-such-model"),), "auto", "auto")  # not on this "node"
+    with pytest.raises(LmgameError, match="a Ray actor could not load the models: .*no-such-model"):
+        ray_scan_models([default_lm], spec, source_shards(str(corpus)), ScanOptions(), tmp_path / "scans",
+                        RaySettings(actors=1))
