@@ -19,9 +19,10 @@ from engine.tokens import continuation_ids, token_starts, token_text
 from games.best_head import best_head
 from games.candidates import Candidate, Sourced
 from games.library import load_library
-from games.results import MIN_INTERVAL_N, ScoreSummary
+from games.results import MIN_INTERVAL_N, InstanceRow, ScoreSummary
 from games.scoring import Corpus, ScoreOptions, score_all
 from tests.conftest import shared
+from tui.cli import main
 
 STORY = ("Once upon a time, Tim and Sue went to the park. Sue gave a red ball to Tim. Tim Smith was happy. The sun "
          "was warm and the birds sang in the tall trees near the pond. Later Tim Smith ran home. Sue Brown waved. "
@@ -184,3 +185,25 @@ def test_the_built_in_sources_point_at_the_text_the_answer_copies() -> None:
     assert sources[text.index("table")] is None  # the first copy: nothing earlier to copy
     assert sources[text.rindex("green")] == text.index("green")
 
+
+def test_score_json_and_table_show_the_best_head(capsys, tmp_path: Path) -> None:
+    corpus = tmp_path / "story.txt"
+    corpus.write_text(STORY)
+    code = main(["score", "induction", "once-upon-a-time", "--corpus", str(corpus), "--format", "json",
+                 "--dtype", "float32", "--out", str(tmp_path / "out")])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    induction, once = json.loads(out)["results"]
+    assert once["best_head"] is None
+    assert set(induction["best_head"]) == {"head", "mean", "ci", "n"} and induction["best_head"]["ci"] is None
+    layer, head = (int(part) for part in induction["best_head"]["head"].split("."))
+    rows = [InstanceRow.from_json(json.loads(line))
+            for line in (tmp_path / "out" / "instances.jsonl").read_text().splitlines()]
+    viewed = [row.head_attention for row in rows if row.candidate == "induction" and row.head_attention]
+    assert induction["best_head"]["mean"] == pytest.approx(sum(h[layer][head] for h in viewed) / len(viewed))
+    assert main(["score", "induction", "once-upon-a-time", "--corpus", str(corpus), "--dtype", "float32"]) == 0
+    table, _ = capsys.readouterr()
+    line = next(line for line in table.splitlines() if "best head" in line)
+    assert line.startswith("induction: best head ") and induction["best_head"]["head"] in line
+    assert f"n={induction['best_head']['n']}" in line and not any("once-upon-a-time: best" in t for t in [table])
+    assert max(len(line) for line in table.splitlines()) <= 100
