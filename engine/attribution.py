@@ -282,11 +282,12 @@ def attention(lm: LoadedModel, question: Question) -> Attribution:
 
 @dataclass(frozen=True)
 class SourceQuery:
-    """Which head looks at a source: a sequence whose last token predicts an answer, and the position in it of the
-    token the answer comes from."""
+    """Which head looks at a source: a sequence, and the positions to read in it, each a (row, source) pair: the
+    row predicts an answer, the source holds the token the answer comes from (source <= row). Rows of one sequence
+    share its pass: a causal model's weights at a row are those of the sequence cut after that row."""
 
     sequence: list[int]
-    source: int
+    reads: tuple[tuple[int, int], ...]
 
 
 ATTENTION_BYTES = 1 << 28  # the most the attention probabilities of one batch may take (every layer's [B, H, T, T])
@@ -294,19 +295,20 @@ ATTENTION_BYTES = 1 << 28  # the most the attention probabilities of one batch m
 
 def source_attention_steps(lm: LoadedModel, queries: Sequence[SourceQuery], batch_tokens: int | None = None
                            ) -> Generator[int, None, list[torch.Tensor]]:
-    """Per query, the attention weight from its sequence's last position to its source position for every layer
-    and head ([layers, heads], float32), as `attention` reads it; yields how many queries are done. Sequences are
-    right-padded into batches sorted by length: a causal model never looks at the pads behind a position, so a
-    batch gives each sequence's weights as a pass of its own would."""
-    if any(not 0 <= query.source < len(query.sequence) for query in queries):
-        raise ValueError("a source position outside its sequence")
+    """Per query, the attention weight from each read's row to its source for every layer and head ([reads,
+    layers, heads], float32), as `attention` reads it; yields how many reads are done. Sequences are right-padded
+    into batches sorted by length: a causal model never looks at the pads behind a position, so a batch gives each
+    sequence's weights as a pass of its own would."""
+    if any(not query.reads for query in queries) or any(
+            not 0 <= source <= row < len(query.sequence) for query in queries for row, source in query.reads):
+        raise ValueError("a query without reads, a read outside its sequence, or a source after its row")
     _, _, budget, pad_id = batch_settings(lm, None, batch_tokens)
     config = lm.model.config
     per_square = (getattr(config, "num_hidden_layers", 1) * getattr(config, "num_attention_heads", 1)
                   * max(4, torch.finfo(lm.model.dtype).bits // 8))  # bytes of attention per position pair
     order = sorted(range(len(queries)), key=lambda n: -len(queries[n].sequence))
     results: list[torch.Tensor] = [torch.empty(0)] * len(queries)
-    done = 0
+    done = reads = 0
     while done < len(order):
         width = len(queries[order[done]].sequence)  # the longest of the batch: it comes first
         size = max(1, min(budget // width, ATTENTION_BYTES // (per_square * width * width)))
@@ -315,13 +317,17 @@ def source_attention_steps(lm: LoadedModel, queries: Sequence[SourceQuery], batc
         for b, n in enumerate(batch):
             ids[b, : len(queries[n].sequence)] = torch.tensor(queries[n].sequence)
         _, layers = _attention_pass(lm, ids, logits=False)
-        rows = torch.tensor([len(queries[n].sequence) - 1 for n in batch])
-        sources = torch.tensor([queries[n].source for n in batch])
-        picked = torch.stack([layer[torch.arange(len(batch)), :, rows, sources] for layer in layers], dim=1)
-        for b, n in enumerate(batch):
-            results[n] = picked[b].float().cpu()  # [layers, heads]
+        places = [(b, row, source) for b, n in enumerate(batch) for row, source in queries[n].reads]
+        at, rows, sources = (torch.tensor(column) for column in zip(*places, strict=True))
+        picked = torch.stack([layer[at, :, rows, sources] for layer in layers], dim=1).float().cpu()  # [reads, L, H]
+        first = 0
+        for n in batch:
+            count = len(queries[n].reads)
+            results[n] = picked[first : first + count]
+            first += count
         done += len(batch)
-        yield done
+        reads += len(places)
+        yield reads
     return results
 
 

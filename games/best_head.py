@@ -6,7 +6,8 @@ with --max-context, a source cut off from view has none). The weights are the mo
 forward pass with eager attention (engine.attribution.source_attention_steps). A summary's `best_head` is the
 head with the highest mean over the scored instances that have one, with that mean's interval.
 
-Only instances with a source in view cost the extra forward pass: a candidate without a source costs nothing.
+Only instances with a source in view cost the extra forward pass, and the instances of a document that were scored
+in the same window share one (as their scores did): a candidate without a source costs nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from games.results import MIN_INTERVAL_N, BestHead, InstanceRow
 DECIMALS = 6  # of a stored weight: within 5e-7 of the model's, a third of the JSON
 
 
-def _query(lm: LoadedModel, ids: list[int], starts: list[int], text: str, row: InstanceRow
-           ) -> tuple[list[int], int, int] | None:
-    """(the sequence the row was scored with, up to the token predicting the answer; the source's position in it;
-    the source token's id), or None where the source is not in that window or the row was not scored."""
+def _window(ids: list[int], starts: list[int], text: str, row: InstanceRow) -> tuple[int, int, int] | None:
+    """(the window's first text token, the token the answer is scored from, the source token) of a row as it was
+    scored: its context is the `context_tokens` tokens before `span_start`; None where the source is not in that
+    window or the row was not scored."""
     if not row.scored or row.source_offset is None or row.span_start is None or row.context_tokens is None:
         return None
     index = bisect.bisect_left(starts, row.span_start)  # the token the answer is scored from (engine.scoring.attach)
@@ -35,36 +36,41 @@ def _query(lm: LoadedModel, ids: list[int], starts: list[int], text: str, row: I
         return None  # not a boundary of this tokenizer: not a row this model scored
     first = index - row.context_tokens
     source = bisect.bisect_right(starts, row.source_offset) - 1
-    if not 0 <= first <= source < index:
-        return None
-    bos = [lm.bos_id] if lm.bos_id is not None else []
-    return bos + ids[first:index], len(bos) + source - first, ids[source]
+    return (first, index, source) if 0 <= first <= source < index else None
 
 
 def attention_steps(lm: LoadedModel, documents: Sequence[tuple[str, list[InstanceRow]]],
                     batch_tokens: int | None = None) -> Generator[int, None, None]:
     """Set `head_attention` and `source_token` on each scored row (of one model) whose source is in view, rows
-    given with their document's text; yields how many rows are done."""
+    given with their document's text; yields how many rows are done. The rows of a document whose windows start at
+    the same token share one sequence (as their scores shared a pass), read at each row's predicting position."""
     from engine.attribution import SourceQuery, source_attention_steps
 
+    bos = [lm.bos_id] if lm.bos_id is not None else []
     queries: list[SourceQuery] = []
-    targets: list[tuple[InstanceRow, int]] = []
+    targets: list[list[tuple[InstanceRow, int]]] = []  # per query: each read's row and source token id
     for text, rows in documents:
         if not any(row.scored and row.source_offset is not None for row in rows):
             continue  # tokenize only where there is something to ask
         encoded = lm.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids, starts = list(encoded["input_ids"]), token_starts(encoded["offset_mapping"])
+        by_first: dict[int, list[tuple[InstanceRow, int, int]]] = {}
         for row in rows:
-            query = _query(lm, ids, starts, text, row)
-            if query is not None:
-                queries.append(SourceQuery(query[0], query[1]))
-                targets.append((row, query[2]))
+            window = _window(ids, starts, text, row)
+            if window is not None:
+                by_first.setdefault(window[0], []).append((row, window[1], window[2]))
+        for first, windows in by_first.items():
+            end = max(index for _, index, _ in windows)
+            queries.append(SourceQuery(bos + ids[first:end], tuple(
+                (len(bos) + index - first - 1, len(bos) + source - first) for _, index, source in windows)))
+            targets.append([(row, ids[source]) for row, _, source in windows])
     if not queries:
         return
     weights = yield from source_attention_steps(lm, queries, batch_tokens)
-    for (row, source_id), per_head in zip(targets, weights, strict=True):
-        row.head_attention = [[round(w, DECIMALS) for w in layer] for layer in per_head.tolist()]
-        row.source_token = token_text(lm.tokenizer, source_id)
+    for reads, per_read in zip(targets, weights, strict=True):
+        for (row, source_id), per_head in zip(reads, per_read.tolist(), strict=True):
+            row.head_attention = [[round(w, DECIMALS) for w in layer] for layer in per_head]
+            row.source_token = token_text(lm.tokenizer, source_id)
 
 
 def best_head(scored: Sequence[InstanceRow], seed: int = 0) -> BestHead | None:
