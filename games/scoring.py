@@ -422,7 +422,7 @@ def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, opt
     by_text: dict[int, list[InstanceRow]] = {}
     for (number, *_), row in zip(entries, rows, strict=True):
         by_text.setdefault(number, []).append(row)
-    yield from mapped(attention_steps(lm, [(corpus.documents[n].text, rows) for n, rows in by_text.items()],
+    yield from mapped(attention_steps(lm, [(corpus.documents[n].text, mine) for n, mine in by_text.items()],
                                       options.batch_tokens), lambda done: len(instances) + done)
     return CandidateResult(candidate, lm, corpus, rows, stats, conditions)
 

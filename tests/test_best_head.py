@@ -213,3 +213,16 @@ def test_score_json_and_table_show_the_best_head(capsys, tmp_path: Path) -> None
     assert line.startswith("induction: best head ") and induction["best_head"]["head"] in line
     assert f"n={induction['best_head']['n']}" in line and not any("once-upon-a-time: best" in t for t in [table])
     assert max(len(line) for line in table.splitlines()) <= 100
+
+
+def test_progress_counts_the_attention_pass_of_each_sourced_instance(default_lm) -> None:
+    reports: list[tuple[str, int, int]] = []
+    corpus = Corpus("stories", [Document("s", STORY), Document("t", STORY.replace("Tim", "Max"))])
+    # 64 tokens a batch: a document's sequence a batch, so that the pass reports between them
+    (result,) = score_all(load_library().select(["induction"]), [default_lm], corpus, ScoreOptions(batch_tokens=64),
+                          ResultCache(None), lambda stage, done, total: reports.append((stage, done, total)))
+    scoring = [(done, total) for stage, done, total in reports if stage.startswith("scoring")]
+    n = result.summary().n
+    assert n >= 4 and scoring[-1] == (2 * n, 2 * n)  # every instance here names a source: scored, then its pass
+    assert [done for done, _ in scoring] == sorted(done for done, _ in scoring)
+    assert any(n < done < 2 * n for done, _ in scoring)  # the pass reports its own progress
