@@ -13,6 +13,8 @@ the answer's first token minus the foil's first token's (as `Score.logit_diff`).
 - attention: the weight from the predicting position (the context's last token, which predicts the answer's
   first) to the token, for every layer and head, read from the model's own attention probabilities; a model
   whose attention does not return them (sdpa, flash) runs this one pass with eager attention, then is set back.
+  `source_attention_steps` reads the same weights for many sequences at once, each at one source position:
+  batch scoring's `best_head`.
 Positive occlusion and gradient scores mean the token helps the answer (or the answer over the foil).
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -252,22 +254,81 @@ def eager_attention(model: Any) -> Iterator[None]:
             config._attn_implementation = before
 
 
+def _attention_pass(lm: LoadedModel, ids: torch.Tensor, logits: bool = True) -> tuple[Any, list[torch.Tensor]]:
+    """(the model's output, its attention probabilities per layer [B, heads, T, T]) for a batch of ids, from a plain
+    forward pass with output_attentions=True and eager attention; without `logits`, through the model's body only
+    where it has one (the output projection over every position is most of a small model's time)."""
+    module = getattr(lm.model, "base_model", None) if not logits else None
+    with eager_attention(lm.model), torch.inference_mode():
+        out = (module or lm.model)(input_ids=ids.to(lm.device), use_cache=False, output_attentions=True)
+    layers = [a for a in (out.attentions or ()) if a is not None]
+    if not layers:
+        raise LmgameError(f"{lm.identity.name} returns no attention weights, even with eager attention")
+    return out, layers
+
+
 def attention(lm: LoadedModel, question: Question) -> Attribution:
     """Per layer and head, the attention weight from the predicting position to each context token; a token's
     score is its weight averaged over every layer and head."""
     first, count = len(question.bos), len(question.context)
-    ids = torch.tensor([question.sequence], device=lm.device)
-    with eager_attention(lm.model), torch.inference_mode():
-        out = lm.model(input_ids=ids, use_cache=False, output_attentions=True)
-    layers = [a for a in (out.attentions or ()) if a is not None]
-    if not layers:
-        raise LmgameError(f"{lm.identity.name} returns no attention weights, even with eager attention")
+    out, layers = _attention_pass(lm, torch.tensor([question.sequence]))
     row = first + count - 1  # predicts the answer's first token
     weights = torch.stack([layer[0, :, row, : first + count] for layer in layers]).float()  # [L, H, first+count]
     value = float(measure(out.logits[:, -question.rows :], question)[0])
     scores = weights[:, :, first:].mean(dim=(0, 1)).tolist()
     bos_weights = weights[:, :, 0] if first else None
     return Attribution(question, "attention", value, scores, weights=weights[:, :, first:], bos_weights=bos_weights)
+
+
+@dataclass(frozen=True)
+class SourceQuery:
+    """Which head looks at a source: a sequence, and the positions to read in it, each a (row, source) pair: the
+    row predicts an answer, the source holds the token the answer comes from (source <= row). Rows of one sequence
+    share its pass: a causal model's weights at a row are those of the sequence cut after that row."""
+
+    sequence: list[int]
+    reads: tuple[tuple[int, int], ...]
+
+
+ATTENTION_BYTES = 1 << 28  # the most the attention probabilities of one batch may take (every layer's [B, H, T, T])
+
+
+def source_attention_steps(lm: LoadedModel, queries: Sequence[SourceQuery], batch_tokens: int | None = None
+                           ) -> Generator[int, None, list[torch.Tensor]]:
+    """Per query, the attention weight from each read's row to its source for every layer and head ([reads,
+    layers, heads], float32), as `attention` reads it; yields how many reads are done. Sequences are right-padded
+    into batches sorted by length: a causal model never looks at the pads behind a position, so a batch gives each
+    sequence's weights as a pass of its own would."""
+    if any(not query.reads for query in queries) or any(
+            not 0 <= source <= row < len(query.sequence) for query in queries for row, source in query.reads):
+        raise ValueError("a query without reads, a read outside its sequence, or a source after its row")
+    _, _, budget, pad_id = batch_settings(lm, None, batch_tokens)
+    config = lm.model.config
+    per_square = (getattr(config, "num_hidden_layers", 1) * getattr(config, "num_attention_heads", 1)
+                  * max(4, torch.finfo(lm.model.dtype).bits // 8))  # bytes of attention per position pair
+    order = sorted(range(len(queries)), key=lambda n: -len(queries[n].sequence))
+    results: list[torch.Tensor] = [torch.empty(0)] * len(queries)
+    done = reads = 0
+    while done < len(order):
+        width = len(queries[order[done]].sequence)  # the longest of the batch: it comes first
+        size = max(1, min(budget // width, ATTENTION_BYTES // (per_square * width * width)))
+        batch = order[done : done + size]
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        for b, n in enumerate(batch):
+            ids[b, : len(queries[n].sequence)] = torch.tensor(queries[n].sequence)
+        _, layers = _attention_pass(lm, ids, logits=False)
+        places = [(b, row, source) for b, n in enumerate(batch) for row, source in queries[n].reads]
+        at, rows, sources = (torch.tensor(column) for column in zip(*places, strict=True))
+        picked = torch.stack([layer[at, :, rows, sources] for layer in layers], dim=1).float().cpu()  # [reads, L, H]
+        first = 0
+        for n in batch:
+            count = len(queries[n].reads)
+            results[n] = picked[first : first + count]
+            first += count
+        done += len(batch)
+        reads += len(places)
+        yield reads
+    return results
 
 
 def explain(lm: LoadedModel, question: Question, method: str, progress: Callable[[int, int], None] | None = None,

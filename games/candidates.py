@@ -5,6 +5,10 @@ to predict; the context is all the text before that span. Its predictor gives th
 template over the match's named groups ("{name}") or a Python function of the match and the context. An
 optional foil gives the obvious wrong answer, for a logit difference.
 
+A candidate may name its source, the earlier text the answer comes from (induction's word after the earlier
+occurrence, IOI's indirect object): a finder group named `source`, or a Python predictor that returns
+`Sourced(answer, offset)`. Scoring then reports the attention head that looks at it most (games.best_head).
+
 Python candidates are written with the `candidate` decorator:
 
     from games.candidates import candidate
@@ -33,6 +37,7 @@ from games.templates import FILTERS, template_fields, template_parts
 from games.variants import make_variants, variant_source
 
 ANSWER_GROUP = "answer"
+SOURCE_GROUP = "source"  # optional: where the answer comes from (the token holding its first character)
 NAME_RULE = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a file name too: <name>.toml
 EXAMPLE_TIMEOUT = 5.0  # seconds the finder may take on one example
 VARIANTS_CHECKED = 20  # variants `check_variants` draws (seed 0)
@@ -40,7 +45,7 @@ PROBLEMS_SHOWN = 5  # problems `check_variants` lists at most: one broken templa
 MATCH_BATCH = 1_000  # matches a finder reads at a time, before predictors run on them: bounds memory
 GROUP_CHARS = 80  # characters of a named group's value kept with an instance (for slicing results by it)
 Match = Any  # a regex.Match: .group(), ["name"], .groupdict(), .start(), .end()
-PredictFunction = Callable[[Match, str], "str | None"]
+PredictFunction = Callable[[Match, str], "str | Sourced | None"]
 Predictor = "str | PredictFunction"  # a template over named groups, or a function of (match, context)
 
 
@@ -54,6 +59,15 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Sourced:
+    """A Python predictor's answer with its source: the character offset, in the context, of the earlier text the
+    answer comes from (induction: the word after the earlier occurrence; IOI: the indirect object)."""
+
+    answer: str
+    source: int
+
+
+@dataclass(frozen=True)
 class Found:
     """One instance a finder produced in a text."""
 
@@ -63,6 +77,7 @@ class Found:
     foil: str | None = None
     error: str | None = None  # the predictor or foil raised: its message
     groups: Mapping[str, str] | None = None  # the finder's other named groups that took part (GROUP_CHARS each)
+    source: int | None = None  # where the answer's source starts in the text (SOURCE_GROUP, or Sourced)
 
 
 def render_template(template: str, match: Match) -> str | None:
@@ -183,18 +198,26 @@ class Candidate:
         basis = self.definition or repr((self.finder, self.predictor, self.foil, self.overlapped))
         return hashlib.sha256(f"{self.name}\0{basis}".encode()).hexdigest()[:16]
 
-    def _answer(self, predictor: Any, match: Match, context: str, seconds: float) -> str | None:
+    def _answer(self, predictor: Any, match: Match, context: str, seconds: float) -> tuple[str | None, int | None]:
+        """(the answer, where in the context its source starts: a Sourced answer's, else None)."""
         if predictor is None:
-            return None
+            return None, None
         if isinstance(predictor, str):
-            return render_template(predictor, match)
+            return render_template(predictor, match), None
+        value: Any
         if self.source == "built-in":  # ours and tested: spared the deadline's tracing, which slows it down
             value = predictor(match, context)
         else:
             value = call_with_deadline(predictor, (match, context), seconds)
+        source = None
+        if isinstance(value, Sourced):
+            value, source = value.answer, value.source
+            if not isinstance(source, int) or isinstance(source, bool) or not 0 <= source < len(context):
+                raise ValueError(f"returned a source at {shortened(repr(source))}, not a position in the context "
+                                 f"(0 to {len(context) - 1})")
         if value is not None and not isinstance(value, str):
             raise TypeError(f"returned {type(value).__name__}, not a string or None")
-        return value
+        return value, source
 
     def find(self, text: str, timeout: float | None = None) -> Iterator[Found]:
         """Every instance in `text`, in order, lazily (taking the first few reads only that far into the text);
@@ -252,9 +275,10 @@ class Candidate:
         context = text[:offset]
         groups = {name: shortened(value, GROUP_CHARS) for name, value in match.groupdict().items()
                   if value is not None and name != ANSWER_GROUP} or None
+        source = match.start(SOURCE_GROUP) if SOURCE_GROUP in self.compiled.groupindex else -1
         try:
-            predicted = self._answer(self.predictor, match, context, predictor_seconds)
-            foil = self._answer(self.foil, match, context, predictor_seconds)
+            predicted, sourced = self._answer(self.predictor, match, context, predictor_seconds)
+            foil, _ = self._answer(self.foil, match, context, predictor_seconds)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # noqa: BLE001 - a user's predictor may raise anything, even SystemExit,
@@ -262,7 +286,10 @@ class Candidate:
             return Found(offset, answer, None, error=f"{type(error).__name__}: {error}", groups=groups)
         if predicted == "":
             return Found(offset, answer, None, foil, error="the predictor gave an empty answer", groups=groups)
-        return Found(offset, answer, predicted, foil or None, groups=groups)
+        if sourced is not None:
+            source = sourced
+        return Found(offset, answer, predicted, foil or None, groups=groups,
+                     source=source if 0 <= source < offset else None)
 
     def find_example(self, example: Example) -> Found | None:
         """The instance the finder produces at the example's answer, or None if it does not match there."""

@@ -19,8 +19,9 @@ from typing import Any, TypedDict, TypeVar
 
 from games.numbers import probability
 
-RESULTS_VERSION = 4  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows,
-# 3: one span for every model of a run, whole-answer and text-answer figures, 4: slot values and named groups)
+RESULTS_VERSION = 5  # in the score cache's keys: bump when what a result stores changes shape (2: typed rows,
+# 3: one span for every model of a run, whole-answer and text-answer figures, 4: slot values and named groups,
+# 5: the source and the attention to it per head)
 MIN_INTERVAL_N = 10  # fewer instances (or paired instances) than this: no interval, a dash
 
 # where a column shows: `lmgame score` as a table and as CSV, the workbench's results and a shared finding,
@@ -111,6 +112,10 @@ class InstanceRow:
     baseline_top1: bool | None = _scored("baseline_prob")
     slots: dict[str, str] | None = _scored("slots")  # a variant's: the slot values it was made with
     groups: dict[str, str] | None = _scored("groups")  # the finder's other named groups (games.candidates.Found)
+    source_offset: int | None = _scored("source_offset")  # where the answer's source starts (Found.source)
+    source_token: str | None = _scored("head_attention")  # the model's token holding its first character
+    head_attention: list[list[float]] | None = _scored("head_attention")  # [layer][head]: the attention from the
+    # position predicting the answer's first token to the source token, in the window scored (games.best_head)
 
     @property
     def scored(self) -> bool:
@@ -123,6 +128,33 @@ class InstanceRow:
     @classmethod
     def from_json(cls, data: Any) -> InstanceRow:
         return _from_json(cls, data)
+
+
+@dataclass
+class BestHead:
+    """The head (layer.head, both from 0) with the highest mean attention from the answer's position to the source
+    token over the instances that have one in view (n), its mean and 95% interval (bootstrapped by document;
+    None below MIN_INTERVAL_N instances)."""
+
+    head: str
+    mean: float
+    ci: list[float] | None
+    n: int
+
+    def text(self) -> str:
+        """In words, for a table or a finding:
+        "best head 2.5: mean attention to the source 0.412 [0.390, 0.433] (n=300)"."""
+        bounds = "" if self.ci is None else interval(decimals(3))(self.ci)
+        said = f"n={self.n}" + (", no interval" if self.ci is None else "")
+        return (f"best head {self.head}: mean attention to the source {self.mean:.3f}"
+                f"{' ' + bounds if bounds not in ('', '-') else ''} ({said})")
+
+    @classmethod
+    def from_json(cls, data: Any) -> BestHead:
+        best = _from_json(cls, data)
+        if best.ci is not None and len(best.ci) != 2:
+            raise NotAResult("a best head whose interval is not [low, high]")
+        return best
 
 
 @dataclass
@@ -150,13 +182,15 @@ class ScoreSummary:
     # MIN_INTERVAL_N instances; means bootstrapped by document, rates (Column.rate) Wilson intervals
     median_rank: float | None = None
     confusion: dict[str, int] | None = None
+    best_head: BestHead | None = None  # None: the candidate names no source, or none was in view
 
     def as_json(self) -> dict[str, Any]:
         """The README's keys: the means at the top level, beside `ci`; none of the figures without instances."""
         data = {item.name: getattr(self, item.name) for item in fields(self)
-                if item.name not in ("means", "ci", "median_rank", "confusion")}
+                if item.name not in ("means", "ci", "median_rank", "confusion", "best_head")}
         if self.n:
             data.update({"ci": self.ci, **self.means, "median_rank": self.median_rank, "confusion": self.confusion})
+        data["best_head"] = None if self.best_head is None else vars(self.best_head).copy()
         return data
 
     @classmethod
@@ -164,7 +198,9 @@ class ScoreSummary:
         """NotAResult where `data` is not a summary (a damaged history line, a hand-edited finding)."""
         if not isinstance(data, dict):
             raise NotAResult(f"not a summary: {type(data).__name__}")
-        summary = _from_json(cls, {key: value for key, value in data.items() if key != "means"})
+        summary = _from_json(cls, {key: value for key, value in data.items() if key not in ("means", "best_head")})
+        if data.get("best_head") is not None:
+            summary.best_head = BestHead.from_json(data["best_head"])
         if any(len(bounds) != 2 for bounds in summary.ci.values()):
             raise NotAResult("a summary with an interval that is not [low, high]")
         for column in mean_columns():

@@ -22,6 +22,7 @@ from engine.models import LoadedModel, tokenizer_fingerprint
 from engine.scoring import SCORING_VERSION, BatchScorer, Request, Score, Target, common_starts
 from engine.steps import drive, mapped
 from engine.tokens import token_text
+from games.best_head import attention_steps, best_head
 from games.candidates import Candidate, Found
 from games.matches import FINDER_TIME_LIMIT, MAX_REGEX_TIMEOUT, find_matches
 from games.results import (
@@ -228,7 +229,7 @@ def _row(candidate: Candidate, lm: LoadedModel, document: Document, found: Found
         candidate=candidate.name, model=lm.identity.label, document=document.id, offset=found.offset,
         context=document.text[max(0, found.offset - CONTEXT_SHOWN) : found.offset], answer=found.answer,
         predicted=found.predicted, foil=found.foil, heuristic_right=found.predicted == found.answer, error=found.error,
-        slots=slots, groups=dict(found.groups) if found.groups else None)
+        slots=slots, groups=dict(found.groups) if found.groups else None, source_offset=found.source)
     if scores is None:
         return row
     score, on_text = scores
@@ -282,6 +283,7 @@ def summarize(name: str, lm: LoadedModel, rows: list[InstanceRow], stats: FindSt
         return summary
     summary.means, summary.ci = mean_figures(scored, mean_columns(), seed)
     summary.median_rank = median([r.rank for r in scored if r.rank is not None])
+    summary.best_head = best_head(scored, seed)
     # the model right: greedy decoding gives what the text says on the span; the heuristic right: it predicts that
     summary.confusion = {
         f"model_{m}_heuristic_{h}": sum(
@@ -397,7 +399,8 @@ def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, opt
                       found: FindResult, starts: list[int], bigram: Bigram | None, conditions: str = ""
                       ) -> Generator[int, None, CandidateResult]:
     """One candidate on one model, from the instances its finder found, each from its span's start (`starts`,
-    from `align_steps`); yields how many instances are scored so far."""
+    from `align_steps`), then the attention to the source of those that name one (games.best_head); yields how
+    much of its `work` is done so far."""
     instances, failed, stats = found
     by_document = _by_document(instances)
     requests = [
@@ -422,7 +425,18 @@ def score_found_steps(candidate: Candidate, lm: LoadedModel, corpus: Corpus, opt
     rows = [_row(candidate, lm, corpus.documents[number], found, start, pair, bigram,
                  corpus.slots_at(number, found.offset) if corpus.only_at else None)
             for number, found, start, pair in entries]
+    by_text: dict[int, list[InstanceRow]] = {}
+    for (number, *_), row in zip(entries, rows, strict=True):
+        by_text.setdefault(number, []).append(row)
+    yield from mapped(attention_steps(lm, [(corpus.documents[n].text, mine) for n, mine in by_text.items()],
+                                      options.batch_tokens), lambda done: len(instances) + done)
     return CandidateResult(candidate, lm, corpus, rows, stats, conditions)
+
+
+def work(found: FindResult) -> int:
+    """What scoring a candidate's instances on one model counts as (`score_found_steps`' steps): each instance,
+    and each again whose source asks for the attention pass."""
+    return len(found[0]) + sum(1 for _, item in found[0] if item.source is not None)
 
 
 def _counted(stage: str, base: int, total: int) -> Callable[[int], StageStep]:
@@ -467,7 +481,7 @@ def score_steps(
     for candidate, lm, _ in pending:
         if found[id(candidate)][0] and id(lm) not in bigrams:
             bigrams[id(lm)] = yield from baselines.fit_steps(lm)
-    total = sum(len(found[id(candidate)][0]) for candidate, _, _ in pending)
+    total = sum(work(found[id(candidate)]) for candidate, _, _ in pending)
     stage = (f"scoring {_plural(len(unique), 'candidate')} on "
              f"{_plural(len({id(lm) for _, lm, _ in pending}), 'model')}")
     done = 0
@@ -476,7 +490,7 @@ def score_steps(
         steps = score_found_steps(candidate, lm, corpus, options, found[id(candidate)], starts[id(candidate)],
                                   bigrams.get(id(lm)), run_conditions(candidate, models, corpus, options))
         result = yield from mapped(steps, _counted(stage, done, total))
-        done += len(found[id(candidate)][0])
+        done += work(found[id(candidate)])
         yield StageStep(stage, done, total)
         cache.put(key, stored_form(result))
         yield result

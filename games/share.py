@@ -101,6 +101,10 @@ def finding_markdown(data: dict[str, Any]) -> str:
               "| " + " | ".join(["model"] + [column.heading for column in shown]) + " |",
               "|" + " --- |" * (1 + len(shown))]
     lines += ["| " + " | ".join([score.model] + [column.cell(score) for column in shown]) + " |" for score in scores]
+    heads = [f"- {score.model}: {score.best_head.text()}" for score in scores if score.best_head is not None]
+    if heads:
+        lines += ["", "The attention head that looks most from the answer's position to the source token (layer.head,"
+                  " from 0):", "", *heads]
     for comparison in data.get("comparisons") or []:
         lines += ["", _comparison_line(comparison)]
     lines += ["", "Models:", ""]

@@ -84,7 +84,8 @@ def test_a_summary_writes_the_readme_keys_in_order_and_reads_back(default_lm) ->
                              "conditions", "ci", "heuristic_accuracy", "answer_prob", "answer_logprob_per_char",
                              "mean_logprob", "answer_tokens", "answer_top1", "text_answer_prob", "text_top1",
                              "mean_prob", "top1", "top10", "mean_logit_diff", "logit_diff_positive",
-                             "baseline_mean_prob", "baseline_top1", "median_rank", "confusion"]
+                             "baseline_mean_prob", "baseline_top1", "median_rank", "confusion", "best_head"]
+    assert written["best_head"] is None  # these rows name no source
     assert (written["n"], written["errors"], written["abstained"]) == (2, 1, 1)
     assert written["mean_prob"] == pytest.approx(0.3) and written["top1"] == 0.5 and written["median_rank"] == 6.5
     assert written["answer_prob"] == pytest.approx(0.3 * math.exp(-0.5))

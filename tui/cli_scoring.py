@@ -359,6 +359,10 @@ def one_model_table(summaries: list[ScoreSummary], width: int = WIDTH) -> str:
             said = f"95% CI [{written[0]}, {written[1]}]"
         said = f": {answer_p.heading} {said}"
         text.append(clip(printable(summary.candidate), width - len(said)) + said)  # the name shortens, never a figure
+    for summary in summaries:
+        if summary.best_head is not None:
+            said = f": {summary.best_head.text()}"
+            text.append(clip(printable(summary.candidate), width - len(said)) + said)
     return "\n".join(line.rstrip() for line in text) + "\n"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from games.display import printable
@@ -64,6 +64,7 @@ class ModelTable:
     rows: list[dict[str, str]]  # one per candidate: its cells by column key, "candidate" among them
     legend: list[str]  # "A: label", one per model
     note: str
+    best_heads: list[tuple[str, str, str]] = field(default_factory=list)  # (candidate, model's letter, in words)
 
     def column(self, key: str) -> TableColumn:
         return next(column for column in self.columns if column.key == key)
@@ -154,7 +155,9 @@ def model_table(summaries: Sequence[ScoreSummary], compared: Sequence[Comparison
                     for key, heading in headings]
         groups.append(Group(name, name, tuple(f"{name}:{key}" for key, _ in headings), pair=True))
     legend = [f"{letters[label]}: {label}" for label in labels]
-    return ModelTable(labels, columns, groups, rows, legend, NOTE)
+    heads = [(candidate, letters[label], summary.best_head.text()) for candidate in candidates for label in labels
+             if (summary := by_place.get((candidate, label))) is not None and summary.best_head is not None]
+    return ModelTable(labels, columns, groups, rows, legend, NOTE, heads)
 
 
 def _turned(comparison: Comparison) -> Comparison:
@@ -257,9 +260,9 @@ def _pair_block(table: ModelTable, width: int) -> list[str]:
 
 def table_text(table: ModelTable, width: int = WIDTH) -> str:
     """The table in lines of at most `width` characters: the models and pairs in one block where they fit;
-    otherwise the models in as few blocks as fit and the pairs below, a row per candidate and pair; then the
-    legend and what the figures are. Names and labels are written printable (a model's folder may be named
-    anything)."""
+    otherwise the models in as few blocks as fit and the pairs below, a row per candidate and pair; then each
+    model's best head on each candidate that names a source, the legend and what the figures are. Names and labels
+    are written printable (a model's folder may be named anything)."""
     table = replace(table, rows=[{**row, "candidate": printable(row["candidate"])} for row in table.rows],
                     groups=[replace(group, heading=printable(group.heading)) for group in table.groups],
                     legend=[printable(entry) for entry in table.legend])
@@ -278,6 +281,10 @@ def table_text(table: ModelTable, width: int = WIDTH) -> str:
         if len(table.groups) > len(models):
             blocks.append(_pair_block(table, width))
     lines = [line for block in blocks for line in [*block, ""]]
+    for candidate, name, said in table.best_heads:  # the name shortens, never a figure
+        said = f" ({name}): {said}"
+        lines.append(clip(printable(candidate), width - len(said)) + said)
+    lines += [""] if table.best_heads else []
     for entry in table.legend:
         lines += textwrap.wrap(entry, width, subsequent_indent="   ", break_on_hyphens=False) or [entry]
     lines += textwrap.wrap(table.note, width)

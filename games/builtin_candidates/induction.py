@@ -1,7 +1,8 @@
 """Induction: having seen "A B" earlier, predict B after A again.
 
 The predictors look back at most LOOKBACK characters (about what a 1,024-token window holds), which also
-keeps them cheap on long documents: one str.rfind scan per instance, never a regex over the whole text.
+keeps them cheap on long documents: one str.rfind scan per instance, never a regex over the whole text. Each
+names its source, the word after the earlier occurrence that it copies: where an induction head looks.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import random
 
 import regex
 
-from games.candidates import Candidate, Example, Match, candidate
+from games.candidates import Candidate, Example, Match, Sourced, candidate
 from games.variants import Planted, Variant
 from games.word_lists import WORDS
 
@@ -20,16 +21,16 @@ NAME = regex.compile(r"[A-Z][a-z]+")
 LOWER = regex.compile(r"[a-z]+")
 
 
-def word_after_previous(context: str, key: str, word: regex.Pattern[str], least: int = 1) -> str | None:
+def word_after_previous(context: str, key: str, word: regex.Pattern[str], least: int = 1) -> Sourced | None:
     """The `word` (of at least `least` characters) that follows the latest earlier occurrence of `key` at a
-    word start, before the one that ends the context; None when there is none."""
+    word start, before the one that ends the context, with where it is; None when there is none."""
     start = max(0, len(context) - LOOKBACK)
     at = context.rfind(key, start, len(context) - 1)
     while at >= 0:
         if at == 0 or not context[at - 1].isalnum():
             found = word.match(context, at + len(key))
             if found and len(found.group()) >= least:
-                return found.group()
+                return Sourced(found.group(), found.start())
         at = context.rfind(key, start, at + len(key) - 1)
     return None
 
@@ -47,7 +48,7 @@ def word_after_previous(context: str, key: str, word: regex.Pattern[str], least:
         ("Mr Dursley left for Grunnings early. Mr ", "Dursley"),
     ],
 )
-def induction(match: Match, context: str) -> str | None:
+def induction(match: Match, context: str) -> Sourced | None:
     return word_after_previous(context, match["a"] + " ", WORD)
 
 
@@ -63,7 +64,7 @@ def induction(match: Match, context: str) -> str | None:
         ("Hillary Clinton spoke first, then Donald Trump replied. Later Donald ", "Trump"),
     ],
 )
-def induction_full_name(match: Match, context: str) -> str | None:
+def induction_full_name(match: Match, context: str) -> Sourced | None:
     return word_after_previous(context, match["first"] + " ", NAME)
 
 
@@ -79,7 +80,7 @@ def induction_full_name(match: Match, context: str) -> str | None:
         ("The Mississippi is long. A boat on the Mis", "sissippi"),
     ],
 )
-def induction_long_word(match: Match, context: str) -> str | None:
+def induction_long_word(match: Match, context: str) -> Sourced | None:
     return word_after_previous(context, match["prefix"], LOWER, least=5)
 
 
@@ -101,6 +102,15 @@ def random_words_twice(rng: random.Random) -> Variant:
     return Variant(text, tuple(instances))
 
 
+def the_word_itself(match: Match, context: str) -> str | Sourced:
+    """The text's own word (a probe), its source the word after the previous word's earlier occurrence, where
+    the previous word occurred before: on the second copy, the same word in the first."""
+    previous = context[:-1].rsplit(" ", 1)[-1]
+    earlier = word_after_previous(context, previous + " ", LOWER)
+    answer: str = match["answer"]
+    return answer if earlier is None else Sourced(answer, earlier.source)
+
+
 repeated_random_words = Candidate(
     name="random-words-twice",
     description="A probe for the standard induction test, not a heuristic: each word of a text that starts as a "
@@ -112,7 +122,7 @@ repeated_random_words = Candidate(
                 "tokens, and its figures are the whole word's.",
     tags=("induction", "probe"),
     finder=r"(?<=\A(?:[a-z]+ ){1,100})(?P<answer>[a-z]+)",
-    predictor="{answer}",
+    predictor=the_word_itself,
     examples=(Example("river table green river table ", "green"), Example("cold sea cold ", "sea")),
     variants=random_words_twice,
 )

@@ -1,10 +1,14 @@
-"""Indirect object identification: "When John and Mary went to the store, Mary gave a drink to" -> "John"."""
+"""Indirect object identification: "When John and Mary went to the store, Mary gave a drink to" -> "John".
+
+Each predictor names its source, the indirect object's mention in the list of names: where a name-mover head
+looks.
+"""
 
 from __future__ import annotations
 
 import regex
 
-from games.candidates import Match, candidate
+from games.candidates import Match, Sourced, candidate
 
 NAME = regex.compile(r"[A-Z][a-z]+")
 # The sentence templates of Wang et al. (2022), "Interpretability in the wild", with {A} and {B} the two names:
@@ -47,11 +51,11 @@ IOI_VARIANTS = {
     ],
     variants=IOI_VARIANTS,
 )
-def ioi(match: Match, context: str) -> str | None:
+def ioi(match: Match, context: str) -> Sourced | None:
     if match["a"] == match["b"]:
         return None
-    other: str = match["a"] if match["s"] == match["b"] else match["b"]
-    return other
+    other = "a" if match["s"] == match["b"] else "b"
+    return Sourced(match[other], match.start(other))
 
 
 def listed_names(match: Match, context: str) -> tuple[list[str], list[str]]:
@@ -87,5 +91,9 @@ def last_mentioned(match: Match, context: str) -> str | None:
         ("Sue, Max, and Ann played ball. Max kicked it and Ann ran, so Max passed the ball to ", "Sue"),
     ],
 )
-def ioi_extended(match: Match, context: str) -> str | None:
-    return least_mentioned(match, context)
+def ioi_extended(match: Match, context: str) -> Sourced | None:
+    name = least_mentioned(match, context)
+    if name is None:
+        return None
+    listed = regex.search(rf"\b{name}\b", match["names"])  # a name of the list: it is there
+    return Sourced(name, match.start("names") + (listed.start() if listed else 0))

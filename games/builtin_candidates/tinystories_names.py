@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from games.candidates import Match, candidate
+from games.candidates import Match, Sourced, candidate
 
 FEMALE = {"girl", "woman", "lady", "mom", "mommy", "mother", "princess", "queen", "sister", "grandma", "aunt",
           "daughter", "wife"}
@@ -73,13 +73,13 @@ def pronoun_for_named(match: Match, context: str) -> str | None:
         ("A mouse named Timmy lived in a cozy hole. He liked cheese, and ", "Timmy"),
     ],
 )
-def repeated_name(match: Match, context: str) -> str | None:
+def repeated_name(match: Match, context: str) -> Sourced | None:
     start = max(0, len(context) - 4000)
     at = context.rfind("named ", start)
     while at >= 0:
         found = NAMED.match(context, at)
         if found:
-            return found["name"]
+            return Sourced(found["name"], found.start("name"))  # the source: where the name was introduced
         at = context.rfind("named ", start, at)
     return None
 
