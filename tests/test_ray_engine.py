@@ -121,7 +121,7 @@ def summary_counts(summary: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("limit", [None, 70])
 def test_ray_score_equals_the_local_score(ray_instance: Any, corpus: Path, tmp_path: Path, limit: int | None,
                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    score = ["score", "pronoun-for-named", "close-quote", "--corpus", str(corpus), "--format", "json",
+    score = ["score", "pronoun-for-named", "induction", "--corpus", str(corpus), "--format", "json",
              "--dtype", "float32", *(["--limit", str(limit)] if limit else [])]
     monkeypatch.setenv("LMGAME_HOME", str(tmp_path / "local"))
     local = run_json(score, capsys)
@@ -135,6 +135,9 @@ def test_ray_score_equals_the_local_score(ray_instance: Any, corpus: Path, tmp_p
         for key in ("answer_prob", "mean_logprob", "top1", "answer_top1", "baseline_mean_prob", "baseline_top1",
                     "median_rank", "heuristic_accuracy"):  # the baseline: fitted on the whole corpus, not a shard
             assert mine[key] == pytest.approx(theirs[key], rel=1e-4, abs=1e-6), key
+        if theirs["candidate"] == "induction":  # it names a source: its best head is the local run's
+            assert mine["best_head"]["head"] == theirs["best_head"]["head"]
+            assert mine["best_head"]["mean"] == pytest.approx(theirs["best_head"]["mean"], rel=1e-4)
     again = run_json([*score, "--engine", "ray"], capsys)  # read from the cache under the local keys
     assert [summary_counts(s) for s in again["results"]] == [summary_counts(s) for s in local["results"]]
     assert all(s["cached"] for s in again["results"])
