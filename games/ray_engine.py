@@ -144,6 +144,24 @@ def run_shards(worker: type, arguments: dict[str, Any], units: list[dict[str, An
                               "shards stored)") from None
 
 
+def each_shard(batch: dict[str, Any], problem: str, compute: Callable[[dict[str, Any]], int]) -> dict[str, list[Any]]:
+    """A worker's batch of shards as rows {shard, amount, error}: `compute(unit)` gives the work done on one shard
+    (its tokens, its instances); `problem` (an actor that could not set up) or a failure is the shard's one line."""
+    out: dict[str, list[Any]] = {"shard": [], "amount": [], "error": []}
+    for values in zip(*batch.values(), strict=True):
+        unit = dict(zip(batch, values, strict=True))
+        amount, error = 0, problem
+        try:
+            if not error:
+                amount = compute(unit)
+        except Exception as failure:  # noqa: BLE001 - any failure is the shard's, said in one line
+            error = shard_error(str(unit["path"]), failure)
+        out["shard"].append(int(unit["shard"]))
+        out["amount"].append(amount)
+        out["error"].append(error)
+    return out
+
+
 def first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__

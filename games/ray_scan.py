@@ -11,7 +11,7 @@ from typing import Any
 from engine.corpus import Shards, file_documents
 from engine.models import LoadedModel
 from engine.scan import DocumentScan, chunks_stored, scan_corpus
-from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, first_line, run_shards, shard_error
+from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, each_shard, first_line, run_shards
 from games.scanning import ModelScan, ScanOptions, scan_key
 
 
@@ -32,18 +32,7 @@ class ScanWorker:
             self.problem = "a Ray actor loaded other models than this machine did under the same names"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"shard": [], "tokens": [], "error": []}
-        for shard, path, name in zip(batch["shard"], batch["path"], batch["name"], strict=True):
-            tokens, error = 0, self.problem
-            try:
-                if not error:
-                    tokens = self._scan(Path(path), str(name))
-            except Exception as failure:  # noqa: BLE001 - any failure is the shard's, said in one line
-                error = shard_error(str(path), failure)
-            out["shard"].append(int(shard))
-            out["tokens"].append(tokens)
-            out["error"].append(error)
-        return out
+        return each_shard(batch, self.problem, lambda unit: self._scan(Path(unit["path"]), str(unit["name"])))
 
     def _scan(self, path: Path, name: str) -> int:
         """Scan one shard with each model, storing its chunks; the tokens scanned (not read from storage)."""
@@ -74,7 +63,7 @@ def ray_scan_models(models: Sequence[LoadedModel], spec: ModelSpec, shards: Shar
     arguments = {"spec": spec, "folder": str(folder), "options": options, "keys": keys}
     for row in run_shards(ScanWorker, arguments, units, settings, f"scanning {len(units)} shards", progress):
         report.computed += 1
-        report.amount += int(row["tokens"])
+        report.amount += int(row["amount"])
     documents = shards.flat
     return [ModelScan(lm, documents, scan_corpus(lm, [d.text for d in documents], folder, key, options.max_context,
                                                  shard_sizes=shards.sizes))

@@ -19,7 +19,7 @@ from engine.scoring import SCORING_VERSION
 from engine.steps import drive
 from games.candidates import Candidate
 from games.library import load_library
-from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, first_line, run_shards, shard_error
+from games.ray_engine import ModelSpec, RayReport, RaySettings, ShardProgress, each_shard, first_line, run_shards
 from games.results import RESULTS_VERSION, InstanceRow
 from games.scoring import (
     Baselines,
@@ -78,28 +78,19 @@ class ScoreWorker:
             self.problem = f"a Ray actor could not load the models or the candidates: {first_line(error)}"
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {"shard": [], "instances": [], "error": []}
-        for shard, path, name, key in zip(batch["shard"], batch["path"], batch["name"], batch["key"], strict=True):
-            instances, error = 0, self.problem
-            try:
-                if error:
-                    raise LmgameError(error)
-                documents = file_documents(Path(path), name=str(name))
-                if shard_key(self.whole, documents, self.candidates, self.models, self.options) != key:
-                    raise ValueError("a Ray worker read other documents, candidates or models than this machine "
-                                     "did under the same names")
-                results = score_all(self.candidates, self.models, Corpus(self.label, documents),
-                                    self.options, ResultCache(None), fitted=self.fitted)
-                self.cache.put(str(key), {"results": [
-                    {"candidate": r.candidate.name, "model": self.models.index(r.lm), **stored_form(r)}
-                    for r in results]})
-                instances = sum(len(r.rows) for r in results)
-            except Exception as failure:  # noqa: BLE001 - any failure is the shard's, said in one line
-                error = shard_error(str(path), failure)
-            out["shard"].append(int(shard))
-            out["instances"].append(instances)
-            out["error"].append(error)
-        return out
+        return each_shard(batch, self.problem, self._score)
+
+    def _score(self, unit: dict[str, Any]) -> int:
+        """Score one shard with every candidate on every model and store its rows; the rows made."""
+        documents = file_documents(Path(unit["path"]), name=str(unit["name"]))
+        if shard_key(self.whole, documents, self.candidates, self.models, self.options) != unit["key"]:
+            raise ValueError("a Ray worker read other documents, candidates or models than this machine did under "
+                             "the same names")
+        results = score_all(self.candidates, self.models, Corpus(self.label, documents), self.options,
+                            ResultCache(None), fitted=self.fitted)
+        self.cache.put(str(unit["key"]), {"results": [
+            {"candidate": r.candidate.name, "model": self.models.index(r.lm), **stored_form(r)} for r in results]})
+        return sum(len(r.rows) for r in results)
 
 
 def _shard_rows(stored: Any, candidates: Sequence[Candidate], models: int) -> dict[tuple[str, int], ShardRows] | None:
@@ -175,7 +166,7 @@ def ray_score_all(candidates: Sequence[Candidate], models: Sequence[LoadedModel]
              for n in pending]
     for row in run_shards(ScoreWorker, arguments, units, settings, f"scoring {len(units)} shards", progress):
         report.computed += 1
-        report.amount += int(row["instances"])
+        report.amount += int(row["amount"])
     stored = [_shard_rows(cache.get(key), candidates, len(models)) for key in keys]
     if any(entry is None for entry in stored):
         raise LmgameError(f"a shard's rows were not stored in {cache.folder}: the cache must be a folder every Ray "
